@@ -4,6 +4,7 @@
  * and the incident issue are all written from it, so they can never tell different stories.
  */
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
+import type { TableRowsPreview } from '../db/restore-rows.js';
 import type { FewerRows } from '../db/restore.js';
 
 /** Phase names are public interface (DESIGN, "The whole rollback"), in the order they run. */
@@ -135,6 +136,11 @@ export interface DatabaseRecord {
    * run plans it, or as the restore found it.
    */
   discarded?: DiscardedFromTable[];
+  /**
+   * Method restore, in a dry run: each snapshot table's rows now against the snapshot's
+   * (restore-rows.ts), so the person deciding on a restore sees which rows it would throw away.
+   */
+  rows?: TableRowsPreview[];
   /**
    * Method restore, once it committed: the tables that hold fewer rows than before it (the rows
    * written since the snapshot, net of those deleted since), counted against the snapshot taken

@@ -18,6 +18,7 @@ import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { manifestPathFor, readManifest } from '../db/manifest.js';
 import { fewerRowsText, previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
+import { rowsDiscardedText } from '../db/restore-rows.js';
 import type { Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
@@ -250,7 +251,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const restoring = wantsDatabase && plan.database!.method === 'restore' && plan.database!.snapshotPath && existsSync(plan.database!.snapshotPath);
     if (restoring) {
       // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
-      previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database!.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log);
+      // A dry run counts each table's rows too (bounded, restore-rows.ts): nothing waits for it, and
+      // the rows a restore throws away are what a person deciding on one asks about first.
+      previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database!.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log, { countRows: request.dryRun });
       previewing.catch(() => undefined);
     }
     if (plan.verify) {
@@ -327,7 +330,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         // Planned as the restore plans it: what it would discard is in the plan row and the summary,
         // and a real run's restore lists again what it found, before it changes anything.
         try {
-          record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+          const preview = await (previewing ?? previewRestore(restoreRequest(request), log, { countRows: request.dryRun }));
+          record.database.discarded = preview.discarded;
+          if (preview.rows) record.database.rows = preview.rows;
         } catch (err) {
           // A session holding a table now (a migration running) is no reason to keep the bad app in
           // production: only a real run goes on, and its database phase waits for the lock again.
@@ -1103,14 +1108,19 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
   };
 }
 
-/** ", discarding 1 column and 2 index(es), … added since the snapshot (listed in the summary)" when a dry run found any. */
+/**
+ * ", discarding 24 row(s) (public.orders 24) written since it was taken …; and 1 column and 2
+ * index(es), … added to its tables since it was taken (the summary lists them)": what a dry run found.
+ */
 function discardedCount(db: DatabaseRecord): string {
   const tables = db.discarded ?? [];
   const columns = tables.reduce((n, t) => n + t.columns.length, 0);
   const objects = tables.reduce((n, t) => n + t.objects.length, 0);
-  if (!columns && !objects) return '';
+  const said: string[] = [];
+  if (db.rows) said.push(`${rowsDiscardedText(db.rows)} written since it was taken (net of those deleted since)`);
   const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
-  return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
+  if (parts.length) said.push(`${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`);
+  return said.length ? `, discarding ${said.join('; and ')}` : '';
 }
 
 /** The longest the plan's preview of a restore waits for a table lock: the app's rollback waits for the plan. */

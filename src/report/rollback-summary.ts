@@ -12,6 +12,7 @@ import { changedSomething, standingFailures, stoppedIn } from '../pipeline/timel
 import { inThisJob } from '../pipeline/job-words.js';
 import { PHASES, type ComponentRecord, type DatabaseRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import type { DiscardedFromTable } from '../db/restore-discarded.js';
+import { rowsDiscardedText, tableRowsLine, type TableRowsPreview } from '../db/restore-rows.js';
 import { discardedList } from './restore-db-summary.js';
 import { codeSpan, formatBytes, inlineText, linkText, table } from './markdown.js';
 import { factMarkdown, FIRST_SNAPSHOT_TITLE, firstSnapshotFacts } from './first-snapshot.js';
@@ -345,6 +346,7 @@ function planSection(record: RollbackRecord): string[] {
             : `Database (${method}): no migration to revert.`,
     );
     // A dry run's: what the restore would discard, as restore-db's dry run plans it.
+    if (record.status === 'dry-run' && db.rows) out.push(rowsSection(db.rows));
     if (record.status === 'dry-run' && db.discarded?.length) out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
   }
   const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
@@ -433,6 +435,17 @@ function databaseSection(record: RollbackRecord): string[] {
     else if (db.discarded?.length) out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
   }
   return out;
+}
+
+/** A dry run's count of the rows the restore would throw away: each table it changes, as restore --dry-run lists them. */
+function rowsSection(rows: TableRowsPreview[]): string {
+  const changed = rows.filter((t) => t.counted !== 'yes' || t.now !== (t.snapshot ?? 0));
+  const list = changed.length ? changed.map((t) => `- ${inlineText(tableRowsLine(t))}`).join('\n') : 'Every table holds as many rows now as the snapshot does.';
+  return [
+    '#### Rows the restore would discard',
+    `It would discard ${rowsDiscardedText(rows)}: rows written since the snapshot, net of those deleted since. They are kept in the snapshot the rollback takes before it restores.`,
+    list,
+  ].join('\n\n');
 }
 
 /** What the restore throws away on the tables it replaces, listed as restore-db lists it (discardedList). */

@@ -1,6 +1,7 @@
 // The whole rollback with database method restore says what the restore throws away on the tables
 // it replaces (columns, indexes, … added since the snapshot: restore-discarded.ts), as restore-db
-// does: in its dry run's plan row and summary, and in the summary of the restore itself.
+// does: in its dry run's plan row and summary (with the rows it would throw away, counted now), and
+// in the summary of the restore itself.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ async function restoreAfterAChange(dryRun: boolean) {
   const target = parseConnectionString(db.url, log);
   const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-rollback-discarded-')), label: 'before-deploy' }), log);
   await db.query("ALTER TABLE public.orders ADD COLUMN note text; UPDATE public.orders SET note = 'x' WHERE id <= 3; CREATE INDEX orders_note_idx ON public.orders (note)");
+  // Orders taken since the snapshot: the restore throws them away.
+  await db.query('INSERT INTO public.orders (id) SELECT generate_series(11, 15)');
   const temp = await mkdtemp(join(tmpdir(), 'rk-rollback-discarded-temp-'));
   const request: RollbackRequest = {
     plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, components: [], database: { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 30 }, labels: [] },
@@ -53,7 +56,14 @@ it('dry run: the plan row and the summary list what the restore would discard, a
   expect(record.status).toBe('dry-run');
   expect(noteColumnLeft).toBe(true);
   expect(record.database?.discarded).toEqual(DISCARDED);
-  expect(record.timeline.find((e) => e.phase === 'plan')!.detail).toContain('database: restore the snapshot, discarding 1 column and 1 index(es), constraint(s), trigger(s), policies or rules added to its tables since it was taken');
+  expect(record.timeline.find((e) => e.phase === 'plan')!.detail).toContain(
+    'database: restore the snapshot, discarding 5 row(s) (public.orders 5) written since it was taken (net of those deleted since); and 1 column and 1 index(es), constraint(s), trigger(s), policies or rules added to its tables since it was taken',
+  );
+  // The rows it would throw away, counted now against the snapshot, as restore --dry-run counts them.
+  expect(record.database?.rows).toEqual([{ table: 'public.orders', now: 15, snapshot: 10, counted: 'yes' }]);
+  expect(summary).toContain('#### Rows the restore would discard');
+  expect(summary).toContain('It would discard 5 row(s) (public.orders 5): rows written since the snapshot, net of those deleted since.');
+  expect(summary).toContain('- public.orders: 15 now, 10 from the snapshot (5 discarded)');
   expect(summary).toContain('#### Columns and objects the restore would discard (added to snapshot tables since the snapshot)');
   expect(summary).toContain('- `public.orders`: column `note (text, 3 non-null value(s))`');
   expect(summary).toContain('- `public.orders`: index `orders_note_idx`: `CREATE INDEX orders_note_idx ON public.orders USING btree (note);`');
@@ -61,6 +71,8 @@ it('dry run: the plan row and the summary list what the restore would discard, a
 
 it('the restore: the summary lists what it discarded, and where their values are kept', async () => {
   const { record, summary, noteColumnLeft } = await restoreAfterAChange(false);
+  // Counted only in a dry run: a real run's restore says what it discarded, after the fact.
+  expect(record.database?.rows).toBeUndefined();
   expect(record.status).toBe('rolled-back');
   expect(noteColumnLeft).toBe(false);
   expect(record.database?.discarded).toEqual(DISCARDED);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
 import { checkConfirmation, fewerRowsCount, fewerRowsText, previewRestore, restoreSnapshot } from '../../db/restore.js';
-import { tableRowsLine } from '../../db/restore-rows.js';
+import { rowsDiscarded, tableRowsLine } from '../../db/restore-rows.js';
 import { prepareSnapshotFolder, takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { manifestPathFor } from '../../db/manifest.js';
 import { openSnapshot } from '../../db/verify.js';
@@ -118,8 +118,7 @@ export const restore: CommandSpec = {
       const rows = preview.rows ?? [];
       cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}, ${rows.length} table(s) in this order:`);
       rows.forEach((t, i) => cli.term.say(`  ${i + 1}. ${tableRowsLine(t)}`));
-      const lost = rows.reduce((sum, t) => sum + (t.now !== null ? Math.max(0, t.now - (t.snapshot ?? 0)) : 0), 0);
-      const uncounted = rows.filter((t) => t.counted === 'timeout').length;
+      const { total: lost, uncounted } = rowsDiscarded(rows);
       cli.term.say(`It would discard ${lost} row(s)${uncounted ? ` and whatever ${uncounted} table(s) not counted hold beyond the snapshot` : ''}: rows written since the snapshot, net of those deleted since.`);
       // The columns and objects it would discard are warned of as the restore warns of them (restore.ts logDiscarded).
       if (preview.extraTables.length) cli.term.say(`Left as they are (not in the snapshot): ${preview.extraTables.join(', ')}.`);
