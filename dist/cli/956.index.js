@@ -5929,6 +5929,18 @@ function tableRowsLine(t) {
     const lost = t.now - (t.snapshot ?? 0);
     return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
 }
+/** What `rows` say a restore would discard: rows written since the snapshot, net of those deleted since, by table. */
+function rowsDiscarded(rows) {
+    const tables = rows.flatMap((t) => (t.now !== null && t.now > (t.snapshot ?? 0) ? [{ table: t.table, rows: t.now - (t.snapshot ?? 0) }] : []));
+    return { total: tables.reduce((sum, t) => sum + t.rows, 0), tables, uncounted: rows.filter((t) => t.counted === 'timeout').length };
+}
+/** "24 row(s) (public.orders 20, public.events 4) and whatever 1 table(s) not counted hold beyond the snapshot", or "no rows". */
+function rowsDiscardedText(rows) {
+    const { total, tables, uncounted } = rowsDiscarded(rows);
+    const each = tables.length ? ` (${tables.map((t) => `${t.table} ${t.rows}`).join(', ')})` : '';
+    const rest = uncounted ? ` and whatever ${uncounted} table(s) not counted hold beyond the snapshot` : '';
+    return `${total ? `${total} row(s)${each}` : 'no rows'}${rest}`;
+}
 
 ;// CONCATENATED MODULE: ./.build/db/server-identity.js
 /**
@@ -18315,8 +18327,7 @@ const database_restore = {
             const rows = preview.rows ?? [];
             cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}, ${rows.length} table(s) in this order:`);
             rows.forEach((t, i) => cli.term.say(`  ${i + 1}. ${tableRowsLine(t)}`));
-            const lost = rows.reduce((sum, t) => sum + (t.now !== null ? Math.max(0, t.now - (t.snapshot ?? 0)) : 0), 0);
-            const uncounted = rows.filter((t) => t.counted === 'timeout').length;
+            const { total: lost, uncounted } = rowsDiscarded(rows);
             cli.term.say(`It would discard ${lost} row(s)${uncounted ? ` and whatever ${uncounted} table(s) not counted hold beyond the snapshot` : ''}: rows written since the snapshot, net of those deleted since.`);
             // The columns and objects it would discard are warned of as the restore warns of them (restore.ts logDiscarded).
             if (preview.extraTables.length)
@@ -20677,6 +20688,7 @@ async function verifyWithChecks(checks, v, database, log, signal) {
 
 
 
+
 /**
  * Every token of the run registered with the log before anything can print: the rollback, the
  * drill and the incident look-up each start with it, whichever of them a run is.
@@ -20800,7 +20812,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const restoring = wantsDatabase && plan.database.method === 'restore' && plan.database.snapshotPath && (0,external_node_fs_.existsSync)(plan.database.snapshotPath);
         if (restoring) {
             // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
-            previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log);
+            // A dry run counts each table's rows too (bounded, restore-rows.ts): nothing waits for it, and
+            // the rows a restore throws away are what a person deciding on one asks about first.
+            previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log, { countRows: request.dryRun });
             previewing.catch(() => undefined);
         }
         if (plan.verify) {
@@ -20889,7 +20903,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 // Planned as the restore plans it: what it would discard is in the plan row and the summary,
                 // and a real run's restore lists again what it found, before it changes anything.
                 try {
-                    record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+                    const preview = await (previewing ?? previewRestore(restoreRequest(request), log, { countRows: request.dryRun }));
+                    record.database.discarded = preview.discarded;
+                    if (preview.rows)
+                        record.database.rows = preview.rows;
                 }
                 catch (err) {
                     // A session holding a table now (a migration running) is no reason to keep the bad app in
@@ -21682,15 +21699,21 @@ function revertOptions(request, choice, opts) {
         signal: request.signal,
     };
 }
-/** ", discarding 1 column and 2 index(es), … added since the snapshot (listed in the summary)" when a dry run found any. */
+/**
+ * ", discarding 24 row(s) (public.orders 24) written since it was taken …; and 1 column and 2
+ * index(es), … added to its tables since it was taken (the summary lists them)": what a dry run found.
+ */
 function discardedCount(db) {
     const tables = db.discarded ?? [];
     const columns = tables.reduce((n, t) => n + t.columns.length, 0);
     const objects = tables.reduce((n, t) => n + t.objects.length, 0);
-    if (!columns && !objects)
-        return '';
+    const said = [];
+    if (db.rows)
+        said.push(`${rowsDiscardedText(db.rows)} written since it was taken (net of those deleted since)`);
     const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
-    return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
+    if (parts.length)
+        said.push(`${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`);
+    return said.length ? `, discarding ${said.join('; and ')}` : '';
 }
 /** The longest the plan's preview of a restore waits for a table lock: the app's rollback waits for the plan. */
 const PREVIEW_LOCK_WAIT_SECONDS = 5;
@@ -23515,6 +23538,7 @@ function preRestoreSnapshotDetails(k) {
 
 
 
+
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
 const rollback_summary_NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
 const STATUS_ICON = {
@@ -23829,6 +23853,8 @@ function planSection(record) {
                         ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
                         : `Database (${method}): no migration to revert.`);
         // A dry run's: what the restore would discard, as restore-db's dry run plans it.
+        if (record.status === 'dry-run' && db.rows)
+            out.push(rowsSection(db.rows));
         if (record.status === 'dry-run' && db.discarded?.length)
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
     }
@@ -23917,6 +23943,16 @@ function databaseSection(record) {
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
     }
     return out;
+}
+/** A dry run's count of the rows the restore would throw away: each table it changes, as restore --dry-run lists them. */
+function rowsSection(rows) {
+    const changed = rows.filter((t) => t.counted !== 'yes' || t.now !== (t.snapshot ?? 0));
+    const list = changed.length ? changed.map((t) => `- ${inlineText(tableRowsLine(t))}`).join('\n') : 'Every table holds as many rows now as the snapshot does.';
+    return [
+        '#### Rows the restore would discard',
+        `It would discard ${rowsDiscardedText(rows)}: rows written since the snapshot, net of those deleted since. They are kept in the snapshot the rollback takes before it restores.`,
+        list,
+    ].join('\n\n');
 }
 /** What the restore throws away on the tables it replaces, listed as restore-db lists it (discardedList). */
 function discardedSection(discarded, verb, keptIn) {

@@ -7672,6 +7672,18 @@ function tableRowsLine(t) {
     const lost = t.now - (t.snapshot ?? 0);
     return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
 }
+/** What `rows` say a restore would discard: rows written since the snapshot, net of those deleted since, by table. */
+function rowsDiscarded(rows) {
+    const tables = rows.flatMap((t) => (t.now !== null && t.now > (t.snapshot ?? 0) ? [{ table: t.table, rows: t.now - (t.snapshot ?? 0) }] : []));
+    return { total: tables.reduce((sum, t) => sum + t.rows, 0), tables, uncounted: rows.filter((t) => t.counted === 'timeout').length };
+}
+/** "24 row(s) (public.orders 20, public.events 4) and whatever 1 table(s) not counted hold beyond the snapshot", or "no rows". */
+function rowsDiscardedText(rows) {
+    const { total, tables, uncounted } = rowsDiscarded(rows);
+    const each = tables.length ? ` (${tables.map((t) => `${t.table} ${t.rows}`).join(', ')})` : '';
+    const rest = uncounted ? ` and whatever ${uncounted} table(s) not counted hold beyond the snapshot` : '';
+    return `${total ? `${total} row(s)${each}` : 'no rows'}${rest}`;
+}
 
 ;// CONCATENATED MODULE: ./.build/db/server-identity.js
 /**

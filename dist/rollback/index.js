@@ -8972,7 +8972,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(69590);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(40578);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5506);
 /* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(94969);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(58975);
 /* harmony import */ var _report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(54375);
@@ -15309,6 +15309,93 @@ function describeColumn(c) {
 
 /***/ }),
 
+/***/ 78605:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   En: () => (/* binding */ rowsDiscardedText),
+/* harmony export */   KU: () => (/* binding */ tableRowsLine),
+/* harmony export */   hW: () => (/* binding */ countTableRows)
+/* harmony export */ });
+/* unused harmony exports COUNT_STATEMENT_MS, COUNT_TOTAL_MS, rowsDiscarded */
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(59066);
+/**
+ * A dry run's count of what a restore would do to each snapshot table's rows: how many it holds now
+ * against how many the snapshot brings back. Opt-in (previewRestore's countRows): a count(*) reads
+ * the whole table, which the plan alone never does, so each count is bounded and the whole with it;
+ * a table not counted in time, or whose lock did not come, is said as not counted, never guessed.
+ */
+
+/** One table's count may take this long; a larger table is left uncounted rather than hold the dry run. */
+const COUNT_STATEMENT_MS = 30_000;
+/** All the counts together: past this, the rest are left uncounted. */
+const COUNT_TOTAL_MS = 120_000;
+/** query_canceled (statement_timeout) and lock_not_available (lock_timeout): a count given up, not a failure. */
+const GIVEN_UP = new Set(['57014', '55P03']);
+/**
+ * Counts each table of `manifest` now, in `session` (the restore's planning session, which reads
+ * only), each under COUNT_STATEMENT_MS and all within COUNT_TOTAL_MS; the session's own
+ * statement_timeout (`restoreMs`) is put back afterwards.
+ */
+async function countTableRows(session, manifest, restoreMs, bounds = { statementMs: COUNT_STATEMENT_MS, totalMs: COUNT_TOTAL_MS }) {
+    const out = [];
+    const until = Date.now() + bounds.totalMs;
+    await session.query("SELECT set_config('statement_timeout', $1, false)", [String(bounds.statementMs)]);
+    try {
+        for (const t of manifest.tables) {
+            const name = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .qualified */ .LX)(t.schema, t.name);
+            const row = { table: `${t.schema}.${t.name}`, snapshot: t.rows };
+            if (Date.now() >= until) {
+                out.push({ ...row, now: null, counted: 'timeout' });
+                continue;
+            }
+            const { rows: found } = await session.query('SELECT to_regclass($1) IS NOT NULL AS there', [name]);
+            if (!found[0]?.there) {
+                out.push({ ...row, now: null, counted: 'missing' });
+                continue;
+            }
+            try {
+                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ONLY ${name}`);
+                out.push({ ...row, now: Number(rows[0].n), counted: 'yes' });
+            }
+            catch (err) {
+                if (!GIVEN_UP.has(err.code ?? ''))
+                    throw err;
+                out.push({ ...row, now: null, counted: 'timeout' });
+            }
+        }
+    }
+    finally {
+        await session.query("SELECT set_config('statement_timeout', $1, false)", [String(restoreMs)]);
+    }
+    return out;
+}
+/** "public.orders: 14 now, 10 from the snapshot (4 discarded)": one table of the plan, for a line. */
+function tableRowsLine(t) {
+    const from = t.snapshot === null ? 'emptied (the snapshot holds no rows for it)' : `${t.snapshot} from the snapshot`;
+    if (t.counted === 'missing')
+        return `${t.table}: not there now, created with ${from}`;
+    if (t.counted === 'timeout' || t.now === null)
+        return `${t.table}: not counted now (it took too long), ${from}`;
+    const lost = t.now - (t.snapshot ?? 0);
+    return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
+}
+/** What `rows` say a restore would discard: rows written since the snapshot, net of those deleted since, by table. */
+function rowsDiscarded(rows) {
+    const tables = rows.flatMap((t) => (t.now !== null && t.now > (t.snapshot ?? 0) ? [{ table: t.table, rows: t.now - (t.snapshot ?? 0) }] : []));
+    return { total: tables.reduce((sum, t) => sum + t.rows, 0), tables, uncounted: rows.filter((t) => t.counted === 'timeout').length };
+}
+/** "24 row(s) (public.orders 20, public.events 4) and whatever 1 table(s) not counted hold beyond the snapshot", or "no rows". */
+function rowsDiscardedText(rows) {
+    const { total, tables, uncounted } = rowsDiscarded(rows);
+    const each = tables.length ? ` (${tables.map((t) => `${t.table} ${t.rows}`).join(', ')})` : '';
+    const rest = uncounted ? ` and whatever ${uncounted} table(s) not counted hold beyond the snapshot` : '';
+    return `${total ? `${total} row(s)${each}` : 'no rows'}${rest}`;
+}
+
+
+/***/ }),
+
 /***/ 65941:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -20969,8 +21056,8 @@ async function vercelTokenReadiness(opts, log) {
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/plan-file.js + 1 modules
 var plan_file = __nccwpck_require__(23473);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 11 modules
-var rollback = __nccwpck_require__(40578);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 10 modules
+var rollback = __nccwpck_require__(5506);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -22826,7 +22913,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 40578:
+/***/ 5506:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -24392,69 +24479,8 @@ async function realName(session, quoted) {
     return (await session.query('SELECT (parse_ident($1))[1] AS name', [quoted])).rows[0].name;
 }
 
-;// CONCATENATED MODULE: ./.build/db/restore-rows.js
-/**
- * A dry run's count of what a restore would do to each snapshot table's rows: how many it holds now
- * against how many the snapshot brings back. Opt-in (previewRestore's countRows): a count(*) reads
- * the whole table, which the plan alone never does, so each count is bounded and the whole with it;
- * a table not counted in time, or whose lock did not come, is said as not counted, never guessed.
- */
-
-/** One table's count may take this long; a larger table is left uncounted rather than hold the dry run. */
-const COUNT_STATEMENT_MS = 30_000;
-/** All the counts together: past this, the rest are left uncounted. */
-const COUNT_TOTAL_MS = 120_000;
-/** query_canceled (statement_timeout) and lock_not_available (lock_timeout): a count given up, not a failure. */
-const GIVEN_UP = new Set(['57014', '55P03']);
-/**
- * Counts each table of `manifest` now, in `session` (the restore's planning session, which reads
- * only), each under COUNT_STATEMENT_MS and all within COUNT_TOTAL_MS; the session's own
- * statement_timeout (`restoreMs`) is put back afterwards.
- */
-async function countTableRows(session, manifest, restoreMs, bounds = { statementMs: COUNT_STATEMENT_MS, totalMs: COUNT_TOTAL_MS }) {
-    const out = [];
-    const until = Date.now() + bounds.totalMs;
-    await session.query("SELECT set_config('statement_timeout', $1, false)", [String(bounds.statementMs)]);
-    try {
-        for (const t of manifest.tables) {
-            const name = (0,catalog/* qualified */.LX)(t.schema, t.name);
-            const row = { table: `${t.schema}.${t.name}`, snapshot: t.rows };
-            if (Date.now() >= until) {
-                out.push({ ...row, now: null, counted: 'timeout' });
-                continue;
-            }
-            const { rows: found } = await session.query('SELECT to_regclass($1) IS NOT NULL AS there', [name]);
-            if (!found[0]?.there) {
-                out.push({ ...row, now: null, counted: 'missing' });
-                continue;
-            }
-            try {
-                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ONLY ${name}`);
-                out.push({ ...row, now: Number(rows[0].n), counted: 'yes' });
-            }
-            catch (err) {
-                if (!GIVEN_UP.has(err.code ?? ''))
-                    throw err;
-                out.push({ ...row, now: null, counted: 'timeout' });
-            }
-        }
-    }
-    finally {
-        await session.query("SELECT set_config('statement_timeout', $1, false)", [String(restoreMs)]);
-    }
-    return out;
-}
-/** "public.orders: 14 now, 10 from the snapshot (4 discarded)": one table of the plan, for a line. */
-function tableRowsLine(t) {
-    const from = t.snapshot === null ? 'emptied (the snapshot holds no rows for it)' : `${t.snapshot} from the snapshot`;
-    if (t.counted === 'missing')
-        return `${t.table}: not there now, created with ${from}`;
-    if (t.counted === 'timeout' || t.now === null)
-        return `${t.table}: not counted now (it took too long), ${from}`;
-    const lost = t.now - (t.snapshot ?? 0);
-    return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
-}
-
+// EXTERNAL MODULE: ./.build/db/restore-rows.js
+var restore_rows = __nccwpck_require__(78605);
 // EXTERNAL MODULE: ./.build/db/server-identity.js
 var server_identity = __nccwpck_require__(65941);
 // EXTERNAL MODULE: ./.build/db/session.js
@@ -24641,7 +24667,7 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             // The schemas' owners the script gives back: a role that may not would fail in the middle of the script.
             const owners = await requireSchemaOwners(s, contents.schemaOwners, serverMajor);
             // Last, once the plan stands: a restore it refuses is refused before any table is read.
-            const rows = dryRun && options.countRows ? await countTableRows(s, manifest, PLANNING_DEADLINE.statementMs) : undefined;
+            const rows = dryRun && options.countRows ? await (0,restore_rows/* countTableRows */.hW)(s, manifest, PLANNING_DEADLINE.statementMs) : undefined;
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source, owners, rows };
         }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
@@ -26017,6 +26043,7 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
+
 /**
  * Every token of the run registered with the log before anything can print: the rollback, the
  * drill and the incident look-up each start with it, whichever of them a run is.
@@ -26140,7 +26167,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const restoring = wantsDatabase && plan.database.method === 'restore' && plan.database.snapshotPath && (0,external_node_fs_.existsSync)(plan.database.snapshotPath);
         if (restoring) {
             // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
-            previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log);
+            // A dry run counts each table's rows too (bounded, restore-rows.ts): nothing waits for it, and
+            // the rows a restore throws away are what a person deciding on one asks about first.
+            previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log, { countRows: request.dryRun });
             previewing.catch(() => undefined);
         }
         if (plan.verify) {
@@ -26229,7 +26258,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 // Planned as the restore plans it: what it would discard is in the plan row and the summary,
                 // and a real run's restore lists again what it found, before it changes anything.
                 try {
-                    record.database.discarded = (await (previewing ?? previewRestore(restoreRequest(request), log))).discarded;
+                    const preview = await (previewing ?? previewRestore(restoreRequest(request), log, { countRows: request.dryRun }));
+                    record.database.discarded = preview.discarded;
+                    if (preview.rows)
+                        record.database.rows = preview.rows;
                 }
                 catch (err) {
                     // A session holding a table now (a migration running) is no reason to keep the bad app in
@@ -27022,15 +27054,21 @@ function revertOptions(request, choice, opts) {
         signal: request.signal,
     };
 }
-/** ", discarding 1 column and 2 index(es), … added since the snapshot (listed in the summary)" when a dry run found any. */
+/**
+ * ", discarding 24 row(s) (public.orders 24) written since it was taken …; and 1 column and 2
+ * index(es), … added to its tables since it was taken (the summary lists them)": what a dry run found.
+ */
 function discardedCount(db) {
     const tables = db.discarded ?? [];
     const columns = tables.reduce((n, t) => n + t.columns.length, 0);
     const objects = tables.reduce((n, t) => n + t.objects.length, 0);
-    if (!columns && !objects)
-        return '';
+    const said = [];
+    if (db.rows)
+        said.push(`${(0,restore_rows/* rowsDiscardedText */.En)(db.rows)} written since it was taken (net of those deleted since)`);
     const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
-    return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
+    if (parts.length)
+        said.push(`${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`);
+    return said.length ? `, discarding ${said.join('; and ')}` : '';
 }
 /** The longest the plan's preview of a restore waits for a table lock: the app's rollback waits for the plan. */
 const PREVIEW_LOCK_WAIT_SECONDS = 5;
@@ -34634,6 +34672,8 @@ var timeline = __nccwpck_require__(96994);
 var job_words = __nccwpck_require__(90074);
 // EXTERNAL MODULE: ./.build/pipeline/record.js
 var pipeline_record = __nccwpck_require__(2108);
+// EXTERNAL MODULE: ./.build/db/restore-rows.js
+var restore_rows = __nccwpck_require__(78605);
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: ./.build/report/markdown.js
@@ -34751,6 +34791,7 @@ var first_snapshot = __nccwpck_require__(51348);
 // EXTERNAL MODULE: ./.build/core/duration.js
 var duration = __nccwpck_require__(41634);
 ;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -35074,6 +35115,8 @@ function planSection(record) {
                         ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
                         : `Database (${method}): no migration to revert.`);
         // A dry run's: what the restore would discard, as restore-db's dry run plans it.
+        if (record.status === 'dry-run' && db.rows)
+            out.push(rowsSection(db.rows));
         if (record.status === 'dry-run' && db.discarded?.length)
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
     }
@@ -35162,6 +35205,16 @@ function databaseSection(record) {
             out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
     }
     return out;
+}
+/** A dry run's count of the rows the restore would throw away: each table it changes, as restore --dry-run lists them. */
+function rowsSection(rows) {
+    const changed = rows.filter((t) => t.counted !== 'yes' || t.now !== (t.snapshot ?? 0));
+    const list = changed.length ? changed.map((t) => `- ${(0,markdown/* inlineText */.ln)((0,restore_rows/* tableRowsLine */.KU)(t))}`).join('\n') : 'Every table holds as many rows now as the snapshot does.';
+    return [
+        '#### Rows the restore would discard',
+        `It would discard ${(0,restore_rows/* rowsDiscardedText */.En)(rows)}: rows written since the snapshot, net of those deleted since. They are kept in the snapshot the rollback takes before it restores.`,
+        list,
+    ].join('\n\n');
 }
 /** What the restore throws away on the tables it replaces, listed as restore-db lists it (discardedList). */
 function discardedSection(discarded, verb, keptIn) {
