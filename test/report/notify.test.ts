@@ -151,6 +151,22 @@ describe('chat messages in the runbook templates', () => {
     expect(end.text).toContain('Run: <https://github.com/acme/shop/actions/runs/123456789>');
   });
 
+  it('a cut to Slack\'s limits never ends inside a code span: a URL it held is never left bare', () => {
+    // The cut goes back to a space when one is in its second half: a URL longer than that is cut
+    // inside its span. A field (3,000 characters), the fallback text (39,000); entities (&amp;) too.
+    for (const long of [2_500, 50_000]) {
+      const r = fullRecord();
+      r.reason = `a&b https://evil.example/${'x&'.repeat(long)}`;
+      const m = chatMessage({ kind: 'start' }, r, memoryLog());
+      const texts = [m.text, ...(JSON.stringify(m.blocks).match(/"type":"mrkdwn","text":"(?:[^"\\]|\\.)*"/g) ?? []).map((t) => JSON.parse(`{${t}}`).text as string)];
+      expect(texts.some((t) => t.endsWith('…'))).toBe(true);
+      for (const t of texts) {
+        expect(outsideCode(t, { escapes: false })).not.toMatch(/https?:\/\/evil/);
+        expect(t).not.toMatch(/&[a-z]{0,3}…$|<[^>]*…$/);
+      }
+    }
+  });
+
   it('keeps to Slack\'s limits with a very long reason and many checks', () => {
     const r = unverifiedRecord();
     r.reason = 'x'.repeat(10_000);
