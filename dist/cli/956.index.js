@@ -26337,6 +26337,61 @@ function chatLink(url) {
     }
     return line(url);
 }
+/**
+ * `text` (our chat formatting) cut to `max` characters (clip), never inside what the formatting
+ * opened: a code span cut before its closing fence left the URL it held bare, which Discord and
+ * Mattermost then link; a `<url>` or an `&amp;` cut halfway shows as broken text. The cut goes back
+ * to before such an opening, so what is left reads as the same text, shorter.
+ */
+function clipChat(text, max) {
+    const cut = (0,core_secrets/* clip */.$Q)(text, max);
+    if (cut === text)
+        return cut;
+    let kept = cut.slice(0, -1);
+    const open = spanOpenAt(text, kept.length);
+    if (open >= 0)
+        kept = kept.slice(0, open);
+    // One of our own links (chatLink), or an entity (escapeChat), cut before its end.
+    const link = kept.lastIndexOf('<');
+    if (link > kept.lastIndexOf('>'))
+        kept = kept.slice(0, link);
+    kept = kept.replace(/&[a-z]{0,3}$/, '');
+    return `${kept.trimEnd()}…`;
+}
+/**
+ * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them: a run
+ * of n backticks opens a span only if a run of exactly n follows (a lone backtick in outside text is
+ * literal). Each length's runs are walked once, so many runs of many lengths stay linear.
+ */
+function spanOpenAt(text, at) {
+    const runs = [...text.matchAll(/`+/g)].map((m) => [m.index, m[0].length]);
+    const byLength = new Map();
+    runs.forEach(([, n], k) => {
+        const list = byLength.get(n);
+        if (list)
+            list.push(k);
+        else
+            byLength.set(n, [k]);
+    });
+    const next = new Map();
+    for (let k = 0; k < runs.length && runs[k][0] < at;) {
+        const [start, n] = runs[k];
+        const same = byLength.get(n);
+        let p = next.get(n) ?? 0;
+        while (p < same.length && same[p] <= k)
+            p++;
+        next.set(n, p);
+        if (p === same.length) {
+            k++;
+            continue;
+        }
+        const close = runs[same[p]];
+        if (at < close[0] + n)
+            return start;
+        k = same[p] + 1;
+    }
+    return -1;
+}
 /** A Slack mrkdwn text object that Slack does not scan for URLs, channel names or mentions. */
 function mrkdwn(text) {
     return { type: 'mrkdwn', text, verbatim: true };
@@ -26428,13 +26483,13 @@ function build(rawTitle, fields, footer) {
     const long = fields.filter((f) => !short.includes(f));
     const blocks = [{ type: 'header', text: { type: 'plain_text', text: (0,core_secrets/* clip */.$Q)(title, HEADER_MAX), emoji: true } }];
     for (let i = 0; i < short.length; i += 10) {
-        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn((0,core_secrets/* clip */.$Q)(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
+        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn(clipChat(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
     }
     for (const f of long)
-        blocks.push({ type: 'section', text: mrkdwn((0,core_secrets/* clip */.$Q)(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
+        blocks.push({ type: 'section', text: mrkdwn(clipChat(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
     if (footer.length)
-        blocks.push({ type: 'context', elements: [mrkdwn((0,core_secrets/* clip */.$Q)(footer.join(' · '), SECTION_MAX))] });
-    return { text: (0,core_secrets/* clip */.$Q)(text, 39_000), blocks };
+        blocks.push({ type: 'context', elements: [mrkdwn(clipChat(footer.join(' · '), SECTION_MAX))] });
+    return { text: clipChat(text, 39_000), blocks };
 }
 function links(record) {
     const out = [];
