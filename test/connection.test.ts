@@ -41,7 +41,7 @@ describe('parseConnectionString', () => {
     expect(env).toMatchObject({ PGHOST: 'h', PGPORT: '5432', PGDATABASE: 'd', PGUSER: 'u', PGPASSWORD: 'pw123', PGSSLMODE: 'require', PGAPPNAME: 'x' });
   });
 
-  it.each(['postgres://postgres:hunter2@secret/word@127.0.0.1:5432/db', 'postgres://app:p@ss/w#rd%1@db.example.com/shop', 'postgres://u:pa?ss@h/d'])(
+  it.each(['postgres://postgres:hunter2@secret/word@127.0.0.1:5432/db', 'postgres://app:p@ss/w#rd%1@db.example.com/shop', 'postgres://u:pa?ss@h/d', 'postgres://u:hunter2/secret?word@127.0.0.1:5432/db'])(
     'refuses a URL whose password has a raw @ / # ?, without repeating any of it: %s',
     (raw) => {
       const err = (() => {
@@ -57,6 +57,25 @@ describe('parseConnectionString', () => {
     },
   );
 
+  // A malformed URL's pieces may be its password's: no error quotes them (the runner masks only the whole URL).
+  it.each([
+    ['no @ before the host: user and password read as host and port', 'postgres://ops:Hunter2Secret9127.0.0.1:5432/shop', ['Hunter2Secret9']],
+    ['no @ and a password of digits', 'postgres://ops:918273645/shop', ['918273645']],
+    ['a raw / then ? in the password', 'postgres://ops:ab/cd?SecretTail9@127.0.0.1:5432/shop', ['SecretTail9', 'ab/cd']],
+    ['a query parameter holding part of the password', 'postgres://ops@h/d?Secret4Tail', ['Secret4Tail']],
+    ['an sslmode holding part of the password', 'postgres://ops@h/d?sslmode=req:Secret5Tail', ['Secret5Tail']],
+  ])('a malformed URL is refused without quoting any of it: %s', (_what, raw, secrets) => {
+    const err = (() => {
+      try {
+        parseConnectionString(raw);
+      } catch (e) {
+        return e as RollbackKitError;
+      }
+    })();
+    expect(err).toBeInstanceOf(RollbackKitError);
+    for (const secret of secrets) expect(`${err!.line} ${err!.hint ?? ''}`).not.toContain(secret);
+  });
+
   it('refuses a stray % with the same advice instead of an unexpected error', () => {
     expect(() => parseConnectionString('postgres://postgres:100%sure@127.0.0.1:5432/db')).toThrow(/% that does not start a percent-encoded character/);
   });
@@ -64,12 +83,12 @@ describe('parseConnectionString', () => {
   it.each([
     ['', /empty/],
     ['postgres://u:p@h/d?port=abc', /invalid port/],
-    ['postgres://u:p@h:99999/d', /invalid port "99999"/],
+    ['postgres://u:p@h:99999/d', /invalid port: it must be a number from 1 to 65535/],
     ['postgres://u:p@h:5432,g:5433/d', /several hosts with different ports/],
     ['postgres://u:p@[::1/d', /not a valid URL: an IPv6 host has no closing \]/],
     ['postgres://u:p@h/d?sslmode=bogus', /invalid sslmode "bogus"/],
     ['host=h sslmode=REQUIRE', /invalid sslmode "REQUIRE"/],
-    ['postgres://u:p@h/d?nokey', /has no =value/],
+    ["postgres://u:p@h/d?nokey", /has no name=value/],
     ['not a connection string', /neither a postgres:\/\/ URL nor key=value/],
     ["host=h password='open", /unterminated quote/],
   ])('rejects %j clearly', (raw, message) => {

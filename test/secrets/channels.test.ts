@@ -282,6 +282,32 @@ describe('a secret input of 40,000 characters: refused in one line, no secret pr
   });
 });
 
+// A typo in the URL (no @ before the host; a raw / then ? in the password): the runner masks only the
+// whole input, and the parse fails before the password is known, so the error itself must quote none of it.
+describe('a malformed database URL: refused, no piece of it printed', () => {
+  const cases = [
+    ['no @ before the host', 'postgres://ops:MyPassw0rdX127.0.0.1:5432/shop', ['MyPassw0rdX', 'MyPassw0rdX127.0.0.1']],
+    ['a raw / then ? in the password', 'postgres://ops:ab/cd?SecretTail9@127.0.0.1:5432/shop', ['SecretTail9', 'ab/cd']],
+  ] as const;
+
+  it.each(cases)('snapshot-db and run-down-migrations: %s', async (_what, url, secrets) => {
+    for (const action of ['snapshot-db', 'run-down-migrations'] as const) {
+      const run = await runAction(action, { 'database-url': url, 'migrations-dir': 'db/migrations' });
+      expect(run.code).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      await expectNoLeaks(run, [...secrets]);
+    }
+  });
+
+  it.each(cases)('rollback-kit snapshot and down: %s', async (_what, url, secrets) => {
+    for (const args of [['snapshot', '--database-url', url], ['down', '--json', '--migrations-dir', 'db/migrations', '--database-url', url]]) {
+      const run = await runCli(args, { env: cliEnv({}) });
+      expect(run.code).not.toBe(0);
+      for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret);
+    }
+  });
+});
+
 describe('database actions: the password in every form, in every file they write', () => {
   const PASSWORD = 'Pg-Pa$$/w0rd?x';
   const forms = [PASSWORD, encodeURIComponent(PASSWORD), `postgres:${encodeURIComponent(PASSWORD)}`];
