@@ -2148,10 +2148,11 @@ function checkUserInfo(text) {
     const query = slash >= 0 ? rest.indexOf('?', slash) : -1;
     const head = query >= 0 ? rest.slice(0, query) : rest;
     const lastAt = head.lastIndexOf('@');
-    if (lastAt < 0)
-        return;
     const authorityEnd = head.search(/[/?#]/);
-    if (authorityEnd >= 0 && authorityEnd < lastAt) {
+    // A query parameter with an @ before any = (`/db?rest@host`) is no value's: a raw / then ? in the
+    // password ended the path there, and what the URL holds after it is the password's end and the host.
+    const queryAt = query >= 0 && rest.slice(query + 1).split('&').some((pair) => pair.includes('@') && !pair.slice(0, pair.indexOf('@')).includes('='));
+    if (queryAt || (lastAt >= 0 && authorityEnd >= 0 && authorityEnd < lastAt)) {
         throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
@@ -2218,8 +2219,9 @@ function parseUrl(text) {
     const params = {};
     for (const pair of query.split('&').filter(Boolean)) {
         const eq = pair.indexOf('=');
+        // Not quoted: a malformed URL's pieces may be its password's (checkUserInfo).
         if (eq <= 0)
-            throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
+            throw NOT_A_URL('a query parameter (after the ?) has no name=value');
         params[connection_decode(pair.slice(0, eq))] = connection_decode(pair.slice(eq + 1));
     }
     // libpq reads JDBC's ssl=true in a URL as sslmode=require.
@@ -2291,7 +2293,8 @@ function passwordHint(target) {
 function finish(t, keyValue = false) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
+        // Not quoted: with no @ before the host, the user name and password are read as host and port.
+        throw new errors/* RollbackKitError */.dp('The connection string has an invalid port: it must be a number from 1 to 65535.', 'If the URL has no @ before the host, its user name and password were read as the host and the port: write postgres://user:password@host:5432/dbname.');
     }
     refuseUnhonoured(t.host, t.params, keyValue);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
@@ -2394,7 +2397,9 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 function checkSslMode(mode) {
     if (mode === undefined || SSL_MODES.includes(mode))
         return;
-    throw new errors/* RollbackKitError */.dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
+    // Quoted only when it reads as a mode name: a malformed URL's value may hold part of its password.
+    const shown = /^[A-Za-z-]{1,20}$/.test(mode) ? ` "${mode}"` : '';
+    throw new errors/* RollbackKitError */.dp(`The connection string has an invalid sslmode${shown}.`, `Use one of ${SSL_MODES.join(', ')}.`);
 }
 /** `host:port/db`, for every message that names the database; never contains a secret. */
 function describeTarget(t) {
