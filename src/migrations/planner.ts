@@ -32,6 +32,12 @@ export interface RecordedSelector {
    * above what is left of the plan tells.
    */
   appliedAtPlan?: string[];
+  /**
+   * What the plan reverted already, as its record says (every planned one, for a finished plan). One
+   * applied now was applied again since (a deploy ran it again): reverting it a second time would
+   * drop what was written since, so the plan is refused under it.
+   */
+  reverted?: string[];
   /** Who made the plan and what to do when something was applied above it since; an earlier attempt of this workflow run by default. */
   origin?: { who: string; hint: string };
 }
@@ -110,6 +116,15 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
   if (selector.kind === 'recorded') {
     const kept = selector.kept ?? [];
     const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+    const again = chosen.filter((f) => selector.reverted?.some((v) => sameVersion(f, v)));
+    if (again.length > 0) {
+      const origin = selector.origin ?? RERUN_ORIGIN;
+      const them = again.length === 1 ? 'it' : 'them';
+      throw new RollbackKitError(
+        `${origin.who} reverted ${again.map((f) => f.name).join(', ')}, and ${again.length === 1 ? 'it was' : 'they were'} applied again since (a deploy ran ${them} again): reverting ${them} a second time would drop what was written since. Nothing was run.`,
+        origin.hint,
+      );
+    }
     const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1)!)).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
     const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
     const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;

@@ -66,6 +66,8 @@ export class RecordedPlan {
       kind: 'recorded',
       planned: this.earlier.planned,
       appliedAtPlan: this.earlier.applied,
+      // A finished plan reverted all of it; an unfinished one what its row says (never more than it did).
+      reverted: this.earlier.status === 'started' ? this.earlier.reverted : this.earlier.planned,
       ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
     };
   }

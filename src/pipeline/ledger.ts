@@ -435,6 +435,8 @@ export interface DownPlan {
   kept: string[];
   /** Every version applied when the plan was made (empty for a row an earlier version wrote): what came since is another deploy's. */
   applied: string[];
+  /** What an earlier run reverted of it, as its row says (it may be behind, never ahead): one applied again since is refused. */
+  reverted?: string[];
   /** The newest migration it keeps, when it reverts only newer ones (for the record). */
   keepVersion?: string;
   /**
@@ -476,7 +478,7 @@ export function firstSnapshotOf(row: Pick<LedgerRow, 'firstSnapshot'> | undefine
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 export function unfinishedPlan(row: LedgerRow | undefined): DownPlan | undefined {
   if (!row || row.method !== DOWN_MIGRATIONS || isClosed(row) || row.planned.length === 0) return undefined;
-  return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion, earlierRun: { snapshot: firstSnapshotOf(row) } };
+  return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], reverted: row.reverted, keepVersion: row.keepVersion, earlierRun: { snapshot: firstSnapshotOf(row) } };
 }
 
 /**
@@ -499,6 +501,7 @@ export function finishChoice(incidentKey: string, plan: DownPlan, rowKey: RowKey
       planned: plan.planned,
       kept: plan.kept,
       appliedAtPlan: plan.applied,
+      reverted: plan.reverted,
       origin: {
         who: `The whole rollback for incident ${incidentKey}`,
         hint:

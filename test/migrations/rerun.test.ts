@@ -225,6 +225,33 @@ describe('run-down-migrations re-run after its plan finished', () => {
     expect(rerun.errors.join('\n')).toContain('Start a new run with to-version');
     expect(await trackingState(db, 'dbmate')).toEqual([one!.version, three!.version]);
   });
+
+  // The deploy ran the reverted migration again, and orders were written to its table since: the
+  // re-run found its plan (revert 002) "applied" again and reverted it a second time, dropping them.
+  it('a re-run after a deploy applied the reverted migration again: refused, nothing dropped', async () => {
+    const db = await createTestDatabase('rk_rerun_again');
+    const ws = await workspace();
+    const [one, two] = tables(2);
+    const dir = await writeMigrations(ws, 'dbmate', [one!, two!]);
+    await applyMigrations(db, 'dbmate', dir, [one!, two!]);
+    const down = (attempt: number) => runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', 'migrations-dir': 'db/migrations', steps: '1' }, { cwd: ws, env: job('7102', attempt) });
+    const first = await down(1);
+    expect(JSON.parse(first.outputs.reverted!)).toEqual([two!.version]);
+
+    await applyMigrations(db, 'dbmate', dir, [two!]);
+    await db.query('INSERT INTO t2 VALUES (42)');
+    const rerun = await down(2);
+    expect(rerun.code).not.toBe(0);
+    expect(rerun.outputs.status).not.toBe('reverted');
+    expect(rerun.errors.join('\n')).toMatch(new RegExp(`An earlier attempt of this workflow run reverted ${two!.version}_create_t2\\.sql, and it was applied again since \\(a deploy ran it again\\): reverting it a second time would drop what was written since\\. Nothing was run\\.`));
+    expect(await trackingState(db, 'dbmate')).toEqual([one!.version, two!.version]);
+    expect((await db.query('SELECT count(*)::int AS n FROM t2')).rows[0]).toEqual({ n: 2 });
+
+    // The same step run again in that attempt (a retry loop): refused the same way.
+    const again = await down(2);
+    expect(again.code).not.toBe(0);
+    expect((await db.query('SELECT count(*)::int AS n FROM t2')).rows[0]).toEqual({ n: 2 });
+  });
 });
 
 // A step run twice in one attempt: a shell retry loop around `rollback-kit down`, or matrix legs
@@ -309,5 +336,15 @@ describe('the planner', () => {
     expect(() => planReverts(plain, files, ['001', '002', '004'], { kind: 'recorded', planned: ['003', '002'] }, context)).toThrow(
       /planned to revert 003, 002, but 004_x\.down\.sql was applied since, above 002_x\.down\.sql/,
     );
+  });
+
+  it('refuses a recorded plan whose reverted migration is applied again, whoever recorded it; what is only behind is finished', () => {
+    const origin = { who: 'The whole rollback for incident production:web@dpl_1', hint: 'h' };
+    // 003 reverted, then applied again by a deploy: the half-done plan (003, 002) must not revert it twice.
+    expect(() => planReverts(plain, files, ['001', '002', '003'], { kind: 'recorded', planned: ['003', '002'], appliedAtPlan: ['001', '002', '003'], reverted: ['003'], origin }, context)).toThrow(
+      /^The whole rollback for incident production:web@dpl_1 reverted 003_x\.down\.sql, and it was applied again since \(a deploy ran it again\)/,
+    );
+    // A row behind the tracking table (002 not yet said reverted) still finishes what is left.
+    expect(planReverts(plain, files, ['001', '002'], { kind: 'recorded', planned: ['003', '002'], appliedAtPlan: ['001', '002', '003'], reverted: ['003'], origin }, context).toRevert.map((m) => m.file.version)).toEqual(['002']);
   });
 });

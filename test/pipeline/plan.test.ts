@@ -406,11 +406,13 @@ describe('timeline', () => {
 describe('ledger', () => {
   const row = { incidentKey: 'production:run-1', method: 'down-migrations', planned: ['3', '2'], kept: [], reverted: [], status: 'started' as const };
 
-  it('finishes the plan an earlier run for the incident wrote down and did not finish, never its `reverted`', () => {
+  // `reverted` never says what is left (the tracking table does: the row may be behind it); it only
+  // refuses a migration it names that is applied again (planner.ts).
+  it('finishes the plan an earlier run for the incident wrote down and did not finish, its `reverted` carried only to refuse one applied again', () => {
     expect(unfinishedPlan(undefined)).toBeUndefined();
     expect(unfinishedPlan({ ...row, status: 'done' })).toBeUndefined();
     expect(unfinishedPlan({ ...row, method: 'restore', planned: [] })).toBeUndefined();
-    expect(unfinishedPlan({ ...row, reverted: ['3'], keepVersion: '1' })).toEqual({ planned: ['3', '2'], kept: [], applied: [], keepVersion: '1', earlierRun: { snapshot: undefined } });
+    expect(unfinishedPlan({ ...row, reverted: ['3'], keepVersion: '1' })).toEqual({ planned: ['3', '2'], kept: [], applied: [], reverted: ['3'], keepVersion: '1', earlierRun: { snapshot: undefined } });
     expect(unfinishedPlan({ ...row, applied: ['1', '2', '3'] })).toMatchObject({ applied: ['1', '2', '3'] });
   });
 
