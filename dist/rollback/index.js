@@ -18088,6 +18088,12 @@ function select(format, table, files, applied, selector) {
     if (selector.kind === 'recorded') {
         const kept = selector.kept ?? [];
         const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+        const again = chosen.filter((f) => selector.reverted?.some((v) => sameVersion(f, v)));
+        if (again.length > 0) {
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            const them = again.length === 1 ? 'it' : 'them';
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${origin.who} reverted ${again.map((f) => f.name).join(', ')}, and ${again.length === 1 ? 'it was' : 'they were'} applied again since (a deploy ran ${them} again): reverting ${them} a second time would drop what was written since. Nothing was run.`, origin.hint);
+        }
         const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
         const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
         const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
@@ -19094,6 +19100,8 @@ class RecordedPlan {
             kind: 'recorded',
             planned: this.earlier.planned,
             appliedAtPlan: this.earlier.applied,
+            // A finished plan reverted all of it; an unfinished one what its row says (never more than it did).
+            reverted: this.earlier.status === 'started' ? this.earlier.reverted : this.earlier.planned,
             ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
         };
     }
@@ -25897,7 +25905,7 @@ function firstSnapshotOf(row) {
 function unfinishedPlan(row) {
     if (!row || row.method !== DOWN_MIGRATIONS || (0,migrations_ledger/* isClosed */.Lx)(row) || row.planned.length === 0)
         return undefined;
-    return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], keepVersion: row.keepVersion, earlierRun: { snapshot: firstSnapshotOf(row) } };
+    return { planned: row.planned, kept: row.kept ?? [], applied: row.applied ?? [], reverted: row.reverted, keepVersion: row.keepVersion, earlierRun: { snapshot: firstSnapshotOf(row) } };
 }
 /**
  * A fresh plan as the dry run found it: `plan` the versions it reverts (newest first),
@@ -25918,6 +25926,7 @@ function finishChoice(incidentKey, plan, rowKey = incidentKey) {
             planned: plan.planned,
             kept: plan.kept,
             appliedAtPlan: plan.applied,
+            reverted: plan.reverted,
             origin: {
                 who: `The whole rollback for incident ${incidentKey}`,
                 hint: 'Check what the migrations applied since need. To finish the plan, revert them first (run-down-migrations with to-version, or the tool\'s own down) and re-run; ' +

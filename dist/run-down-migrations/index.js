@@ -5291,6 +5291,12 @@ function select(format, table, files, applied, selector) {
     if (selector.kind === 'recorded') {
         const kept = selector.kept ?? [];
         const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+        const again = chosen.filter((f) => selector.reverted?.some((v) => sameVersion(f, v)));
+        if (again.length > 0) {
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            const them = again.length === 1 ? 'it' : 'them';
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${origin.who} reverted ${again.map((f) => f.name).join(', ')}, and ${again.length === 1 ? 'it was' : 'they were'} applied again since (a deploy ran ${them} again): reverting ${them} a second time would drop what was written since. Nothing was run.`, origin.hint);
+        }
         const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
         const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
         const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
@@ -6299,6 +6305,8 @@ class RecordedPlan {
             kind: 'recorded',
             planned: this.earlier.planned,
             appliedAtPlan: this.earlier.applied,
+            // A finished plan reverted all of it; an unfinished one what its row says (never more than it did).
+            reverted: this.earlier.status === 'started' ? this.earlier.reverted : this.earlier.planned,
             ...(this.run.attempt > 1 ? {} : { origin: { who: 'An earlier run of this step in this attempt of the workflow run', hint: 'Run it with to-version (the last migration to keep), after checking what the migrations applied since need; or give the second revert a step of its own.' } }),
         };
     }
