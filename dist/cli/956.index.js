@@ -51,7 +51,9 @@ var core_secrets = __webpack_require__(9205);
  * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
  * tab-separated (or CSV) rows after it, up to `\.`.
  *
- * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is
+ * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
+ * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
+ * PostgreSQL, which stays shown in a column list or a table's name). Each statement is
  * read once from its head to the end of its rows or assignments, and the search goes on after
  * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
@@ -60,14 +62,31 @@ var core_secrets = __webpack_require__(9205);
  * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
  */
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
-function closingQuote(text, at) {
+function closingQuote(text, at, quote = "'") {
     for (let j = at; j < text.length; j++) {
         if (text[j] === '\\')
             j++;
-        else if (text[j] === "'")
+        else if (text[j] === quote)
             return j;
     }
     return -1;
+}
+/** The text read last, and a place in it from which no unescaped `"` follows (see closingDoubleQuote). */
+let noDoubleQuote;
+/**
+ * Where a MySQL double-quoted string's next unescaped `"` is, from `at` (just past a `"`); -1 if
+ * none. A search that found none is not made again: each line of a log may open a string whose
+ * every later `"` is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * search from a later place just past a `"` goes as the failed one went from there (that `"` was
+ * not escaped away from it: a `"` is no backslash), so it fails too.
+ */
+function closingDoubleQuote(text, at) {
+    if (noDoubleQuote?.text === text && at >= noDoubleQuote.from)
+        return -1;
+    const q = closingQuote(text, at, '"');
+    if (q < 0)
+        noDoubleQuote = { text, from: noDoubleQuote?.text === text ? Math.min(noDoubleQuote.from, at) : at };
+    return q;
 }
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
@@ -124,8 +143,13 @@ function unclosed(text, open, start, literal) {
  * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
  * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
+ * `doubleQuoted`: the value is a row's or an assignment's, where `"…"` is MySQL's string (`VALUES
+ * ("bob", "…")`, `SET password = "…"`; backslash escapes and `""` inside) and PostgreSQL's name of
+ * a column: judged as a literal, as a name hidden costs less than a password shown. Elsewhere (a
+ * column list, a table's name, a SELECT's list and FROM) it is a name and no literal; so is one
+ * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(…)`).
  */
-function readSqlValue(text, at, literal, stopAtWord) {
+function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
     let depth = 0;
     let i = at;
     while (i < text.length) {
@@ -155,6 +179,23 @@ function readSqlValue(text, at, literal, stopAtWord) {
                     continue;
                 }
                 literal(i + 1, q);
+                i = q + 1;
+                break;
+            }
+            continue;
+        }
+        if (c === '"' && doubleQuoted) {
+            let j = i + 1;
+            for (;;) {
+                const q = closingDoubleQuote(text, j);
+                if (q < 0)
+                    return unclosed(text, i, i + 1, literal);
+                if (text[q + 1] === '"') {
+                    j = q + 2;
+                    continue;
+                }
+                if (text[i - 1] !== '.' && text[q + 1] !== '.' && text[q + 1] !== '(')
+                    literal(i + 1, q);
                 i = q + 1;
                 break;
             }
@@ -269,7 +310,7 @@ function readRows(text, at, judge, seen, one = false) {
         i++;
         for (let column = 0;; column++) {
             const start = i;
-            i = readSqlValue(text, i, judge(column));
+            i = readSqlValue(text, i, judge(column), undefined, true);
             seen?.(column, start, i);
             if (text[i] !== ',')
                 break;
@@ -393,7 +434,7 @@ function sqlSecretSpans(text, rule) {
                 return i;
             const name = rule.column(table, a[1]);
             const start = SQL_ASSIGNMENT.lastIndex;
-            i = readSqlValue(text, start, judge(name), SET_LIST_END);
+            i = readSqlValue(text, start, judge(name), SET_LIST_END, true);
             refer(name, start, i);
             if (text[i] !== ',')
                 return i;
@@ -13658,6 +13699,7 @@ function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
 
 
 
+
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
@@ -13850,10 +13892,14 @@ async function revertWithPullRequest(opts, log) {
 }
 /**
  * The pull request as GitHub shows it to everyone with access to the repository: the reason and
- * the commit subjects are outside text, redacted (the title's before it is cut).
+ * the commit subjects are outside text, redacted (the title's before it is cut). In the body they
+ * are Markdown made inert (inlineText): a `@name` or `@org/team` in them would otherwise ping
+ * people, and their Markdown would be rendered. Redacted before they are escaped, as an escaped
+ * secret no longer reads as itself.
  */
 function pullRequest(branch, base, target, head, reverted, reason, log) {
-    return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, reverted, reason)) };
+    const subjects = reverted.map((c) => ({ sha: c.sha, subject: log.redact(c.subject) }));
+    return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, subjects, reason === undefined ? undefined : log.redact(reason))) };
 }
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason, log) {
@@ -13865,10 +13911,10 @@ function body(target, head, reverted, reason) {
     return [
         `Reverts production to ${target} (from ${head}).`,
         '',
-        `**Reason:** ${reason || 'not given'}`,
+        `**Reason:** ${reason ? inlineText(reason) : 'not given'}`,
         '',
         '**Reverted commits** (newest first):',
-        ...reverted.map((c) => `- ${c.sha} ${c.subject}`),
+        ...reverted.map((c) => `- ${c.sha} ${inlineText(c.subject)}`),
         '',
         'Opened by rollback-kit promote-previous (provider git-revert).',
     ].join('\n');
@@ -27654,32 +27700,50 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
 /**
  * What to do after `rollback-kit smoke` failed, as the command to paste: a person who just watched
  * production fail its checks should not have to work out the rollback's flags. Printed as the last
- * line, and given to scripts as `next` in --json.
+ * line, and given to scripts as `next` in --json. What failed says what to roll back: an HTTP check
+ * is the app's, a SQL check the database's (a rollback of the app does not change the database),
+ * so the command's scope is app, db, or full when both failed.
  */
 
 
 /** The failed checks named in the reason; more than this are counted, so the command stays one line. */
 const smoke_next_NAMED = 3;
+/** What the checks measured; none (the service unreachable) is the app's. */
+function scopeOf(checks) {
+    const sql = checks.some((c) => c.kind === 'sql');
+    const http = checks.some((c) => c.kind !== 'sql');
+    return sql && http ? 'full' : sql ? 'db' : 'app';
+}
+/** Per scope: what the line says to roll back, and what the command still needs without a plan file. */
+const WHAT = {
+    app: { roll: 'roll production back', flags: "the component's flags" },
+    // The database goes back as the plan's database method says: its down migrations, or a restore of the pre-deploy snapshot.
+    db: { roll: 'roll the database back (down migrations, or a restore of the pre-deploy snapshot)', flags: "the database's flags (--migrations-dir, or --db-method restore with --snapshot-path)" },
+    full: { roll: 'roll production back, the app and the database,', flags: "the component's and the database's flags" },
+};
 /**
- * Undefined when the checks passed. `failed`: the names of the failed checks (already redacted);
- * `flapped`: those a confirming run saw pass; `planHere`: the current folder has the plan file the
- * rollback reads by default (without one, the command needs --config or a component's flags).
+ * Undefined when the checks passed. `failed`: the failed checks; `flapped`: those a confirming run
+ * saw pass; `planHere`: the current folder has the plan file the rollback reads by default (without
+ * one, the command needs --config or a component's flags).
  */
 function smokeNext(verdict, failed, flapped, planHere) {
     if (verdict.passed)
         return undefined;
     // Inconclusive: the results are the confirming run's, which may have no failure; the flapped checks are what failed.
     const named = failed.length ? failed : flapped;
-    const names = named.length > smoke_next_NAMED ? `${named.slice(0, smoke_next_NAMED).join(', ')} and ${named.length - smoke_next_NAMED} more` : named.join(', ');
+    const list = named.map((c) => c.name);
+    const names = list.length > smoke_next_NAMED ? `${list.slice(0, smoke_next_NAMED).join(', ')} and ${list.length - smoke_next_NAMED} more` : list.join(', ');
     const reason = `smoke checks failed: ${names || 'the service is unreachable'}`;
     // Only critical and major fail a check (verdict.ts); a rollback's severity is one of critical, major, minor.
     const severity = verdict.severity === 'critical' ? 'critical' : 'major';
-    const command = `rollback-kit rollback --reason ${shell_word_shellWord(reason)} --severity ${severity}`;
-    const plan = planHere ? ` (add --dry-run first to see what it would do)` : `, adding --config <plan file> or the component's flags: there is no ${PLAN_FILE} in this folder (rollback-kit rollback --help)`;
+    const scope = scopeOf(named);
+    const command = `rollback-kit rollback --reason ${shell_word_shellWord(reason)} --severity ${severity}${scope === 'app' ? '' : ` --scope ${scope}`}`;
+    const { roll, flags } = WHAT[scope];
+    const plan = planHere ? ` (add --dry-run first to see what it would do)` : `, adding --config <plan file> or ${flags}: there is no ${PLAN_FILE} in this folder (rollback-kit rollback --help)`;
     if (verdict.decision === 'inconclusive') {
-        return { action: 'look', command, text: `Next: look at production before rolling back: ${flapped.join(', ')} failed and then passed when measured again. If it fails again, roll production back with \`${command}\`${plan}.` };
+        return { action: 'look', scope, command, text: `Next: look at production before rolling back: ${flapped.map((c) => c.name).join(', ')} failed and then passed when measured again. If it fails again, ${roll} with \`${command}\`${plan}.` };
     }
-    return { action: 'rollback', command, text: `Next: roll production back with \`${command}\`${plan}.` };
+    return { action: 'rollback', scope, command, text: `Next: ${roll} with \`${command}\`${plan}.` };
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/commands/smoke.js
@@ -27715,8 +27779,11 @@ const smoke_smoke = {
         if (confirmation)
             cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
         const recorded = verified ? await recordVerified(verified, verdict, results.length, options.deadlineSeconds, cli.log) : false;
-        const failed = results.filter((r) => !r.passed).map((r) => cli.log.redact(r.name));
-        const next = smokeNext(verdict, failed, (confirmation?.flapped ?? []).map((n) => cli.log.redact(n)), (0,external_node_fs_.existsSync)((0,external_node_path_.join)(cli.cwd, PLAN_FILE)));
+        const failed = results.filter((r) => !r.passed).map((r) => ({ name: cli.log.redact(r.name), kind: r.kind }));
+        // Names are unique in a spec (parse-spec.ts): a flapped check's kind is its result's.
+        const kinds = new Map(results.map((r) => [r.name, r.kind]));
+        const flapped = (confirmation?.flapped ?? []).map((n) => ({ name: cli.log.redact(n), kind: kinds.get(n) ?? 'http' }));
+        const next = smokeNext(verdict, failed, flapped, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(cli.cwd, PLAN_FILE)));
         if (next)
             cli.term.say(next.text);
         return {
@@ -27726,7 +27793,7 @@ const smoke_smoke = {
             flapped: confirmation?.flapped ?? [],
             verified: recorded,
             severity: verdict.severity,
-            next: next ? { action: next.action, command: next.command } : null,
+            next: next ? { action: next.action, scope: next.scope, command: next.command } : null,
             checks: results.map((r) => ({ name: r.name, passed: r.passed, critical: r.critical, reason: r.reason ? cli.log.redact(r.reason) : undefined })),
         };
     },

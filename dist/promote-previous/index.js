@@ -353,7 +353,9 @@ var core_secrets = __nccwpck_require__(9205);
  * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
  * tab-separated (or CSV) rows after it, up to `\.`.
  *
- * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is
+ * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
+ * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
+ * PostgreSQL, which stays shown in a column list or a table's name). Each statement is
  * read once from its head to the end of its rows or assignments, and the search goes on after
  * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
@@ -362,14 +364,31 @@ var core_secrets = __nccwpck_require__(9205);
  * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
  */
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
-function closingQuote(text, at) {
+function closingQuote(text, at, quote = "'") {
     for (let j = at; j < text.length; j++) {
         if (text[j] === '\\')
             j++;
-        else if (text[j] === "'")
+        else if (text[j] === quote)
             return j;
     }
     return -1;
+}
+/** The text read last, and a place in it from which no unescaped `"` follows (see closingDoubleQuote). */
+let noDoubleQuote;
+/**
+ * Where a MySQL double-quoted string's next unescaped `"` is, from `at` (just past a `"`); -1 if
+ * none. A search that found none is not made again: each line of a log may open a string whose
+ * every later `"` is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * search from a later place just past a `"` goes as the failed one went from there (that `"` was
+ * not escaped away from it: a `"` is no backslash), so it fails too.
+ */
+function closingDoubleQuote(text, at) {
+    if (noDoubleQuote?.text === text && at >= noDoubleQuote.from)
+        return -1;
+    const q = closingQuote(text, at, '"');
+    if (q < 0)
+        noDoubleQuote = { text, from: noDoubleQuote?.text === text ? Math.min(noDoubleQuote.from, at) : at };
+    return q;
 }
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
@@ -426,8 +445,13 @@ function unclosed(text, open, start, literal) {
  * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
  * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
+ * `doubleQuoted`: the value is a row's or an assignment's, where `"…"` is MySQL's string (`VALUES
+ * ("bob", "…")`, `SET password = "…"`; backslash escapes and `""` inside) and PostgreSQL's name of
+ * a column: judged as a literal, as a name hidden costs less than a password shown. Elsewhere (a
+ * column list, a table's name, a SELECT's list and FROM) it is a name and no literal; so is one
+ * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(…)`).
  */
-function readSqlValue(text, at, literal, stopAtWord) {
+function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
     let depth = 0;
     let i = at;
     while (i < text.length) {
@@ -457,6 +481,23 @@ function readSqlValue(text, at, literal, stopAtWord) {
                     continue;
                 }
                 literal(i + 1, q);
+                i = q + 1;
+                break;
+            }
+            continue;
+        }
+        if (c === '"' && doubleQuoted) {
+            let j = i + 1;
+            for (;;) {
+                const q = closingDoubleQuote(text, j);
+                if (q < 0)
+                    return unclosed(text, i, i + 1, literal);
+                if (text[q + 1] === '"') {
+                    j = q + 2;
+                    continue;
+                }
+                if (text[i - 1] !== '.' && text[q + 1] !== '.' && text[q + 1] !== '(')
+                    literal(i + 1, q);
                 i = q + 1;
                 break;
             }
@@ -571,7 +612,7 @@ function readRows(text, at, judge, seen, one = false) {
         i++;
         for (let column = 0;; column++) {
             const start = i;
-            i = readSqlValue(text, i, judge(column));
+            i = readSqlValue(text, i, judge(column), undefined, true);
             seen?.(column, start, i);
             if (text[i] !== ',')
                 break;
@@ -695,7 +736,7 @@ function sqlSecretSpans(text, rule) {
                 return i;
             const name = rule.column(table, a[1]);
             const start = SQL_ASSIGNMENT.lastIndex;
-            i = readSqlValue(text, start, judge(name), SET_LIST_END);
+            i = readSqlValue(text, start, judge(name), SET_LIST_END, true);
             refer(name, start, i);
             if (text[i] !== ',')
                 return i;
@@ -5720,6 +5761,8 @@ async function rollMachine(c, app, m, image, config, t, log) {
     }
 }
 
+// EXTERNAL MODULE: ./.build/report/markdown.js
+var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/git.js
 /**
  * Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. The run's
@@ -6153,6 +6196,7 @@ function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
 
 
 
+
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
@@ -6345,10 +6389,14 @@ async function revertWithPullRequest(opts, log) {
 }
 /**
  * The pull request as GitHub shows it to everyone with access to the repository: the reason and
- * the commit subjects are outside text, redacted (the title's before it is cut).
+ * the commit subjects are outside text, redacted (the title's before it is cut). In the body they
+ * are Markdown made inert (inlineText): a `@name` or `@org/team` in them would otherwise ping
+ * people, and their Markdown would be rendered. Redacted before they are escaped, as an escaped
+ * secret no longer reads as itself.
  */
 function pullRequest(branch, base, target, head, reverted, reason, log) {
-    return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, reverted, reason)) };
+    const subjects = reverted.map((c) => ({ sha: c.sha, subject: log.redact(c.subject) }));
+    return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, subjects, reason === undefined ? undefined : log.redact(reason))) };
 }
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason, log) {
@@ -6360,10 +6408,10 @@ function body(target, head, reverted, reason) {
     return [
         `Reverts production to ${target} (from ${head}).`,
         '',
-        `**Reason:** ${reason || 'not given'}`,
+        `**Reason:** ${reason ? (0,markdown/* inlineText */.ln)(reason) : 'not given'}`,
         '',
         '**Reverted commits** (newest first):',
-        ...reverted.map((c) => `- ${c.sha} ${c.subject}`),
+        ...reverted.map((c) => `- ${c.sha} ${(0,markdown/* inlineText */.ln)(c.subject)}`),
         '',
         'Opened by rollback-kit promote-previous (provider git-revert).',
     ].join('\n');
@@ -8651,9 +8699,10 @@ function verifiedLookup(request, log, stop) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   ln: () => (/* binding */ inlineText),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
-/* unused harmony exports unlinked, escapeCell, formatBytes, inlineText, codeSpan, linkText */
+/* unused harmony exports unlinked, escapeCell, formatBytes, codeSpan, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a

@@ -27,7 +27,9 @@
  * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
  * tab-separated (or CSV) rows after it, up to `\.`.
  *
- * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`). Each statement is
+ * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
+ * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
+ * PostgreSQL, which stays shown in a column list or a table's name). Each statement is
  * read once from its head to the end of its rows or assignments, and the search goes on after
  * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
@@ -49,12 +51,29 @@ type Span = [number, number];
 type Literal = (start: number, end: number) => void;
 
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
-function closingQuote(text: string, at: number): number {
+function closingQuote(text: string, at: number, quote = "'"): number {
   for (let j = at; j < text.length; j++) {
     if (text[j] === '\\') j++;
-    else if (text[j] === "'") return j;
+    else if (text[j] === quote) return j;
   }
   return -1;
+}
+
+/** The text read last, and a place in it from which no unescaped `"` follows (see closingDoubleQuote). */
+let noDoubleQuote: { text: string; from: number } | undefined;
+
+/**
+ * Where a MySQL double-quoted string's next unescaped `"` is, from `at` (just past a `"`); -1 if
+ * none. A search that found none is not made again: each line of a log may open a string whose
+ * every later `"` is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * search from a later place just past a `"` goes as the failed one went from there (that `"` was
+ * not escaped away from it: a `"` is no backslash), so it fails too.
+ */
+function closingDoubleQuote(text: string, at: number): number {
+  if (noDoubleQuote?.text === text && at >= noDoubleQuote.from) return -1;
+  const q = closingQuote(text, at, '"');
+  if (q < 0) noDoubleQuote = { text, from: noDoubleQuote?.text === text ? Math.min(noDoubleQuote.from, at) : at };
+  return q;
 }
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
@@ -110,8 +129,13 @@ function unclosed(text: string, open: number, start: number, literal: (start: nu
  * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
  * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
+ * `doubleQuoted`: the value is a row's or an assignment's, where `"…"` is MySQL's string (`VALUES
+ * ("bob", "…")`, `SET password = "…"`; backslash escapes and `""` inside) and PostgreSQL's name of
+ * a column: judged as a literal, as a name hidden costs less than a password shown. Elsewhere (a
+ * column list, a table's name, a SELECT's list and FROM) it is a name and no literal; so is one
+ * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(…)`).
  */
-function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp): number {
+function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp, doubleQuoted = false): number {
   let depth = 0;
   let i = at;
   while (i < text.length) {
@@ -139,6 +163,21 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
           continue;
         }
         literal(i + 1, q);
+        i = q + 1;
+        break;
+      }
+      continue;
+    }
+    if (c === '"' && doubleQuoted) {
+      let j = i + 1;
+      for (;;) {
+        const q = closingDoubleQuote(text, j);
+        if (q < 0) return unclosed(text, i, i + 1, literal);
+        if (text[q + 1] === '"') {
+          j = q + 2;
+          continue;
+        }
+        if (text[i - 1] !== '.' && text[q + 1] !== '.' && text[q + 1] !== '(') literal(i + 1, q);
         i = q + 1;
         break;
       }
@@ -268,7 +307,7 @@ function readRows(text: string, at: number, judge: (column: number) => Literal, 
     i++;
     for (let column = 0; ; column++) {
       const start = i;
-      i = readSqlValue(text, i, judge(column));
+      i = readSqlValue(text, i, judge(column), undefined, true);
       seen?.(column, start, i);
       if (text[i] !== ',') break;
       i++;
@@ -387,7 +426,7 @@ export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
       if (!a) return i;
       const name = rule.column(table, a[1]!);
       const start = SQL_ASSIGNMENT.lastIndex;
-      i = readSqlValue(text, start, judge(name), SET_LIST_END);
+      i = readSqlValue(text, start, judge(name), SET_LIST_END, true);
       refer(name, start, i);
       if (text[i] !== ',') return i;
       i++;

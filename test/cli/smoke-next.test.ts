@@ -1,11 +1,14 @@
 // After `rollback-kit smoke` fails, its last line is the command that rolls production back, ready
 // to paste (the failed checks as its reason, the verdict's severity), and --json gives it as `next`.
 // A run a confirming run disagreed with says to look first; a pass says nothing of the kind.
+// Failed SQL checks are the database's: the command rolls the database back (scope db), or both
+// when HTTP checks failed too (scope full).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { program } from '../../src/cli/main.js';
+import { ADMIN_URL } from '../helpers/pg-env.js';
 import { startServer } from '../smoke/servers.js';
 import { runMain } from './run-main.js';
 import { shellWords } from './shell-words.js';
@@ -50,7 +53,7 @@ describe('rollback-kit smoke: what next', () => {
     expect(opts).toMatchObject({ reason: 'smoke checks failed: checkout page', severity: 'critical' });
 
     const json = await runMain(['smoke', '--base-url', site.url, '--checks', checks, '--attempts', '1', '--json'], { cwd: withPlan });
-    expect(JSON.parse(json.stdout).next).toEqual({ action: 'rollback', command: commandIn(last) });
+    expect(JSON.parse(json.stdout).next).toEqual({ action: 'rollback', scope: 'app', command: commandIn(last) });
   });
 
   it('a major failure (no critical check) is rolled back as major', async () => {
@@ -72,6 +75,44 @@ describe('rollback-kit smoke: what next', () => {
     expect(doc.decision).toBe('inconclusive');
     expect(doc.next.action).toBe('look');
     expect(doc.next.command).toMatch(/^rollback-kit rollback --reason 'smoke checks failed: warmup' --severity (critical|major)$/);
+  });
+
+  it('only SQL checks failed: the database is rolled back (scope db), not the app', async () => {
+    const site = await startServer();
+    const checks = "- {name: health, url: /health}\n- {name: 'orders table', query: 'select 1', expect-value: 2, critical: true}";
+    const args = ['smoke', '--base-url', site.url, '--checks', checks, '--attempts', '1'];
+    const run = await runMain(args, { cwd: withPlan, env: { DATABASE_URL: ADMIN_URL } });
+    expect(run.code).toBe(1);
+    const last = run.stdout.trimEnd().split('\n').at(-1)!;
+    expect(last).toBe(
+      "Next: roll the database back (down migrations, or a restore of the pre-deploy snapshot) with `rollback-kit rollback --reason 'smoke checks failed: orders table' --severity critical --scope db` (add --dry-run first to see what it would do).",
+    );
+    expect(last).not.toContain('roll production back');
+    const { name, opts } = await parsed(commandIn(last)!);
+    expect(name).toBe('rollback');
+    expect(opts).toMatchObject({ reason: 'smoke checks failed: orders table', severity: 'critical', scope: 'db' });
+
+    const json = await runMain([...args, '--json'], { cwd: withPlan, env: { DATABASE_URL: ADMIN_URL } });
+    expect(JSON.parse(json.stdout).next).toEqual({ action: 'rollback', scope: 'db', command: commandIn(last) });
+
+    const bare = await runMain(args, { cwd: withoutPlan, env: { DATABASE_URL: ADMIN_URL } });
+    expect(bare.stdout).toContain(
+      "--scope db`, adding --config <plan file> or the database's flags (--migrations-dir, or --db-method restore with --snapshot-path): there is no rollback-kit.yml in this folder",
+    );
+  });
+
+  it('SQL and HTTP checks failed: both the app and the database are rolled back (scope full)', async () => {
+    const site = await startServer();
+    const checks = "- {name: api, url: /status/500}\n- {name: 'orders table', query: 'select 1', expect-value: 2}";
+    const args = ['smoke', '--base-url', site.url, '--checks', checks, '--attempts', '1'];
+    const run = await runMain(args, { cwd: withPlan, env: { DATABASE_URL: ADMIN_URL } });
+    const last = run.stdout.trimEnd().split('\n').at(-1)!;
+    expect(last).toBe(
+      "Next: roll production back, the app and the database, with `rollback-kit rollback --reason 'smoke checks failed: api, orders table' --severity major --scope full` (add --dry-run first to see what it would do).",
+    );
+    expect((await parsed(commandIn(last)!)).opts).toMatchObject({ scope: 'full' });
+    const json = await runMain([...args, '--json'], { cwd: withPlan, env: { DATABASE_URL: ADMIN_URL } });
+    expect(JSON.parse(json.stdout).next).toEqual({ action: 'rollback', scope: 'full', command: commandIn(last) });
   });
 
   it('a pass has no next step', async () => {

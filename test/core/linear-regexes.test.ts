@@ -306,6 +306,11 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       // A dollar tag of its own on each of many lines, none closed: each was searched for to the text's end (n², minutes at this size).
       [Array.from({ length: 150_000 }, (_v, i) => `insert into api_keys (key) values ($t${i}$Key_15x`).join('\n'), /values \(\$t149999\$\*\*\*$/],
       [Array.from({ length: 150_000 }, (_v, i) => `update api_keys set key = $t${i}$Key_16x`).join('\n'), /key = \$t149999\$\*\*\*$/],
+      // MySQL's double-quoted strings, on each of many lines one opened and never closed, every later `"` escaped (`x\"`):
+      // a search for its end from each line to the text's end would be n².
+      ['update api_keys set key = x\\"Key_17x\n'.repeat(150_000), /\nupdate api_keys set key = x\\"\*\*\*\n$/],
+      ['insert into api_keys (name, key) values (1, x\\"Key_18x\n'.repeat(150_000), /\ninsert into api_keys \(name, key\) values \(1, x\\"\*\*\*\n$/],
+      [`insert into api_keys (name, key) values ${'(1, "a""b"), '.repeat(60_000)}(2, "Key_19x")`, /\(1, "\*\*\*"\), \(2, "\*\*\*"\)$/],
     ];
     for (const [text, shown] of cases) {
       const out = hideKnownTokens(text);

@@ -77,8 +77,8 @@ async function makeRepo(): Promise<Repo> {
   return { root, bare, checkout, github, sha, env: { GITHUB_API_URL: github.url, GIT_CONFIG_GLOBAL: globalConfig, GITHUB_REF_NAME: 'main' } };
 }
 
-async function run(repo: Repo, inputs: Record<string, string | undefined>, checkout = repo.checkout): Promise<ActionRun> {
-  const r = await runAction('promote-previous', { provider: 'git-revert', 'github-token': GH_TOKEN, ...inputs }, { cwd: checkout, env: repo.env });
+async function run(repo: Repo, inputs: Record<string, string | undefined>, checkout = repo.checkout, source = false): Promise<ActionRun> {
+  const r = await runAction('promote-previous', { provider: 'git-revert', 'github-token': GH_TOKEN, ...inputs }, { cwd: checkout, env: repo.env, source });
   expect(await findSecret(r, GH_TOKEN, [repo.root])).toEqual([]);
   return r;
 }
@@ -103,7 +103,8 @@ describe('promote-previous (git-revert)', () => {
     expect(git(repo.bare, 'log', '-1', '--format=%ae', branch)).toBe('41898283+github-actions[bot]@users.noreply.github.com');
     const pr = repo.github.pulls[0]!;
     expect(pr).toMatchObject({ head: branch, base: 'main', title: `Rollback to ${repo.sha.good.slice(0, 7)}: checkout returns 500` });
-    expect(pr.body).toContain('checkout returns 500\nsee incident #12');
+    // Outside text, on one line and inert in Markdown (inlineText).
+    expect(pr.body).toContain('checkout returns 500 see incident \\#12');
     for (const sha of [repo.sha.bad, repo.sha.merge, repo.sha.empty]) expect(pr.body).toContain(sha);
     expect(repo.github.requests.every((q) => q.authorization === `token ${GH_TOKEN}`)).toBe(true);
     // main itself is untouched and the checkout is back on it.
@@ -122,8 +123,36 @@ describe('promote-previous (git-revert)', () => {
     const pr = repo.github.pulls[0]!;
     // Redacted, the line is short enough to need no cut at all.
     expect(pr.title).toBe(`Rollback to ${repo.sha.good.slice(0, 7)}: ${'x'.repeat(99 - 12)}***`);
-    expect(pr.body).toContain('the deploy job printed ***');
+    expect(pr.body).toContain('the deploy job printed \\*\\*\\*');
     expect(prefixLeaks(JSON.stringify(repo.github.pulls), [GH_TOKEN])).toEqual([]);
+  });
+
+  it('writes the reason and the commit subjects in the pull request body inert: no mention pings, no Markdown renders', async () => {
+    const repo = await makeRepo();
+    // A commit subject that mentions a person and a team and carries Markdown, as anyone with push access can write.
+    await writeFile(join(repo.checkout, 'app.txt'), 'v5\n');
+    git(repo.checkout, 'commit', '-q', '-am', 'Fix for @octocat and @acme/payments: **urgent** [docs](https://evil.example/x) <img src=x>');
+    git(repo.checkout, 'push', '-q', 'origin', 'main');
+    const reason = 'cc @someone and @acme/oncall: _checkout_ broken, see [runbook](https://evil.example/r) <b>now</b> | `x`';
+    // From the source: the bundle in dist/ is rebuilt last.
+    const r = await run(repo, { target: repo.sha.good, reason }, repo.checkout, true);
+    expect(r.errors).toEqual([]);
+    expect(r.outputs.status).toBe('rolled-back');
+    const body = repo.github.pulls[0]!.body;
+    // Every mention is a code span, which GitHub neither links nor notifies.
+    for (const mention of ['@someone', '@acme/oncall:', '@octocat', '@acme/payments:']) expect(body).toContain(`\`${mention.replace(/:$/, '')}\``);
+    expect(body).not.toMatch(/(?<!`)@/);
+    // Markdown and HTML in them are shown as written, not rendered.
+    expect(body).toContain('\\_checkout\\_');
+    expect(body).toContain('\\*\\*urgent\\*\\*');
+    expect(body).toContain('&lt;b&gt;now&lt;/b&gt;');
+    expect(body).toContain('&lt;img src=x&gt;');
+    // A link is no link: its URL sits in a code span.
+    expect(body).toContain('\\[`runbook](https://evil.example/r`)');
+    expect(body).toContain('\\[`docs](https://evil.example/x`)');
+    // The body's own Markdown is still there.
+    expect(body).toContain('**Reason:** cc ');
+    expect(body).toMatch(/^- [0-9a-f]{40} Fix for /m);
   });
 
   it('is idempotent: a re-run finds the pushed branch and its pull request; after the merge it is already-current', async () => {

@@ -137,6 +137,41 @@ describe('COPY … FROM stdin and its data rows', () => {
   });
 });
 
+describe("MySQL's double-quoted strings: a value in a row or an assignment", () => {
+  // In MySQL (not in PostgreSQL) "…" is a string: where it is a row's or an assignment's value, it is judged as one.
+  it.each([
+    ['INSERT … VALUES', 'INSERT INTO users (name, password) VALUES ("bob", "Pw_1x")', 'INSERT INTO users (name, password) VALUES ("bob", "***")'],
+    ['UPDATE … SET', 'UPDATE users SET password = "Pw_2x" WHERE name = "bob"', 'UPDATE users SET password = "***" WHERE name = "bob"'],
+    // `key` is secret only by its table: no `password = …` shape hides these.
+    ['a key by its table, several rows', 'INSERT INTO api_keys (name, key) VALUES ("ci", "Key_3x"), ("cd", "Key_4x")', 'INSERT INTO api_keys (name, key) VALUES ("ci", "***"), ("cd", "***")'],
+    ['an assignment, a comma inside a string beside it', 'UPDATE api_keys SET note = "a, b", key = "Key_5x" WHERE name = "ci"', 'UPDATE api_keys SET note = "a, b", key = "***" WHERE name = "ci"'],
+    ['backslash and doubled quotes inside', 'INSERT INTO api_keys (name, key) VALUES ("ci", "Key_6x\\"q"), ("cd", "Key_7x""q")', 'INSERT INTO api_keys (name, key) VALUES ("ci", "***"), ("cd", "***")'],
+    ['ON DUPLICATE KEY UPDATE and INSERT … SET', 'INSERT INTO api_keys (name, key) VALUES ("ci", "Key_8x") ON DUPLICATE KEY UPDATE key = "Key_9x"; INSERT INTO api_keys SET name = "cd", key = "Key_10x"', 'INSERT INTO api_keys (name, key) VALUES ("ci", "***") ON DUPLICATE KEY UPDATE key = "***"; INSERT INTO api_keys SET name = "cd", key = "***"'],
+    ['a row without a column list', 'INSERT INTO users VALUES (1, "bob", "Pw_11x")', 'INSERT INTO users VALUES (1, "***", "***")'],
+    ['in a call', 'UPDATE api_keys SET key = SHA2("Key_12x", 256) WHERE name = "ci"', 'UPDATE api_keys SET key = SHA2("***", 256) WHERE name = "ci"'],
+    ['cut short by the line\'s end', 'INSERT INTO api_keys (name, key) VALUES ("ci", "Key_13x', 'INSERT INTO api_keys (name, key) VALUES ("ci", "***'],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+
+  it('over several lines, as a client echoes them', () => {
+    const write = memoryLog().programLines();
+    expect(['INSERT INTO api_keys (name, key)', 'VALUES ("ci", "Key_1x");'].map(write)).toEqual(['INSERT INTO api_keys (name, key)', 'VALUES ("ci", "***");']);
+  });
+
+  it("leaves PostgreSQL's double-quoted names shown: tables, column lists, assigned columns, qualified names", () => {
+    for (const text of [
+      'INSERT INTO "api_keys" ("name", "key") VALUES ($1, $2) ON CONFLICT ("name") DO UPDATE SET "key" = EXCLUDED."key"',
+      'UPDATE "public"."users" SET "password_hash" = "staged"."password_hash" FROM "staged" WHERE "users"."id" = "staged"."id"',
+      'INSERT INTO "users" ("name", "password") SELECT "name", "password" FROM "old_users"',
+      'MERGE INTO "api_keys" k USING "staged" s ON k."name" = s."name" WHEN MATCHED THEN UPDATE SET "key" = s."key"',
+      'COPY "api_keys" ("name", "key") FROM stdin;',
+    ]) {
+      expect(log.redact(text), text).toBe(text);
+    }
+    // The names stay; the literal is hidden.
+    expectShown(`INSERT INTO "api_keys" ("name", "key") VALUES ('ci', 'Key_14x')`, `INSERT INTO "api_keys" ("name", "key") VALUES ('ci', '***')`);
+  });
+});
+
 describe('SQL printed over several lines', () => {
   it('hides a later line\'s ON CONFLICT assignment', () => {
     const lines = memoryLog();

@@ -1,16 +1,30 @@
 /**
  * What to do after `rollback-kit smoke` failed, as the command to paste: a person who just watched
  * production fail its checks should not have to work out the rollback's flags. Printed as the last
- * line, and given to scripts as `next` in --json.
+ * line, and given to scripts as `next` in --json. What failed says what to roll back: an HTTP check
+ * is the app's, a SQL check the database's (a rollback of the app does not change the database),
+ * so the command's scope is app, db, or full when both failed.
  */
 import { PLAN_FILE } from '../../pipeline/plan-file.js';
+import type { Check } from '../../smoke/spec.js';
 import type { Verdict } from '../../smoke/verdict.js';
 import { shellWord } from '../shell-word.js';
+
+/** A failed (or flapped) check: its name (already redacted) and whether it measured the app (http) or the database (sql). */
+export interface NextCheck {
+  name: string;
+  kind: Check['kind'];
+}
+
+/** The rollback's scope (scope.ts): what the failed checks measured. */
+export type NextScope = 'app' | 'db' | 'full';
 
 export interface SmokeNext {
   /** `rollback`: the checks decided it; `look`: a confirming run disagreed (inconclusive), so a person looks first. */
   action: 'rollback' | 'look';
-  /** The whole rollback, with the checks that failed as its reason and the verdict's severity. */
+  /** What the command rolls back: `app` for failed HTTP checks, `db` for failed SQL checks, `full` for both. */
+  scope: NextScope;
+  /** The whole rollback, with the checks that failed as its reason, the verdict's severity and the scope (but app, its default). */
   command: string;
   /** The line printed, starting "Next: ". */
   text: string;
@@ -19,23 +33,41 @@ export interface SmokeNext {
 /** The failed checks named in the reason; more than this are counted, so the command stays one line. */
 const NAMED = 3;
 
+/** What the checks measured; none (the service unreachable) is the app's. */
+function scopeOf(checks: NextCheck[]): NextScope {
+  const sql = checks.some((c) => c.kind === 'sql');
+  const http = checks.some((c) => c.kind !== 'sql');
+  return sql && http ? 'full' : sql ? 'db' : 'app';
+}
+
+/** Per scope: what the line says to roll back, and what the command still needs without a plan file. */
+const WHAT: Record<NextScope, { roll: string; flags: string }> = {
+  app: { roll: 'roll production back', flags: "the component's flags" },
+  // The database goes back as the plan's database method says: its down migrations, or a restore of the pre-deploy snapshot.
+  db: { roll: 'roll the database back (down migrations, or a restore of the pre-deploy snapshot)', flags: "the database's flags (--migrations-dir, or --db-method restore with --snapshot-path)" },
+  full: { roll: 'roll production back, the app and the database,', flags: "the component's and the database's flags" },
+};
+
 /**
- * Undefined when the checks passed. `failed`: the names of the failed checks (already redacted);
- * `flapped`: those a confirming run saw pass; `planHere`: the current folder has the plan file the
- * rollback reads by default (without one, the command needs --config or a component's flags).
+ * Undefined when the checks passed. `failed`: the failed checks; `flapped`: those a confirming run
+ * saw pass; `planHere`: the current folder has the plan file the rollback reads by default (without
+ * one, the command needs --config or a component's flags).
  */
-export function smokeNext(verdict: Pick<Verdict, 'passed' | 'decision' | 'severity'>, failed: string[], flapped: string[], planHere: boolean): SmokeNext | undefined {
+export function smokeNext(verdict: Pick<Verdict, 'passed' | 'decision' | 'severity'>, failed: NextCheck[], flapped: NextCheck[], planHere: boolean): SmokeNext | undefined {
   if (verdict.passed) return undefined;
   // Inconclusive: the results are the confirming run's, which may have no failure; the flapped checks are what failed.
   const named = failed.length ? failed : flapped;
-  const names = named.length > NAMED ? `${named.slice(0, NAMED).join(', ')} and ${named.length - NAMED} more` : named.join(', ');
+  const list = named.map((c) => c.name);
+  const names = list.length > NAMED ? `${list.slice(0, NAMED).join(', ')} and ${list.length - NAMED} more` : list.join(', ');
   const reason = `smoke checks failed: ${names || 'the service is unreachable'}`;
   // Only critical and major fail a check (verdict.ts); a rollback's severity is one of critical, major, minor.
   const severity = verdict.severity === 'critical' ? 'critical' : 'major';
-  const command = `rollback-kit rollback --reason ${shellWord(reason)} --severity ${severity}`;
-  const plan = planHere ? ` (add --dry-run first to see what it would do)` : `, adding --config <plan file> or the component's flags: there is no ${PLAN_FILE} in this folder (rollback-kit rollback --help)`;
+  const scope = scopeOf(named);
+  const command = `rollback-kit rollback --reason ${shellWord(reason)} --severity ${severity}${scope === 'app' ? '' : ` --scope ${scope}`}`;
+  const { roll, flags } = WHAT[scope];
+  const plan = planHere ? ` (add --dry-run first to see what it would do)` : `, adding --config <plan file> or ${flags}: there is no ${PLAN_FILE} in this folder (rollback-kit rollback --help)`;
   if (verdict.decision === 'inconclusive') {
-    return { action: 'look', command, text: `Next: look at production before rolling back: ${flapped.join(', ')} failed and then passed when measured again. If it fails again, roll production back with \`${command}\`${plan}.` };
+    return { action: 'look', scope, command, text: `Next: look at production before rolling back: ${flapped.map((c) => c.name).join(', ')} failed and then passed when measured again. If it fails again, ${roll} with \`${command}\`${plan}.` };
   }
-  return { action: 'rollback', command, text: `Next: roll production back with \`${command}\`${plan}.` };
+  return { action: 'rollback', scope, command, text: `Next: ${roll} with \`${command}\`${plan}.` };
 }

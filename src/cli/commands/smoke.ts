@@ -34,8 +34,11 @@ export const smoke: CommandSpec = {
     cli.term.say(`${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}.`);
     if (confirmation) cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
     const recorded = verified ? await recordVerified(verified, verdict, results.length, options.deadlineSeconds, cli.log) : false;
-    const failed = results.filter((r) => !r.passed).map((r) => cli.log.redact(r.name));
-    const next = smokeNext(verdict, failed, (confirmation?.flapped ?? []).map((n) => cli.log.redact(n)), existsSync(join(cli.cwd, PLAN_FILE)));
+    const failed = results.filter((r) => !r.passed).map((r) => ({ name: cli.log.redact(r.name), kind: r.kind }));
+    // Names are unique in a spec (parse-spec.ts): a flapped check's kind is its result's.
+    const kinds = new Map(results.map((r) => [r.name, r.kind]));
+    const flapped = (confirmation?.flapped ?? []).map((n) => ({ name: cli.log.redact(n), kind: kinds.get(n) ?? 'http' }));
+    const next = smokeNext(verdict, failed, flapped, existsSync(join(cli.cwd, PLAN_FILE)));
     if (next) cli.term.say(next.text);
     return {
       ok: verdict.passed || !failStep,
@@ -44,7 +47,7 @@ export const smoke: CommandSpec = {
       flapped: confirmation?.flapped ?? [],
       verified: recorded,
       severity: verdict.severity,
-      next: next ? { action: next.action, command: next.command } : null,
+      next: next ? { action: next.action, scope: next.scope, command: next.command } : null,
       checks: results.map((r) => ({ name: r.name, passed: r.passed, critical: r.critical, reason: r.reason ? cli.log.redact(r.reason) : undefined })),
     };
   },

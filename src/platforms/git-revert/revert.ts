@@ -8,6 +8,7 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { inlineText } from '../../report/markdown.js';
 import type { ChangeGuard } from '../change-guard.js';
 import { notPutBackAgain } from '../outcome.js';
 import { chooseBranch } from './branch.js';
@@ -269,10 +270,14 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
 
 /**
  * The pull request as GitHub shows it to everyone with access to the repository: the reason and
- * the commit subjects are outside text, redacted (the title's before it is cut).
+ * the commit subjects are outside text, redacted (the title's before it is cut). In the body they
+ * are Markdown made inert (inlineText): a `@name` or `@org/team` in them would otherwise ping
+ * people, and their Markdown would be rendered. Redacted before they are escaped, as an escaped
+ * secret no longer reads as itself.
  */
 function pullRequest(branch: string, base: string, target: string, head: string, reverted: { sha: string; subject: string }[], reason: string | undefined, log: Pick<Log, 'excerpt' | 'redact'>) {
-  return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, reverted, reason)) };
+  const subjects = reverted.map((c) => ({ sha: c.sha, subject: log.redact(c.subject) }));
+  return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, subjects, reason === undefined ? undefined : log.redact(reason))) };
 }
 
 /** A title is one line: the first line of the reason, cut to a readable length. */
@@ -286,10 +291,10 @@ function body(target: string, head: string, reverted: { sha: string; subject: st
   return [
     `Reverts production to ${target} (from ${head}).`,
     '',
-    `**Reason:** ${reason || 'not given'}`,
+    `**Reason:** ${reason ? inlineText(reason) : 'not given'}`,
     '',
     '**Reverted commits** (newest first):',
-    ...reverted.map((c) => `- ${c.sha} ${c.subject}`),
+    ...reverted.map((c) => `- ${c.sha} ${inlineText(c.subject)}`),
     '',
     'Opened by rollback-kit promote-previous (provider git-revert).',
   ].join('\n');
