@@ -252,7 +252,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6530);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2068);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1418);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
 /* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9430);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1719);
@@ -3735,7 +3735,7 @@ function componentUrls(component) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2068);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1418);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -3764,7 +3764,7 @@ function refuseNotLive(outcome, request) {
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
 /* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8877);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2068);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1418);
 
 
 
@@ -3844,7 +3844,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 2068:
+/***/ 1418:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4365,6 +4365,36 @@ function lineBuffer(emit) {
     };
 }
 
+;// CONCATENATED MODULE: ./.build/core/blocked-port.js
+/**
+ * Node's fetch (undici) refuses to connect to the ports the Fetch standard blocks ("bad port": ports
+ * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
+ * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
+ * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
+ * chat webhooks, smoke checks) tells it apart by this one classification.
+ */
+/** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
+function isBlockedPortError(err) {
+    if (!(err instanceof TypeError))
+        return false;
+    const cause = err.cause;
+    if (cause && cause.code !== undefined)
+        return false;
+    return (cause?.message ?? err.message) === 'bad port';
+}
+/** The port a URL names, or its scheme's default when it names none. */
+function portOf(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (…)": the refusal, named, for any message. */
+function blockedPortText(url) {
+    return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+}
+/** What to do about it, for the setting that holds the URL. */
+function blockedPortWay(setting) {
+    return `Use another port in ${setting}: run the server, stand-in or proxy on one fetch allows (8080, say).`;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/read-body.js
 /**
  * Reads an HTTP response body up to a byte cap. Node's `res.text()` / `res.json()` read whatever
@@ -4483,6 +4513,7 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 
 
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
  * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
@@ -4534,6 +4565,13 @@ class WaitTooLong extends errors/* RollbackKitError */.dp {
 const MAX_REDIRECTS = 5;
 /** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
 class BodyTooLarge extends errors/* RollbackKitError */.dp {
+}
+/** The API URL's port is one Node's fetch refuses to use: nothing was sent, and it is not retried. */
+class BlockedPort extends errors/* RollbackKitError */.dp {
+}
+/** `label` (GET /v9/projects/shop) to `service` could not be sent: `url`'s port is one fetch refuses (core/blocked-port.ts); `setting` holds the URL. */
+function blockedPortError(service, label, url, setting) {
+    return new BlockedPort(`${service}: ${label} could not be sent: ${blockedPortText(url)}. Nothing went out, and trying again cannot help, so it was not retried.`, blockedPortWay(setting));
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -4692,6 +4730,9 @@ class HttpClient {
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
+                // Refused by fetch itself for the URL's port: nothing was sent, and no retry could send it.
+                if (isBlockedPortError(err))
+                    throw this.blockedPort(label, url);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -4767,6 +4808,10 @@ class HttpClient {
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
         return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** The API URL's port is one fetch never connects to (core/blocked-port.ts): said at once, not retried. */
+    blockedPort(label, url) {
+        return blockedPortError(this.service, label, url, 'the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL)');
     }
     /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
     tooLarge(label) {
@@ -6034,6 +6079,7 @@ async function chooseBranch(git, remote, head, target) {
  */
 
 
+
 /** The call got no (whole) answer within its time: `seconds` for the message. */
 class NoAnswerInTime extends Error {
     seconds;
@@ -6043,6 +6089,7 @@ class NoAnswerInTime extends Error {
         this.name = 'NoAnswerInTime';
     }
 }
+const requestUrl = (input) => new URL(String(input instanceof Request ? input.url : input));
 /** Statuses whose Response must be built without a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 function boundedFetch(inner = fetch, bounds = {}) {
@@ -6058,7 +6105,7 @@ function boundedFetch(inner = fetch, bounds = {}) {
             const { text, cut } = await readCapped(res, maxBytes);
             // An error body is only quoted: what was read of it is enough (as in HttpClient).
             if (cut && res.ok)
-                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${requestUrl(input).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
             const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
             // Octokit names the answer's URL in its errors.
             Object.defineProperty(out, 'url', { value: res.url });
@@ -6067,6 +6114,9 @@ function boundedFetch(inner = fetch, bounds = {}) {
         catch (err) {
             if (timeout.aborted && !init.signal?.aborted)
                 throw new NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            // Refused by fetch itself for the URL's port: named as HttpClient names it (Octokit passes it on as the cause).
+            if (isBlockedPortError(err))
+                throw blockedPortError('GitHub', `${init.method ?? 'GET'} ${requestUrl(input).pathname}`, requestUrl(input), 'GITHUB_API_URL');
             throw err;
         }
     };
@@ -8841,8 +8891,8 @@ function formatDuration(ms) {
     return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 41 modules
-var promote = __nccwpck_require__(2068);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 42 modules
+var promote = __nccwpck_require__(1418);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/promote-previous-summary.js

@@ -7055,15 +7055,51 @@ async function inCreationOrder(session, views) {
       ORDER BY d.n, k.pos`, [views]);
     return rows;
 }
-/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-async function planRestore(session, contents, where) {
-    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-    await session.query("SELECT set_config('search_path', '', false)");
-    const { rows: dropped } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+/** The snapshot's relations that exist now, in the order its table of contents creates them. */
+async function existingRelations(session, contents) {
+    const { rows } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
        JOIN pg_namespace n ON n.nspname = t.schema
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r','p','v','m','S','f')
       ORDER BY t.pos`, [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)]);
+    return rows;
+}
+/**
+ * Kinds the snapshot's script creates only where they are missing (`CREATE EXTENSION IF NOT EXISTS`,
+ * `CREATE OR REPLACE PROCEDURAL LANGUAGE`): one that exists does not fail a restore without clean.
+ */
+const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
+/**
+ * A restore without clean (clean: false) runs the snapshot's script without dropping anything
+ * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
+ * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
+ * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
+ */
+async function refuseExistingWithoutClean(session, contents, where) {
+    await session.query("SELECT set_config('search_path', '', false)");
+    const relations = await existingRelations(session, contents);
+    const objects = contents.objects.filter((o) => !CREATED_IF_MISSING.has(o.type));
+    const { rows: others } = objects.length
+        ? await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}
+         SELECT DISTINCT pg_describe_object(s.classid, s.objid, 0) AS what FROM snapshot s ORDER BY what`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)])
+        : { rows: [] };
+    // Named as the server names them (schema-qualified under the empty search_path): `table public.customers`.
+    const { rows: tables } = relations.length
+        ? await session.query("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
+        : { rows: [] };
+    const existing = [...tables, ...others].map((o) => o.what);
+    if (!existing.length)
+        return;
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} cannot create what the snapshot holds that is already there: ${(0,db_catalog/* someNames */.Xq)(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`, `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+}
+/** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
+const WITHOUT_CLEAN_WAY = "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
+/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
+async function planRestore(session, contents, where) {
+    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
+    await session.query("SELECT set_config('search_path', '', false)");
+    const dropped = await existingRelations(session, contents);
     const dropSet = new Set(dropped.map((r) => r.oid));
     // Read with the empty search_path above, so every name is schema-qualified.
     const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
@@ -9547,6 +9583,9 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+            // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here (a plain script drops its own).
+            if (!req.clean && manifest.format !== 'plain')
+                await refuseExistingWithoutClean(s, contents, where);
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
@@ -10261,7 +10300,7 @@ async function applySnapshot(a, processes, log) {
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user)}`, UNCHANGED);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, req.clean)}`, UNCHANGED);
 }
 /**
  * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
@@ -10302,7 +10341,11 @@ function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
-function advice(reason, plan, user) {
+function advice(reason, plan, user, clean) {
+    // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
+    if (!clean && /already exists/.test(reason)) {
+        return ` clean is false, so the restore does not drop the snapshot's objects before its script creates them, and one of them is already there. ${WITHOUT_CLEAN_WAY}`;
+    }
     if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
         return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
     }

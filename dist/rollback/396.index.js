@@ -47016,7 +47016,7 @@ var IsArray = __webpack_require__(94041);
 var IsBigIntElementType = __webpack_require__(99757);
 var IsUnsignedElementType = __webpack_require__(52297);
 
-var bytesAsFloat16 = __webpack_require__(91914);
+var bytesAsFloat16 = __webpack_require__(69533);
 var bytesAsFloat32 = __webpack_require__(77524);
 var bytesAsFloat64 = __webpack_require__(86051);
 var bytesAsInteger = __webpack_require__(74593);
@@ -48327,7 +48327,7 @@ module.exports = $Array.isArray || function IsArray(argument) {
 
 /***/ }),
 
-/***/ 91914:
+/***/ 69533:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 

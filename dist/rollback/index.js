@@ -11035,6 +11035,46 @@ const core = {
 
 /***/ }),
 
+/***/ 91914:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   MC: () => (/* binding */ isBlockedPortError),
+/* harmony export */   Np: () => (/* binding */ blockedPortWay),
+/* harmony export */   lr: () => (/* binding */ blockedPortText)
+/* harmony export */ });
+/**
+ * Node's fetch (undici) refuses to connect to the ports the Fetch standard blocks ("bad port": ports
+ * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
+ * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
+ * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
+ * chat webhooks, smoke checks) tells it apart by this one classification.
+ */
+/** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
+function isBlockedPortError(err) {
+    if (!(err instanceof TypeError))
+        return false;
+    const cause = err.cause;
+    if (cause && cause.code !== undefined)
+        return false;
+    return (cause?.message ?? err.message) === 'bad port';
+}
+/** The port a URL names, or its scheme's default when it names none. */
+function portOf(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (…)": the refusal, named, for any message. */
+function blockedPortText(url) {
+    return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+}
+/** What to do about it, for the setting that holds the URL. */
+function blockedPortWay(setting) {
+    return `Use another port in ${setting}: run the server, stand-in or proxy on one fetch allows (8080, say).`;
+}
+
+
+/***/ }),
+
 /***/ 51699:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -23932,15 +23972,51 @@ async function inCreationOrder(session, views) {
       ORDER BY d.n, k.pos`, [views]);
     return rows;
 }
-/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-async function planRestore(session, contents, where) {
-    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-    await session.query("SELECT set_config('search_path', '', false)");
-    const { rows: dropped } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+/** The snapshot's relations that exist now, in the order its table of contents creates them. */
+async function existingRelations(session, contents) {
+    const { rows } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
        JOIN pg_namespace n ON n.nspname = t.schema
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r','p','v','m','S','f')
       ORDER BY t.pos`, [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)]);
+    return rows;
+}
+/**
+ * Kinds the snapshot's script creates only where they are missing (`CREATE EXTENSION IF NOT EXISTS`,
+ * `CREATE OR REPLACE PROCEDURAL LANGUAGE`): one that exists does not fail a restore without clean.
+ */
+const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
+/**
+ * A restore without clean (clean: false) runs the snapshot's script without dropping anything
+ * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
+ * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
+ * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
+ */
+async function refuseExistingWithoutClean(session, contents, where) {
+    await session.query("SELECT set_config('search_path', '', false)");
+    const relations = await existingRelations(session, contents);
+    const objects = contents.objects.filter((o) => !CREATED_IF_MISSING.has(o.type));
+    const { rows: others } = objects.length
+        ? await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}
+         SELECT DISTINCT pg_describe_object(s.classid, s.objid, 0) AS what FROM snapshot s ORDER BY what`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)])
+        : { rows: [] };
+    // Named as the server names them (schema-qualified under the empty search_path): `table public.customers`.
+    const { rows: tables } = relations.length
+        ? await session.query("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
+        : { rows: [] };
+    const existing = [...tables, ...others].map((o) => o.what);
+    if (!existing.length)
+        return;
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} cannot create what the snapshot holds that is already there: ${(0,catalog/* someNames */.Xq)(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`, `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+}
+/** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
+const WITHOUT_CLEAN_WAY = "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
+/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
+async function planRestore(session, contents, where) {
+    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
+    await session.query("SELECT set_config('search_path', '', false)");
+    const dropped = await existingRelations(session, contents);
     const dropSet = new Set(dropped.map((r) => r.oid));
     // Read with the empty search_path above, so every name is schema-qualified.
     const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
@@ -24713,6 +24789,9 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+            // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here (a plain script drops its own).
+            if (!req.clean && manifest.format !== 'plain')
+                await refuseExistingWithoutClean(s, contents, where);
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
@@ -25427,7 +25506,7 @@ async function applySnapshot(a, processes, log) {
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user)}`, UNCHANGED);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, req.clean)}`, UNCHANGED);
 }
 /**
  * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
@@ -25468,7 +25547,11 @@ function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${(0,db_snapshot/* dumpStalled */.I6)(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
-function advice(reason, plan, user) {
+function advice(reason, plan, user, clean) {
+    // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
+    if (!clean && /already exists/.test(reason)) {
+        return ` clean is false, so the restore does not drop the snapshot's objects before its script creates them, and one of them is already there. ${WITHOUT_CLEAN_WAY}`;
+    }
     if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
         return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
     }
@@ -28391,6 +28474,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/read-body.js
 var read_body = __nccwpck_require__(77487);
+// EXTERNAL MODULE: ./.build/core/blocked-port.js
+var blocked_port = __nccwpck_require__(91914);
 // EXTERNAL MODULE: ./.build/platforms/http/client.js
 var client = __nccwpck_require__(22607);
 ;// CONCATENATED MODULE: ./.build/platforms/http/bounded-fetch.js
@@ -28403,6 +28488,7 @@ var client = __nccwpck_require__(22607);
  */
 
 
+
 /** The call got no (whole) answer within its time: `seconds` for the message. */
 class NoAnswerInTime extends Error {
     seconds;
@@ -28412,6 +28498,7 @@ class NoAnswerInTime extends Error {
         this.name = 'NoAnswerInTime';
     }
 }
+const requestUrl = (input) => new URL(String(input instanceof Request ? input.url : input));
 /** Statuses whose Response must be built without a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 function boundedFetch(inner = fetch, bounds = {}) {
@@ -28427,7 +28514,7 @@ function boundedFetch(inner = fetch, bounds = {}) {
             const { text, cut } = await (0,read_body/* readCapped */.E)(res, maxBytes);
             // An error body is only quoted: what was read of it is enough (as in HttpClient).
             if (cut && res.ok)
-                throw new client/* BodyTooLarge */.KQ(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+                throw new client/* BodyTooLarge */.KQ(`The answer to ${init.method ?? 'GET'} ${requestUrl(input).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
             const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
             // Octokit names the answer's URL in its errors.
             Object.defineProperty(out, 'url', { value: res.url });
@@ -28436,6 +28523,9 @@ function boundedFetch(inner = fetch, bounds = {}) {
         catch (err) {
             if (timeout.aborted && !init.signal?.aborted)
                 throw new NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            // Refused by fetch itself for the URL's port: named as HttpClient names it (Octokit passes it on as the cause).
+            if ((0,blocked_port/* isBlockedPortError */.MC)(err))
+                throw (0,client/* blockedPortError */.M0)('GitHub', `${init.method ?? 'GET'} ${requestUrl(input).pathname}`, requestUrl(input), 'GITHUB_API_URL');
             throw err;
         }
     };
@@ -28562,6 +28652,7 @@ function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
 /* harmony export */   $G: () => (/* binding */ MAX_API_BODY_BYTES),
 /* harmony export */   Dm: () => (/* binding */ HttpApiError),
 /* harmony export */   KQ: () => (/* binding */ BodyTooLarge),
+/* harmony export */   M0: () => (/* binding */ blockedPortError),
 /* harmony export */   Nk: () => (/* binding */ readErrorBody),
 /* harmony export */   Qq: () => (/* binding */ HttpClient),
 /* harmony export */   Zc: () => (/* binding */ DEFAULT_REQUEST_TIMEOUT_MS),
@@ -28570,8 +28661,10 @@ function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
 /* harmony export */   yy: () => (/* binding */ sleep),
 /* harmony export */   z3: () => (/* binding */ HttpNetworkError)
 /* harmony export */ });
+/* unused harmony export BlockedPort */
+/* harmony import */ var _core_blocked_port_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(91914);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_read_body_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(77487);
+/* harmony import */ var _core_read_body_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(77487);
 /* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
@@ -28581,6 +28674,7 @@ function pullRequests(token, apiUrl, repo, bounds = {}, stop) {
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
+
 
 
 
@@ -28635,6 +28729,13 @@ class WaitTooLong extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .Rollba
 const MAX_REDIRECTS = 5;
 /** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
 class BodyTooLarge extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
+/** The API URL's port is one Node's fetch refuses to use: nothing was sent, and it is not retried. */
+class BlockedPort extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
+/** `label` (GET /v9/projects/shop) to `service` could not be sent: `url`'s port is one fetch refuses (core/blocked-port.ts); `setting` holds the URL. */
+function blockedPortError(service, label, url, setting) {
+    return new BlockedPort(`${service}: ${label} could not be sent: ${(0,_core_blocked_port_js__WEBPACK_IMPORTED_MODULE_2__/* .blockedPortText */ .lr)(url)}. Nothing went out, and trying again cannot help, so it was not retried.`, (0,_core_blocked_port_js__WEBPACK_IMPORTED_MODULE_2__/* .blockedPortWay */ .Np)(setting));
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -28754,7 +28855,7 @@ class HttpClient {
                 const timeout = AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs);
                 const ends = changes || !stop ? timeout : stop.readSignal(timeout);
                 const res = await this.send(method, url, label, opts, bound ? AbortSignal.any([ends, bound]) : ends);
-                const { text: raw, cut: overCap } = await (0,_core_read_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readCapped */ .E)(res, MAX_API_BODY_BYTES);
+                const { text: raw, cut: overCap } = await (0,_core_read_body_js__WEBPACK_IMPORTED_MODULE_3__/* .readCapped */ .E)(res, MAX_API_BODY_BYTES);
                 // An error body is only quoted (its first few hundred characters): what was read is enough.
                 if (overCap && res.ok)
                     throw this.tooLarge(label);
@@ -28793,6 +28894,9 @@ class HttpClient {
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
+                // Refused by fetch itself for the URL's port: nothing was sent, and no retry could send it.
+                if ((0,_core_blocked_port_js__WEBPACK_IMPORTED_MODULE_2__/* .isBlockedPortError */ .MC)(err))
+                    throw this.blockedPort(label, url);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -28868,6 +28972,10 @@ class HttpClient {
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
         return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** The API URL's port is one fetch never connects to (core/blocked-port.ts): said at once, not retried. */
+    blockedPort(label, url) {
+        return blockedPortError(this.service, label, url, 'the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL)');
     }
     /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
     tooLarge(label) {
@@ -34238,6 +34346,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/report/incident.js
 var incident = __nccwpck_require__(46051);
+// EXTERNAL MODULE: ./.build/core/blocked-port.js
+var blocked_port = __nccwpck_require__(91914);
 // EXTERNAL MODULE: ./.build/core/read-body.js
 var read_body = __nccwpck_require__(77487);
 // EXTERNAL MODULE: ./.build/core/secrets.js
@@ -34265,6 +34375,7 @@ var bounded_wait = __nccwpck_require__(51699);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js + 2 modules
 var rollback_summary = __nccwpck_require__(43685);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -34604,6 +34715,9 @@ async function post(url, body, timeoutMs, log, cut) {
             return { ok: false, why: `no answer within ${(0,duration/* formatDuration */.a)(STOPPED_UNDER_WAY_MS)} of the stop (${(0,stop_signals/* stopName */.ws)(cut)})`, retryable: false };
         if (name === 'TimeoutError' || name === 'AbortError')
             return { ok: false, why: `no answer within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, retryable: true };
+        // Refused by fetch itself for the URL's port: nothing was sent, and a retry could not send it.
+        if ((0,blocked_port/* isBlockedPortError */.MC)(err))
+            return { ok: false, why: `${(0,blocked_port/* blockedPortText */.lr)(url)}; nothing went out, and it was not retried (trying again cannot help). ${(0,blocked_port/* blockedPortWay */.Np)('notify-webhook-url').replace(/\.$/, '')}`, retryable: false };
         // Only the error code: a network error's message can carry the whole URL.
         const code = err?.cause?.code;
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
@@ -36448,6 +36562,8 @@ function annotations(report) {
     return out;
 }
 
+// EXTERNAL MODULE: ./.build/core/blocked-port.js
+var blocked_port = __nccwpck_require__(91914);
 // EXTERNAL MODULE: ./.build/core/read-body.js
 var read_body = __nccwpck_require__(77487);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
@@ -36660,6 +36776,7 @@ function show(value, log) {
 
 
 
+
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
@@ -36797,8 +36914,8 @@ function refusal(err, url) {
     if (cause && cause.code !== undefined)
         return undefined;
     const message = cause?.message ?? err.message;
-    if (message === 'bad port')
-        return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+    if ((0,blocked_port/* isBlockedPortError */.MC)(err))
+        return (0,blocked_port/* blockedPortText */.lr)(url);
     if (message === 'unknown scheme')
         return `fetch cannot send ${url.protocol} URLs`;
     if (/credentials/i.test(message))

@@ -10973,6 +10973,46 @@ const core = {
 
 /***/ }),
 
+/***/ 1914:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   MC: () => (/* binding */ isBlockedPortError),
+/* harmony export */   Np: () => (/* binding */ blockedPortWay),
+/* harmony export */   lr: () => (/* binding */ blockedPortText)
+/* harmony export */ });
+/**
+ * Node's fetch (undici) refuses to connect to the ports the Fetch standard blocks ("bad port": ports
+ * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
+ * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
+ * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
+ * chat webhooks, smoke checks) tells it apart by this one classification.
+ */
+/** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
+function isBlockedPortError(err) {
+    if (!(err instanceof TypeError))
+        return false;
+    const cause = err.cause;
+    if (cause && cause.code !== undefined)
+        return false;
+    return (cause?.message ?? err.message) === 'bad port';
+}
+/** The port a URL names, or its scheme's default when it names none. */
+function portOf(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (…)": the refusal, named, for any message. */
+function blockedPortText(url) {
+    return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+}
+/** What to do about it, for the setting that holds the URL. */
+function blockedPortWay(setting) {
+    return `Use another port in ${setting}: run the server, stand-in or proxy on one fetch allows (8080, say).`;
+}
+
+
+/***/ }),
+
 /***/ 8005:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -14250,6 +14290,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/blocked-port.js
+var blocked_port = __nccwpck_require__(1914);
 // EXTERNAL MODULE: ./.build/core/read-body.js
 var read_body = __nccwpck_require__(7487);
 ;// CONCATENATED MODULE: ./.build/platforms/http/retry.js
@@ -14340,6 +14382,7 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 
 
+
 const client_DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
  * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
@@ -14391,6 +14434,13 @@ class WaitTooLong extends errors/* RollbackKitError */.dp {
 const MAX_REDIRECTS = 5;
 /** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
 class client_BodyTooLarge extends errors/* RollbackKitError */.dp {
+}
+/** The API URL's port is one Node's fetch refuses to use: nothing was sent, and it is not retried. */
+class BlockedPort extends errors/* RollbackKitError */.dp {
+}
+/** `label` (GET /v9/projects/shop) to `service` could not be sent: `url`'s port is one fetch refuses (core/blocked-port.ts); `setting` holds the URL. */
+function client_blockedPortError(service, label, url, setting) {
+    return new BlockedPort(`${service}: ${label} could not be sent: ${(0,blocked_port/* blockedPortText */.lr)(url)}. Nothing went out, and trying again cannot help, so it was not retried.`, (0,blocked_port/* blockedPortWay */.Np)(setting));
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -14549,6 +14599,9 @@ class HttpClient {
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
+                // Refused by fetch itself for the URL's port: nothing was sent, and no retry could send it.
+                if ((0,blocked_port/* isBlockedPortError */.MC)(err))
+                    throw this.blockedPort(label, url);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -14624,6 +14677,10 @@ class HttpClient {
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
         return new client_OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** The API URL's port is one fetch never connects to (core/blocked-port.ts): said at once, not retried. */
+    blockedPort(label, url) {
+        return client_blockedPortError(this.service, label, url, 'the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL)');
     }
     /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
     tooLarge(label) {
@@ -14889,6 +14946,7 @@ class PageGuard {
  */
 
 
+
 /** The call got no (whole) answer within its time: `seconds` for the message. */
 class bounded_fetch_NoAnswerInTime extends Error {
     seconds;
@@ -14898,6 +14956,7 @@ class bounded_fetch_NoAnswerInTime extends Error {
         this.name = 'NoAnswerInTime';
     }
 }
+const requestUrl = (input) => new URL(String(input instanceof Request ? input.url : input));
 /** Statuses whose Response must be built without a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 function bounded_fetch_boundedFetch(inner = fetch, bounds = {}) {
@@ -14913,7 +14972,7 @@ function bounded_fetch_boundedFetch(inner = fetch, bounds = {}) {
             const { text, cut } = await readCapped(res, maxBytes);
             // An error body is only quoted: what was read of it is enough (as in HttpClient).
             if (cut && res.ok)
-                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${requestUrl(input).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
             const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
             // Octokit names the answer's URL in its errors.
             Object.defineProperty(out, 'url', { value: res.url });
@@ -14922,6 +14981,9 @@ function bounded_fetch_boundedFetch(inner = fetch, bounds = {}) {
         catch (err) {
             if (timeout.aborted && !init.signal?.aborted)
                 throw new bounded_fetch_NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            // Refused by fetch itself for the URL's port: named as HttpClient names it (Octokit passes it on as the cause).
+            if (isBlockedPortError(err))
+                throw blockedPortError('GitHub', `${init.method ?? 'GET'} ${requestUrl(input).pathname}`, requestUrl(input), 'GITHUB_API_URL');
             throw err;
         }
     };
@@ -15702,6 +15764,8 @@ var connection = __nccwpck_require__(401);
 var parse_spec = __nccwpck_require__(3238);
 // EXTERNAL MODULE: ./.build/smoke/report.js
 var smoke_report = __nccwpck_require__(6000);
+// EXTERNAL MODULE: ./.build/core/blocked-port.js
+var blocked_port = __nccwpck_require__(1914);
 // EXTERNAL MODULE: ./.build/core/read-body.js
 var read_body = __nccwpck_require__(7487);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
@@ -15914,6 +15978,7 @@ function show(value, log) {
 
 
 
+
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
@@ -16051,8 +16116,8 @@ function refusal(err, url) {
     if (cause && cause.code !== undefined)
         return undefined;
     const message = cause?.message ?? err.message;
-    if (message === 'bad port')
-        return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+    if ((0,blocked_port/* isBlockedPortError */.MC)(err))
+        return (0,blocked_port/* blockedPortText */.lr)(url);
     if (message === 'unknown scheme')
         return `fetch cannot send ${url.protocol} URLs`;
     if (/credentials/i.test(message))

@@ -488,11 +488,9 @@ async function inCreationOrder(session: Session, views: number[]): Promise<Resto
   return rows;
 }
 
-/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-export async function planRestore(session: Session, contents: SnapshotContents, where: string): Promise<RestorePlan> {
-  // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-  await session.query("SELECT set_config('search_path', '', false)");
-  const { rows: dropped } = await session.query<CurrentRelation>(
+/** The snapshot's relations that exist now, in the order its table of contents creates them. */
+async function existingRelations(session: Session, contents: SnapshotContents): Promise<CurrentRelation[]> {
+  const { rows } = await session.query<CurrentRelation>(
     `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
        JOIN pg_namespace n ON n.nspname = t.schema
@@ -500,6 +498,55 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
       ORDER BY t.pos`,
     [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)],
   );
+  return rows;
+}
+
+/**
+ * Kinds the snapshot's script creates only where they are missing (`CREATE EXTENSION IF NOT EXISTS`,
+ * `CREATE OR REPLACE PROCEDURAL LANGUAGE`): one that exists does not fail a restore without clean.
+ */
+const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
+
+/**
+ * A restore without clean (clean: false) runs the snapshot's script without dropping anything
+ * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
+ * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
+ * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
+ */
+export async function refuseExistingWithoutClean(session: Session, contents: SnapshotContents, where: string): Promise<void> {
+  await session.query("SELECT set_config('search_path', '', false)");
+  const relations = await existingRelations(session, contents);
+  const objects = contents.objects.filter((o) => !CREATED_IF_MISSING.has(o.type));
+  const { rows: others } = objects.length
+    ? await session.query<{ what: string }>(
+        `WITH RECURSIVE ${SNAPSHOT_OBJECTS}
+         SELECT DISTINCT pg_describe_object(s.classid, s.objid, 0) AS what FROM snapshot s ORDER BY what`,
+        [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)],
+      )
+    : { rows: [] };
+  // Named as the server names them (schema-qualified under the empty search_path): `table public.customers`.
+  const { rows: tables } = relations.length
+    ? await session.query<{ what: string }>("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
+    : { rows: [] };
+  const existing = [...tables, ...others].map((o) => o.what);
+  if (!existing.length) return;
+  throw new RollbackKitError(
+    `Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`,
+    `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`,
+    { changed: 'no' },
+  );
+}
+
+/** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
+export const WITHOUT_CLEAN_WAY =
+  "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
+
+/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
+export async function planRestore(session: Session, contents: SnapshotContents, where: string): Promise<RestorePlan> {
+  // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
+  await session.query("SELECT set_config('search_path', '', false)");
+  const dropped = await existingRelations(session, contents);
   const dropSet = new Set(dropped.map((r) => r.oid));
   // Read with the empty search_path above, so every name is schema-qualified.
   const keptPartitions = await keptPartitionsOf(session, [...dropSet]);

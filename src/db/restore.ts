@@ -22,7 +22,7 @@ import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycle
 import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, requireRestorePrivileges, type RestorePlan, type SnapshotContents } from './restore-plan.js';
+import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, refuseExistingWithoutClean, requireRestorePrivileges, WITHOUT_CLEAN_WAY, type RestorePlan, type SnapshotContents } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
 import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
 import { giveBackSchemas, requireSchemaOwners, type SchemaOwners } from './restore-owners.js';
@@ -308,6 +308,8 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
       // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+      // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here (a plain script drops its own).
+      if (!req.clean && manifest.format !== 'plain') await refuseExistingWithoutClean(s, contents, where);
       const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
       // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
       await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
@@ -1155,7 +1157,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   if (isLockTimeout(error) || watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
   if (feedError instanceof RollbackKitError && (!error || loaded?.code)) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user)}`, UNCHANGED);
+  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, req.clean)}`, UNCHANGED);
 }
 
 /**
@@ -1210,7 +1212,11 @@ function preRestoreStalled(where: string, goneMs: number): RollbackKitError {
 }
 
 /** What to change, for the failures whose cause is known. */
-function advice(reason: string, plan: RestorePlan, user: string): string {
+function advice(reason: string, plan: RestorePlan, user: string, clean: boolean): string {
+  // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
+  if (!clean && /already exists/.test(reason)) {
+    return ` clean is false, so the restore does not drop the snapshot's objects before its script creates them, and one of them is already there. ${WITHOUT_CLEAN_WAY}`;
+  }
   if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
     return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
   }

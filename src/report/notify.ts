@@ -5,6 +5,7 @@
  * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
+import { blockedPortText, blockedPortWay, isBlockedPortError } from '../core/blocked-port.js';
 import { readCapped } from '../core/read-body.js';
 import { clip, redactDeep } from '../core/secrets.js';
 import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
@@ -391,6 +392,8 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
     // The stop's bound came before the answer: not retried (the caller stops at the stop anyway).
     if (cut?.aborted && !timeout.aborted) return { ok: false, why: `no answer within ${formatDuration(STOPPED_UNDER_WAY_MS)} of the stop (${stopName(cut)})`, retryable: false };
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, why: `no answer within ${formatDuration(timeoutMs)}`, retryable: true };
+    // Refused by fetch itself for the URL's port: nothing was sent, and a retry could not send it.
+    if (isBlockedPortError(err)) return { ok: false, why: `${blockedPortText(url)}; nothing went out, and it was not retried (trying again cannot help). ${blockedPortWay('notify-webhook-url').replace(/\.$/, '')}`, retryable: false };
     // Only the error code: a network error's message can carry the whole URL.
     const code = (err as { cause?: { code?: unknown } })?.cause?.code;
     return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };

@@ -5,6 +5,7 @@
  * of "fetch failed".
  */
 import type { Log } from '../core/log.js';
+import { blockedPortText, isBlockedPortError } from '../core/blocked-port.js';
 import { readCapped } from '../core/read-body.js';
 import { splitCredentials } from '../core/url-secrets.js';
 import { assertResponse, DEADLINE_FAILURE } from './assertions.js';
@@ -168,7 +169,7 @@ function refusal(err: unknown, url: URL): string | undefined {
   if (cause?.code === 'ERR_INVALID_URL') return `fetch cannot parse the URL for ${url.host}`;
   if (cause && cause.code !== undefined) return undefined;
   const message = cause?.message ?? err.message;
-  if (message === 'bad port') return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+  if (isBlockedPortError(err)) return blockedPortText(url);
   if (message === 'unknown scheme') return `fetch cannot send ${url.protocol} URLs`;
   if (/credentials/i.test(message)) return `fetch refuses a URL with a user name or password (for ${url.host})`;
   if (/header/i.test(message)) return 'fetch refuses one of its headers (a name or value it cannot send)';

@@ -53,6 +53,13 @@ describe('--help is true', () => {
     expect(options(await help('snapshot')).get('--jobs')).toMatch(/pg_dump workers \(needs --format directory\)/);
   });
 
+  it('restore --no-clean: what it does, not the opposite (objects the snapshot lacks are kept either way)', async () => {
+    const clean = options(await help('restore')).get('--no-clean')!;
+    expect(clean).toMatch(/^create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database/);
+    expect(clean).toContain('(default: drop and re-create them; objects the snapshot does not have are kept either way)');
+    expect(clean).not.toMatch(/keep objects the snapshot does not have/);
+  });
+
   it.each(NAMES)('%s: -y/--yes only where the command asks before changing a database', async (command) => {
     const asks = ['restore', 'down', 'rollback'].includes(command);
     expect(options(await help(command)).has('--yes')).toBe(asks);

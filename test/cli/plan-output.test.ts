@@ -47,3 +47,22 @@ it('scope app: no database line', async () => {
   expect(run.stdout).toMatch(/scope shop$/m);
   expect(run.stdout.split('\n').filter((l) => l.startsWith('database'))).toEqual([]);
 });
+
+// Scope db rolls no component back: the plan lists none as if it would put it back, and says the
+// app is out of scope; --json says the same, and scope app names the database as out of scope.
+it('scope db: no component row, the app named as not in scope, in text and --json', async () => {
+  const args = ['plan', '--provider', 'vercel', '--project', 'shop', '--scope', 'db', '--steps', '1'];
+  const run = await runMain(args, { cwd, env });
+  expect(run.code).toBe(0);
+  const lines = run.stdout.split('\n');
+  expect(lines[0]).toMatch(/scope database$/);
+  expect(lines.some((l) => /^component\b/.test(l))).toBe(false);
+  expect(lines.some((l) => /\bvercel\b/.test(l))).toBe(false);
+  expect(lines).toContain('not rolled back (outside the scope): shop');
+  expect(lines.some((l) => l.startsWith('database: down-migrations'))).toBe(true);
+  const json = JSON.parse((await runMain([...args, '--json'], { cwd, env })).stdout) as { scope: string[]; notInScope: string[] };
+  expect(json.scope).toEqual(['database']);
+  expect(json.notInScope).toEqual(['shop']);
+  const app = JSON.parse((await runMain(['plan', '--provider', 'vercel', '--project', 'shop', '--scope', 'app', '--steps', '1', '--json'], { cwd, env })).stdout) as { scope: string[]; notInScope: string[] };
+  expect(app).toMatchObject({ scope: ['shop'], notInScope: ['database'] });
+});

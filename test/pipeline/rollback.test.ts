@@ -128,6 +128,10 @@ describe('rollback (root action)', () => {
     expect(first.outputs.status).toBe('rolled-back');
     expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
     expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
+    // Nothing says the app is rolled back: the plan row, the components output and the summary hold the database alone.
+    expect(json<{ phase: string; detail: string }[]>(first.outputs.timeline).find((r) => r.phase === 'plan')!.detail).toMatch(/^database: [^;]*; verify: 1 check\(s\); budget/);
+    expect(json(first.outputs.components)).toEqual({});
+    expect(first.summary).not.toContain('Components: from and to');
 
     // "Re-run jobs" keeps the run id: the same incident.
     const again = await rollback(w, { scope: 'db' });

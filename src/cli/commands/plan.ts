@@ -36,11 +36,17 @@ export const plan: CommandSpec = {
     cli.begin();
     const t = cli.term;
     t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
-    t.table(
-      ['component', 'provider', 'where', 'puts back'],
-      plan.components.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]),
-    );
-    // Only what the scope covers: with scope app the rollback leaves the database alone.
+    // Only what the scope covers, as the rollback reads it: a component out of scope is not touched, and said so.
+    const inScope = plan.components.filter((c) => scope.includes(c.name));
+    const notInScope = [...plan.components.filter((c) => !scope.includes(c.name)).map((c) => c.name), ...(plan.database && !scope.includes(DATABASE) ? [DATABASE] : [])];
+    if (inScope.length) {
+      t.table(
+        ['component', 'provider', 'where', 'puts back'],
+        inScope.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]),
+      );
+    }
+    if (notInScope.length) t.say(`not rolled back (outside the scope): ${notInScope.join(', ')}`);
+    // With scope app the rollback leaves the database alone (named above as not in scope).
     if (plan.database && scope.includes(DATABASE)) {
       const db = plan.database;
       const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? choiceText(db.choice) : 'no choice yet (steps, to-version or since-ref)';
@@ -51,7 +57,7 @@ export const plan: CommandSpec = {
       t.say(`verify: ${plan.verify.baseUrl ? displayUrl(plan.verify.baseUrl) : 'no base-url'}, ${checks.length} check(s) ${plan.verify.checksFile ? `from ${plan.verify.checksFile}` : 'given inline'}:`);
       t.table(['check', 'kind', 'critical', 'what'], checks.map((c) => [c.name, c.kind, c.critical ? 'yes' : 'no', checkTarget(c)]));
     } else t.say('verify: none configured (production would not be checked afterwards)');
-    return { ok: true, status: 'ok', plan, scope, checks: checks.map((c) => ({ name: c.name, kind: c.kind, critical: c.critical, what: checkTarget(c) })) };
+    return { ok: true, status: 'ok', plan, scope, notInScope, checks: checks.map((c) => ({ name: c.name, kind: c.kind, critical: c.critical, what: checkTarget(c) })) };
   },
 };
 

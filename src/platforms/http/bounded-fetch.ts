@@ -6,7 +6,8 @@
  * timeout and then some, and an endless answer fills the runner's memory.
  */
 import { readCapped } from '../../core/read-body.js';
-import { BodyTooLarge, DEFAULT_REQUEST_TIMEOUT_MS, MAX_API_BODY_BYTES } from './client.js';
+import { isBlockedPortError } from '../../core/blocked-port.js';
+import { blockedPortError, BodyTooLarge, DEFAULT_REQUEST_TIMEOUT_MS, MAX_API_BODY_BYTES } from './client.js';
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -23,6 +24,8 @@ export class NoAnswerInTime extends Error {
   }
 }
 
+const requestUrl = (input: string | URL | Request): URL => new URL(String(input instanceof Request ? input.url : input));
+
 /** Statuses whose Response must be built without a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -38,13 +41,15 @@ export function boundedFetch(inner: Fetch = fetch, bounds: FetchBounds = {}): Fe
       const res = await inner(input, { ...init, signal });
       const { text, cut } = await readCapped(res, maxBytes);
       // An error body is only quoted: what was read of it is enough (as in HttpClient).
-      if (cut && res.ok) throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+      if (cut && res.ok) throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${requestUrl(input).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
       const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
       // Octokit names the answer's URL in its errors.
       Object.defineProperty(out, 'url', { value: res.url });
       return out;
     } catch (err) {
       if (timeout.aborted && !init.signal?.aborted) throw new NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+      // Refused by fetch itself for the URL's port: named as HttpClient names it (Octokit passes it on as the cause).
+      if (isBlockedPortError(err)) throw blockedPortError('GitHub', `${init.method ?? 'GET'} ${requestUrl(input).pathname}`, requestUrl(input), 'GITHUB_API_URL');
       throw err;
     }
   };

@@ -6,6 +6,7 @@
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
+import { blockedPortText, blockedPortWay, isBlockedPortError } from '../../core/blocked-port.js';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { readCapped } from '../../core/read-body.js';
@@ -109,6 +110,14 @@ const MAX_REDIRECTS = 5;
 
 /** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
 export class BodyTooLarge extends RollbackKitError {}
+
+/** The API URL's port is one Node's fetch refuses to use: nothing was sent, and it is not retried. */
+export class BlockedPort extends RollbackKitError {}
+
+/** `label` (GET /v9/projects/shop) to `service` could not be sent: `url`'s port is one fetch refuses (core/blocked-port.ts); `setting` holds the URL. */
+export function blockedPortError(service: string, label: string, url: URL, setting: string): BlockedPort {
+  return new BlockedPort(`${service}: ${label} could not be sent: ${blockedPortText(url)}. Nothing went out, and trying again cannot help, so it was not retried.`, blockedPortWay(setting));
+}
 
 /** The platform could not be reached, or did not answer within the request timeout. */
 export class HttpNetworkError extends Error {
@@ -275,6 +284,8 @@ export class HttpClient {
         if (!changes) stop?.check(label);
         const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
         if (timedOut && cut) throw this.outOfTime(label);
+        // Refused by fetch itself for the URL's port: nothing was sent, and no retry could send it.
+        if (isBlockedPortError(err)) throw this.blockedPort(label, url);
         lastError = new HttpNetworkError(this.base.host, (err as { cause?: unknown })?.cause ?? err, timedOut);
         failure = { kind: 'network' };
       }
@@ -362,6 +373,11 @@ export class HttpClient {
       `${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`,
       `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`,
     );
+  }
+
+  /** The API URL's port is one fetch never connects to (core/blocked-port.ts): said at once, not retried. */
+  private blockedPort(label: string, url: URL): RollbackKitError {
+    return blockedPortError(this.service, label, url, 'the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL)');
   }
 
   /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */

@@ -1,8 +1,8 @@
-export const id = 956;
-export const ids = [956];
+export const id = 828;
+export const ids = [828];
 export const modules = {
 
-/***/ 1956:
+/***/ 7828:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -5312,15 +5312,51 @@ async function inCreationOrder(session, views) {
       ORDER BY d.n, k.pos`, [views]);
     return rows;
 }
-/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-async function planRestore(session, contents, where) {
-    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-    await session.query("SELECT set_config('search_path', '', false)");
-    const { rows: dropped } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+/** The snapshot's relations that exist now, in the order its table of contents creates them. */
+async function existingRelations(session, contents) {
+    const { rows } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
        JOIN pg_namespace n ON n.nspname = t.schema
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r','p','v','m','S','f')
       ORDER BY t.pos`, [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)]);
+    return rows;
+}
+/**
+ * Kinds the snapshot's script creates only where they are missing (`CREATE EXTENSION IF NOT EXISTS`,
+ * `CREATE OR REPLACE PROCEDURAL LANGUAGE`): one that exists does not fail a restore without clean.
+ */
+const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
+/**
+ * A restore without clean (clean: false) runs the snapshot's script without dropping anything
+ * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
+ * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
+ * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
+ */
+async function refuseExistingWithoutClean(session, contents, where) {
+    await session.query("SELECT set_config('search_path', '', false)");
+    const relations = await existingRelations(session, contents);
+    const objects = contents.objects.filter((o) => !CREATED_IF_MISSING.has(o.type));
+    const { rows: others } = objects.length
+        ? await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}
+         SELECT DISTINCT pg_describe_object(s.classid, s.objid, 0) AS what FROM snapshot s ORDER BY what`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name)])
+        : { rows: [] };
+    // Named as the server names them (schema-qualified under the empty search_path): `table public.customers`.
+    const { rows: tables } = relations.length
+        ? await session.query("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
+        : { rows: [] };
+    const existing = [...tables, ...others].map((o) => o.what);
+    if (!existing.length)
+        return;
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`, `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+}
+/** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
+const WITHOUT_CLEAN_WAY = "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
+/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
+async function planRestore(session, contents, where) {
+    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
+    await session.query("SELECT set_config('search_path', '', false)");
+    const dropped = await existingRelations(session, contents);
     const dropSet = new Set(dropped.map((r) => r.oid));
     // Read with the empty search_path above, so every name is schema-qualified.
     const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
@@ -7633,6 +7669,9 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+            // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here (a plain script drops its own).
+            if (!req.clean && manifest.format !== 'plain')
+                await refuseExistingWithoutClean(s, contents, where);
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
@@ -8347,7 +8386,7 @@ async function applySnapshot(a, processes, log) {
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user)}`, UNCHANGED);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, req.clean)}`, UNCHANGED);
 }
 /**
  * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
@@ -8388,7 +8427,11 @@ function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${STALL_CAUSE} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
-function advice(reason, plan, user) {
+function advice(reason, plan, user, clean) {
+    // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
+    if (!clean && /already exists/.test(reason)) {
+        return ` clean is false, so the restore does not drop the snapshot's objects before its script creates them, and one of them is already there. ${WITHOUT_CLEAN_WAY}`;
+    }
     if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
         return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
     }
@@ -11486,7 +11529,7 @@ const FLAGS = {
     'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
     confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
     'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
-    clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
+    clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way)', kind: 'on' },
     'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
     'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
     'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
@@ -12042,6 +12085,36 @@ function lineBuffer(emit) {
     };
 }
 
+;// CONCATENATED MODULE: ./.build/core/blocked-port.js
+/**
+ * Node's fetch (undici) refuses to connect to the ports the Fetch standard blocks ("bad port": ports
+ * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
+ * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
+ * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
+ * chat webhooks, smoke checks) tells it apart by this one classification.
+ */
+/** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
+function isBlockedPortError(err) {
+    if (!(err instanceof TypeError))
+        return false;
+    const cause = err.cause;
+    if (cause && cause.code !== undefined)
+        return false;
+    return (cause?.message ?? err.message) === 'bad port';
+}
+/** The port a URL names, or its scheme's default when it names none. */
+function portOf(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (…)": the refusal, named, for any message. */
+function blockedPortText(url) {
+    return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+}
+/** What to do about it, for the setting that holds the URL. */
+function blockedPortWay(setting) {
+    return `Use another port in ${setting}: run the server, stand-in or proxy on one fetch allows (8080, say).`;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/read-body.js
 /**
  * Reads an HTTP response body up to a byte cap. Node's `res.text()` / `res.json()` read whatever
@@ -12160,6 +12233,7 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 
 
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /**
  * The most of one answer read: a page of deployments is tens of KB, but a page of 100 GitHub issues
@@ -12211,6 +12285,13 @@ class WaitTooLong extends errors/* RollbackKitError */.dp {
 const MAX_REDIRECTS = 5;
 /** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
 class BodyTooLarge extends errors/* RollbackKitError */.dp {
+}
+/** The API URL's port is one Node's fetch refuses to use: nothing was sent, and it is not retried. */
+class BlockedPort extends errors/* RollbackKitError */.dp {
+}
+/** `label` (GET /v9/projects/shop) to `service` could not be sent: `url`'s port is one fetch refuses (core/blocked-port.ts); `setting` holds the URL. */
+function blockedPortError(service, label, url, setting) {
+    return new BlockedPort(`${service}: ${label} could not be sent: ${blockedPortText(url)}. Nothing went out, and trying again cannot help, so it was not retried.`, blockedPortWay(setting));
 }
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
@@ -12369,6 +12450,9 @@ class HttpClient {
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 if (timedOut && cut)
                     throw this.outOfTime(label);
+                // Refused by fetch itself for the URL's port: nothing was sent, and no retry could send it.
+                if (isBlockedPortError(err))
+                    throw this.blockedPort(label, url);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -12444,6 +12528,10 @@ class HttpClient {
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
         return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+    }
+    /** The API URL's port is one fetch never connects to (core/blocked-port.ts): said at once, not retried. */
+    blockedPort(label, url) {
+        return blockedPortError(this.service, label, url, 'the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL)');
     }
     /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
     tooLarge(label) {
@@ -13537,6 +13625,7 @@ async function chooseBranch(git, remote, head, target) {
  */
 
 
+
 /** The call got no (whole) answer within its time: `seconds` for the message. */
 class NoAnswerInTime extends Error {
     seconds;
@@ -13546,6 +13635,7 @@ class NoAnswerInTime extends Error {
         this.name = 'NoAnswerInTime';
     }
 }
+const requestUrl = (input) => new URL(String(input instanceof Request ? input.url : input));
 /** Statuses whose Response must be built without a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 function boundedFetch(inner = fetch, bounds = {}) {
@@ -13561,7 +13651,7 @@ function boundedFetch(inner = fetch, bounds = {}) {
             const { text, cut } = await readCapped(res, maxBytes);
             // An error body is only quoted: what was read of it is enough (as in HttpClient).
             if (cut && res.ok)
-                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
+                throw new BodyTooLarge(`The answer to ${init.method ?? 'GET'} ${requestUrl(input).pathname} was larger than ${maxBytes} bytes, so it was not read further.`, 'Check that the API URL points at the API itself, not a proxy or a page.');
             const out = new Response(NULL_BODY.has(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
             // Octokit names the answer's URL in its errors.
             Object.defineProperty(out, 'url', { value: res.url });
@@ -13570,6 +13660,9 @@ function boundedFetch(inner = fetch, bounds = {}) {
         catch (err) {
             if (timeout.aborted && !init.signal?.aborted)
                 throw new NoAnswerInTime(Math.ceil(timeoutMs / 1000));
+            // Refused by fetch itself for the URL's port: named as HttpClient names it (Octokit passes it on as the cause).
+            if (isBlockedPortError(err))
+                throw blockedPortError('GitHub', `${init.method ?? 'GET'} ${requestUrl(input).pathname}`, requestUrl(input), 'GITHUB_API_URL');
             throw err;
         }
     };
@@ -18917,6 +19010,7 @@ function show(value, log) {
 
 
 
+
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const http_probe_MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
@@ -19054,8 +19148,8 @@ function refusal(err, url) {
     if (cause && cause.code !== undefined)
         return undefined;
     const message = cause?.message ?? err.message;
-    if (message === 'bad port')
-        return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+    if (isBlockedPortError(err))
+        return blockedPortText(url);
     if (message === 'unknown scheme')
         return `fetch cannot send ${url.protocol} URLs`;
     if (/credentials/i.test(message))
@@ -26363,6 +26457,7 @@ function databaseRow(row, record) {
 
 
 
+
 /** The runbook speaks of P0–P2. */
 const notify_PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
@@ -26689,6 +26784,9 @@ async function post(url, body, timeoutMs, log, cut) {
             return { ok: false, why: `no answer within ${(0,duration/* formatDuration */.a)(STOPPED_UNDER_WAY_MS)} of the stop (${(0,stop_signals/* stopName */.ws)(cut)})`, retryable: false };
         if (name === 'TimeoutError' || name === 'AbortError')
             return { ok: false, why: `no answer within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, retryable: true };
+        // Refused by fetch itself for the URL's port: nothing was sent, and a retry could not send it.
+        if (isBlockedPortError(err))
+            return { ok: false, why: `${blockedPortText(url)}; nothing went out, and it was not retried (trying again cannot help). ${blockedPortWay('notify-webhook-url').replace(/\.$/, '')}`, retryable: false };
         // Only the error code: a network error's message can carry the whole URL.
         const code = err?.cause?.code;
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
@@ -27391,8 +27489,15 @@ const plan = {
         cli.begin();
         const t = cli.term;
         t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
-        t.table(['component', 'provider', 'where', 'puts back'], plan.components.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]));
-        // Only what the scope covers: with scope app the rollback leaves the database alone.
+        // Only what the scope covers, as the rollback reads it: a component out of scope is not touched, and said so.
+        const inScope = plan.components.filter((c) => scope.includes(c.name));
+        const notInScope = [...plan.components.filter((c) => !scope.includes(c.name)).map((c) => c.name), ...(plan.database && !scope.includes(scope_DATABASE) ? [scope_DATABASE] : [])];
+        if (inScope.length) {
+            t.table(['component', 'provider', 'where', 'puts back'], inScope.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]));
+        }
+        if (notInScope.length)
+            t.say(`not rolled back (outside the scope): ${notInScope.join(', ')}`);
+        // With scope app the rollback leaves the database alone (named above as not in scope).
         if (plan.database && scope.includes(scope_DATABASE)) {
             const db = plan.database;
             const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? choiceText(db.choice) : 'no choice yet (steps, to-version or since-ref)';
@@ -27405,7 +27510,7 @@ const plan = {
         }
         else
             t.say('verify: none configured (production would not be checked afterwards)');
-        return { ok: true, status: 'ok', plan, scope, checks: checks.map((c) => ({ name: c.name, kind: c.kind, critical: c.critical, what: checkTarget(c) })) };
+        return { ok: true, status: 'ok', plan, scope, notInScope, checks: checks.map((c) => ({ name: c.name, kind: c.kind, critical: c.critical, what: checkTarget(c) })) };
     },
 };
 /** What a check measures, in one cell: the URL (secrets masked) or that it is SQL. */
