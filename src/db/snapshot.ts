@@ -23,7 +23,7 @@ import { countRows, qualified, quoteIdent, readCatalog, someNames, tableKey, typ
 import { describeTarget, libpqEnv, toolConnectMs, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type StallWatch } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
-import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
+import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, thereAre, userSchemas, userTables, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { closeSession, connect, ConnectStopped, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
@@ -302,7 +302,7 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
   const exclude: string[] = [];
   for (const p of req.filter.excludeSchemas) {
     const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
-    if (!found.length) log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+    if (!found.length) log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out; ${thereAre(all)}.`);
     add(exclude, found);
   }
   if (include.length) {
@@ -315,7 +315,7 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
   const excludeData: TableName[] = [];
   for (const p of req.excludeTableData) {
     const found = await resolveTablePattern(session, p);
-    if (!found.length) log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+    if (!found.length) log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped; ${thereAre(await userTables(session))}.`);
     for (const t of found) if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name)) excludeData.push(t);
   }
   const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
