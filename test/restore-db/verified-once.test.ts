@@ -50,19 +50,19 @@ it.each([
 ])('a truncated snapshot whose manifest matches, cut in %s: refused as corrupt, never said verified', async (_where, share) => {
   const path = truncatedCopy(`cut-${share}.dump`, share);
   const log = memoryLog();
-  await expect(restoreSnapshot(await restoreRequest(db.url, path, { preRestoreSnapshot: false }), log)).rejects.toThrow(/is corrupt or truncated/);
+  await expect(restoreSnapshot(await restoreRequest(db.url, path, { preRestoreSnapshot: false, preRestoreDir: dir }), log)).rejects.toThrow(/is corrupt or truncated/);
   expect(verifiedLines(log.lines)).toEqual([]);
   expect((await db.query('SELECT count(*)::int AS n FROM public.orders')).rows[0]).toEqual({ n: 5000 });
 });
 
 it('a good snapshot is said verified once, after the restore has read it in full; its dry run claims only the hash', async () => {
   const preview = memoryLog();
-  await previewRestore(await restoreRequest(db.url, snapshot, { preRestoreSnapshot: false }), preview);
+  await previewRestore(await restoreRequest(db.url, snapshot, { preRestoreSnapshot: false, preRestoreDir: dir }), preview);
   expect(verifiedLines(preview.lines)).toEqual([]);
   expect(preview.lines.join('\n')).toMatch(/sha256 [0-9a-f]{12}…, \d+ bytes, as its manifest records, and its table of contents read; its data is read in full only by the restore\./);
 
   const log = memoryLog();
-  await restoreSnapshot(await restoreRequest(db.url, snapshot, { preRestoreSnapshot: false }), log);
+  await restoreSnapshot(await restoreRequest(db.url, snapshot, { preRestoreSnapshot: false, preRestoreDir: dir }), log);
   const said = verifiedLines(log.lines).filter((l) => l.startsWith(`Snapshot ${snapshot}`));
   expect(said).toHaveLength(1);
   expect(said[0]).toMatch(/verified: sha256 [0-9a-f]{12}…, \d+ bytes, as it was when it was read back in full, and read in full by the restore\./);
