@@ -1,4 +1,4 @@
-// The root action (src/actions/rollback.ts, run as the runner runs it, with its job summary file)
+// The root action (its bundle as the runner runs it, and its source; with its job summary file)
 // refusing an incident that is finished while a migration was applied again since: the `::error::`
 // line and the job summary both give the DELETE that forgets the incident, with its key. The
 // summary once showed `incident\_key = '***'`: its last redaction read the Markdown escape `\_key`
@@ -21,7 +21,10 @@ afterEach(async () => {
   if (ws) await rm(ws, { recursive: true, force: true });
 });
 
-it('the DELETE of a refusal reads the same in the error line and in the job summary', async () => {
+it.each([
+  ['bundle', false],
+  ['source', true],
+])('the DELETE of a refusal reads the same in the error line and in the job summary (%s)', async (_how, source) => {
   shop = await shopFixture({ historySize: 3 });
   db = await createTestDatabase('rk_summary_delete');
   ws = await mkdtemp(join(tmpdir(), 'rk-summary-delete-'));
@@ -30,7 +33,7 @@ it('the DELETE of a refusal reads the same in the error line and in the job summ
   const run = (id: string) =>
     runAction('rollback', vercelInputs(shop!, { reason: 'checkout returns 500', scope: 'db', 'database-url': db!.url, 'migrations-dir': 'db/migrations', steps: '1' }), {
       cwd: ws,
-      source: true,
+      source,
       env: { GITHUB_RUN_ID: id, GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'database' },
     });
 
