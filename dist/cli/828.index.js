@@ -1899,6 +1899,310 @@ function unfinished_exit_failOnUnfinishedExit(fail) {
     return () => process.off('beforeExit', onEmpty);
 }
 
+;// CONCATENATED MODULE: ./.build/report/markdown.js
+/**
+ * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
+ * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
+ * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
+ * added to the text: what a reader copies from the rendered page is what was written.
+ */
+const LINE_BREAKS = /\r\n|\r|\n/g;
+/**
+ * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
+ * URL, a `www.` name, an e-mail address or a `@name`. Fixed-length alternatives: linear.
+ */
+const LINKABLE = /:\/\/|(?<![\p{L}\p{N}_])www\.|@[\p{L}\p{N}_]/iu;
+/** Around a link in prose, not part of it: left outside its code span, as a renderer leaves it outside the link. */
+const OPENING = '([{"\'<*_~';
+const CLOSING = '.,:;!?)]}"\'>*_~';
+/**
+ * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
+ * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
+ * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
+ * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
+ * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
+ * reader copies from a code span is the word as it was, a host or a command that works when pasted
+ * (an invisible joiner inside it, as this once used, made the pasted command fail).
+ */
+function unlinked(value, prose, code = markdown_codeSpan) {
+    // Whitespace and `|` end a word: a pipe stays in the prose, where the caller escapes it for tables.
+    return value
+        .split(/([\s|]+)/)
+        .map((part, i) => {
+        if (i % 2 === 1 || !LINKABLE.test(part))
+            return prose(part);
+        let start = 0;
+        let end = part.length;
+        while (start < end && OPENING.includes(part[start]))
+            start++;
+        while (end > start && CLOSING.includes(part[end - 1]))
+            end--;
+        return `${prose(part.slice(0, start))}${code(part.slice(start, end))}${prose(part.slice(end))}`;
+    })
+        .join('');
+}
+/** Outside text as inline Markdown: one line, no HTML, no links (a word a renderer would link is a code span: unlinked) or images. */
+function markdown_text(value) {
+    return unlinked(value.replace(LINE_BREAKS, ' '), (prose) => prose.replace(/[\\`[\]]/g, '\\$&').replace(/</g, '&lt;').replace(/>/g, '&gt;')).replace(/^(\s*)#/, '$1\\#');
+}
+/** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
+function escapeCell(value) {
+    return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
+}
+function markdown_table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let n = bytes;
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+        n /= 1024;
+        u++;
+    }
+    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+// Control characters, and the bidirectional overrides that make text read differently than it is.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+function oneLine(text) {
+    return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(INVISIBLE, '');
+}
+/**
+ * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
+ * bare URL, address or mention left to link (each is a code span: unlinked), so it renders as itself and nothing else.
+ */
+function inlineText(text) {
+    return unlinked(oneLine(text), (prose) => prose
+        .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '&#124;'));
+}
+/**
+ * Outside text as a code span (paths, ids, SHAs, hosts, URLs not to link): on one line, fenced so no
+ * backtick inside can close it. The one code-span writer, of the summaries and the chat messages.
+ */
+function markdown_codeSpan(text) {
+    const value = oneLine(text);
+    // Reduced, not spread into Math.max: a long word of many backtick runs would overflow its arguments.
+    const longest = [...value.matchAll(/`+/g)].reduce((max, m) => Math.max(max, m[0].length), 0);
+    const fence = '`'.repeat(longest + 1);
+    const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
+    return `${fence}${pad}${value}${pad}${fence}`;
+}
+/** An http(s) URL as a link a person can click; anything else as a code span. */
+function linkText(url) {
+    try {
+        const parsed = new URL(url.trim());
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
+            // The parser percent-encodes spaces, quotes and angle brackets; what is left cannot end the autolink.
+            return `<${parsed.href.replace(/[<>\s]/g, encodeURIComponent)}>`;
+        }
+    }
+    catch {
+        // not a URL: shown as text below
+    }
+    return markdown_codeSpan(url);
+}
+/** What a backslash escapes in CommonMark: any ASCII punctuation. */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+/** The entities our writers use (`&amp;`, `&lt;`, `&gt;`, `&#124;`) and any other numeric or common named one. */
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(amp|lt|gt|quot|apos));/y;
+const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/**
+ * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
+ * for, a code span's content as written (escapes are literal there; only a table's `\|` is not).
+ * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
+ */
+function readerView(markdown) {
+    let view = '';
+    const from = [];
+    const put = (c, at) => {
+        view += c;
+        for (let k = 0; k < c.length; k++)
+            from.push(at);
+    };
+    let i = 0;
+    while (i < markdown.length) {
+        const c = markdown[i];
+        if (c === '\\' && i + 1 < markdown.length && ESCAPABLE.test(markdown[i + 1])) {
+            put(markdown[i + 1], i);
+            i += 2;
+            continue;
+        }
+        if (c === '&') {
+            ENTITY.lastIndex = i;
+            const e = ENTITY.exec(markdown);
+            const code = e ? (e[1] ? Number(e[1]) : e[2] ? parseInt(e[2], 16) : undefined) : undefined;
+            const decoded = e ? (e[3] ? NAMED_ENTITY[e[3]] : code !== undefined && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : undefined;
+            if (e && decoded !== undefined) {
+                put(decoded, i);
+                i += e[0].length;
+                continue;
+            }
+        }
+        if (c === '`') {
+            let n = 1;
+            while (markdown[i + n] === '`')
+                n++;
+            const fence = '`'.repeat(n);
+            // The closing run: exactly as long, on the same line (our code spans are one line).
+            let close = markdown.indexOf(fence, i + n);
+            while (close >= 0 && markdown[close + n] === '`') {
+                let end = close;
+                while (markdown[end] === '`')
+                    end++;
+                close = markdown.indexOf(fence, end);
+            }
+            const lineEnd = markdown.indexOf('\n', i);
+            if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
+                for (let k = i; k < close + n; k++) {
+                    if (markdown[k] === '\\' && markdown[k + 1] === '|') {
+                        put('|', k);
+                        k++;
+                    }
+                    else
+                        put(markdown[k], k);
+                }
+                i = close + n;
+                continue;
+            }
+            for (let k = 0; k < n; k++)
+                put('`', i + k);
+            i += n;
+            continue;
+        }
+        put(c, i);
+        i++;
+    }
+    from.push(markdown.length);
+    return { view, from };
+}
+/**
+ * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
+ * `+` (b's character added); undefined past `maxEdits` edits. Kept characters are found first from
+ * either end, so the script is computed over what lies between the first and the last change.
+ */
+function editScript(a, b, maxEdits) {
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head])
+        head++;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail])
+        tail++;
+    const x0 = a.slice(head, a.length - tail);
+    const y0 = b.slice(head, b.length - tail);
+    const n = x0.length;
+    const m = y0.length;
+    const offset = maxEdits + 1;
+    const v = new Int32Array(2 * offset + 1);
+    const trace = [];
+    let found = -1;
+    for (let d = 0; d <= maxEdits && found < 0; d++) {
+        trace.push(v.slice(offset - d - 1, offset + d + 2));
+        for (let k = -d; k <= d; k += 2) {
+            let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+            let y = x - k;
+            while (x < n && y < m && x0[x] === y0[y]) {
+                x++;
+                y++;
+            }
+            v[offset + k] = x;
+            if (x >= n && y >= m) {
+                found = d;
+                break;
+            }
+        }
+    }
+    if (found < 0)
+        return undefined;
+    const ops = [];
+    let x = n;
+    let y = m;
+    for (let d = found; d > 0; d--) {
+        const before = trace[d];
+        const at = (k) => before[k + d + 1];
+        const k = x - y;
+        const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+        const prevX = at(prevK);
+        const prevY = prevX - prevK;
+        while (x > prevX && y > prevY) {
+            ops.push('=');
+            x--;
+            y--;
+        }
+        if (x === prevX) {
+            ops.push('+');
+            y--;
+        }
+        else {
+            ops.push('-');
+            x--;
+        }
+    }
+    for (; x > 0; x--)
+        ops.push('=');
+    return `${'='.repeat(head)}${ops.reverse().join('')}${'='.repeat(tail)}`;
+}
+/** What the redactor writes for what it hid (token-shapes.ts, secrets.ts), and one character standing for it. */
+const markdown_HIDDEN = '***';
+const MARK = '\uE000';
+/** Past this many edits a document is redacted line by line (each line's own script is short). */
+const MAX_EDITS = 2000;
+/**
+ * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
+ * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
+ * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
+ * and all; what it puts in (`***`) is written as itself.
+ */
+function markdown_redactMarkdown(markdown, redact) {
+    const { view, from } = readerView(markdown);
+    const redacted = redact(view);
+    if (redacted === view)
+        return markdown;
+    // What the redactor puts in is one mark to the script, so no `*` of the text (`\*`) is kept as a piece of it.
+    const marks = !view.includes(markdown_HIDDEN) && !view.includes(MARK);
+    const target = marks ? redacted.replaceAll(markdown_HIDDEN, MARK) : redacted;
+    const script = editScript(view, target, MAX_EDITS);
+    if (script === undefined) {
+        const lines = markdown.split('\n');
+        // A redaction across lines (a private key's body) is not line by line: the whole document then.
+        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => markdown_redactMarkdown(line, redact)).join('\n') : redact(markdown);
+    }
+    let out = '';
+    let i = 0;
+    let j = 0;
+    for (const op of script) {
+        if (op === '=') {
+            // A character written as several (an entity read as a surrogate pair) is written once, at its first.
+            if (from[i] !== from[i - 1] || i === 0)
+                out += markdown.slice(from[i], nextStart(from, i));
+            i++;
+            j++;
+        }
+        else if (op === '-')
+            i++;
+        else {
+            const c = target[j++];
+            out += marks && c === MARK ? markdown_HIDDEN : c;
+        }
+    }
+    return out;
+}
+/** Where the source of the view's character after `i` starts (a character written as two shares its source). */
+function nextStart(from, i) {
+    let k = i + 1;
+    while (k < from.length - 1 && from[k] === from[i])
+        k++;
+    return from[k];
+}
+
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
 /** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
 
@@ -1919,9 +2223,10 @@ function failure_summary_failureSummary(action, err, log, details) {
  */
 
 
+
 async function write_summary_writeSummary(markdown, log) {
     try {
-        await core.summary.addRaw(log.redact(markdown)).write();
+        await core.summary.addRaw(redactMarkdown(markdown, (text) => log.redact(text))).write();
     }
     catch (err) {
         // The buffer keeps what failed to write; the next summary must not carry it along.
@@ -3741,7 +4046,7 @@ async function resolveSchemaPattern(session, pattern, input) {
     const matches = partMatcher(parts[0]);
     const found = all.filter(matches);
     if (!found.length && input === 'schemas') {
-        throw new errors/* RollbackKitError */.dp(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+        throw new errors/* RollbackKitError */.dp(`schemas: "${pattern}" matches no schema; ${thereAre(all)}.${caseHint(pattern, all)}`);
     }
     return found;
 }
@@ -3764,14 +4069,25 @@ async function resolveTablePattern(session, pattern) {
         .filter((r) => nameMatches(r.name) && (schemaMatches ? schemaMatches(r.schema) : r.visible))
         .map(({ schema, name }) => ({ schema, name }));
 }
-/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+/** How many names a pattern that matched none of them lists (the rest are counted). */
+const NAMES_LISTED = 20;
+/** What there is, for a pattern that matched none of it: `there are a, b and 3 more`, bounded (someNames). */
+function thereAre(names) {
+    return `there are ${names.length ? someNames(names, NAMES_LISTED) : 'none'}`;
+}
+/** Every user table, as `schema.table`, in order: what a table pattern can name. */
+async function userTables(session) {
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`);
+    return rows.map((t) => `${t.schema}.${t.name}`);
+}
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it and the tables there are. */
 async function resolveTablesStrict(session, patterns, input) {
     const out = [];
     for (const pattern of patterns) {
         const found = await resolveTablePattern(session, pattern);
         if (!found.length) {
             const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
-            throw new errors/* RollbackKitError */.dp(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+            throw new errors/* RollbackKitError */.dp(`${input} names ${pattern}, which matches no table; ${thereAre(await userTables(session))}.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`, 'Name tables as table (on the search path, usually public) or schema.table, * for any characters; or leave this one out.');
         }
         for (const t of found)
             if (!out.some((o) => o.schema === t.schema && o.name === t.name))
@@ -6329,7 +6645,7 @@ async function resolveSelection(session, req, log) {
     for (const p of req.filter.excludeSchemas) {
         const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
         if (!found.length)
-            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out; ${thereAre(all)}.`);
         add(exclude, found);
     }
     if (include.length) {
@@ -6344,7 +6660,7 @@ async function resolveSelection(session, req, log) {
     for (const p of req.excludeTableData) {
         const found = await resolveTablePattern(session, p);
         if (!found.length)
-            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped; ${thereAre(await userTables(session))}.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
@@ -6471,6 +6787,60 @@ async function exportRows(session, tables, column, since, dir, made) {
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
+}
+/**
+ * A dry run of takeSnapshot: what it checks before it writes anything, checked the same way, and
+ * nothing written (no folder, no file, no lock taken). It connects, finds the pg_dump (and
+ * pg_restore) that fit the server's version, resolves the schemas and tables the request names,
+ * checks that the user may read them and the export column, and lists the tables it would dump.
+ * A database that cannot be reached or a request the snapshot would refuse fails here too.
+ */
+async function previewSnapshot(req, log) {
+    validateRequest(req);
+    const where = describeTarget(req.target);
+    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+    if (pooler)
+        throw pooler;
+    if (!req.pgDumpPath)
+        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
+    const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err) => {
+        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+    });
+    try {
+        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+        const major = (0,pg_tools/* majorFromVersionNum */.qj)(Number(rows[0].num));
+        const serverVersion = rows[0].version.split(' ')[0];
+        const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        if (req.format !== 'plain')
+            await (0,pg_tools/* siblingTool */.zC)(pgDump, 'pg_restore', major, req.tools);
+        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; the snapshot would use pg_dump ${pgDump.version} (${pgDump.path}).`);
+        const selection = await resolveSelection(session, req, log);
+        await checkExportColumn(session, selection.exportTables, req.exportColumn);
+        const catalog = await readCatalog(session, selection.schemas);
+        await checkReadable(session, selection.schemas);
+        const largeObjects = await countLargeObjects(session, req, selection, log);
+        return {
+            target: where,
+            serverVersion,
+            pgDump: { version: pgDump.version, path: pgDump.path },
+            format: req.format,
+            outputDir: req.outputDir,
+            schemas: selection.schemas,
+            tables: catalog.tables.map((t) => `${t.schema}.${t.name}`),
+            largeObjects,
+            exportTables: selection.exportTables.map((t) => `${t.schema}.${t.name}`),
+        };
+    }
+    catch (err) {
+        if (req.signal?.aborted)
+            throw snapshotStopped(where);
+        if (err instanceof QueryDeadlineExceeded)
+            throw new errors/* RollbackKitError */.dp(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
+        throw snapshot_isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+    }
+    finally {
+        closeSession(session);
+    }
 }
 async function takeSnapshot(req, log) {
     const started = Date.now();
@@ -7596,11 +7966,15 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
     // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
     // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
     // hash, from the start.
+    // The hash's result is kept, not logged, when it arrives: a matching sha256 alone does not prove
+    // pg_restore can read the file (a truncated dump whose manifest was edited to match), so
+    // "verified" is said once, after the restore has read it in full.
     let hashing;
+    let matched;
     const bytesChecked = () => {
         hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
             (0,verify/* checkFingerprint */.z)(snapshot, fp);
-            log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+            matched = fp;
         });
         hashing.catch(() => undefined);
         const checked = hashing.then(unchanged, async (err) => {
@@ -7703,6 +8077,9 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
         if (dryRun) {
             // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
             await bytesChecked();
+            // Its data is read only by the restore: the dry run claims no more than the hash and the table of contents.
+            if (matched)
+                log.info(`Snapshot ${snapshot.path}: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as its manifest records, and its table of contents read; its data is read in full only by the restore.`);
             return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
         }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
@@ -7761,6 +8138,8 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
+        if (matched)
+            log.info(`Snapshot ${snapshot.path} verified: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as it was when it was read back in full, and read in full by the restore.`);
         log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
         if (extra.tables.length)
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
@@ -11161,117 +11540,6 @@ function revert_finish(result, applied, started) {
         .map((f) => ({ version: f.version, name: f.name }));
     result.durationMs = Date.now() - started;
     return result;
-}
-
-;// CONCATENATED MODULE: ./.build/report/markdown.js
-/**
- * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
- * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
- * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
- * added to the text: what a reader copies from the rendered page is what was written.
- */
-const LINE_BREAKS = /\r\n|\r|\n/g;
-/**
- * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
- * URL, a `www.` name, an e-mail address or a `@name`. Fixed-length alternatives: linear.
- */
-const LINKABLE = /:\/\/|(?<![\p{L}\p{N}_])www\.|@[\p{L}\p{N}_]/iu;
-/** Around a link in prose, not part of it: left outside its code span, as a renderer leaves it outside the link. */
-const OPENING = '([{"\'<*_~';
-const CLOSING = '.,:;!?)]}"\'>*_~';
-/**
- * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
- * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
- * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
- * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
- * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
- * reader copies from a code span is the word as it was, a host or a command that works when pasted
- * (an invisible joiner inside it, as this once used, made the pasted command fail).
- */
-function unlinked(value, prose, code = markdown_codeSpan) {
-    // Whitespace and `|` end a word: a pipe stays in the prose, where the caller escapes it for tables.
-    return value
-        .split(/([\s|]+)/)
-        .map((part, i) => {
-        if (i % 2 === 1 || !LINKABLE.test(part))
-            return prose(part);
-        let start = 0;
-        let end = part.length;
-        while (start < end && OPENING.includes(part[start]))
-            start++;
-        while (end > start && CLOSING.includes(part[end - 1]))
-            end--;
-        return `${prose(part.slice(0, start))}${code(part.slice(start, end))}${prose(part.slice(end))}`;
-    })
-        .join('');
-}
-/** Outside text as inline Markdown: one line, no HTML, no links (a word a renderer would link is a code span: unlinked) or images. */
-function markdown_text(value) {
-    return unlinked(value.replace(LINE_BREAKS, ' '), (prose) => prose.replace(/[\\`[\]]/g, '\\$&').replace(/</g, '&lt;').replace(/>/g, '&gt;')).replace(/^(\s*)#/, '$1\\#');
-}
-/** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
-function escapeCell(value) {
-    return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
-}
-function markdown_table(headers, rows) {
-    const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
-    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let n = bytes;
-    let u = 0;
-    while (n >= 1024 && u < units.length - 1) {
-        n /= 1024;
-        u++;
-    }
-    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
-// Control characters, and the bidirectional overrides that make text read differently than it is.
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
-function oneLine(text) {
-    return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(INVISIBLE, '');
-}
-/**
- * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
- * and table pipes written as entities (no raw `|` is left for a table row to split on), every
- * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
- * bare URL, address or mention left to link (each is a code span: unlinked), so it renders as itself and nothing else.
- */
-function inlineText(text) {
-    return unlinked(oneLine(text), (prose) => prose
-        .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/\|/g, '&#124;'));
-}
-/**
- * Outside text as a code span (paths, ids, SHAs, hosts, URLs not to link): on one line, fenced so no
- * backtick inside can close it. The one code-span writer, of the summaries and the chat messages.
- */
-function markdown_codeSpan(text) {
-    const value = oneLine(text);
-    // Reduced, not spread into Math.max: a long word of many backtick runs would overflow its arguments.
-    const longest = [...value.matchAll(/`+/g)].reduce((max, m) => Math.max(max, m[0].length), 0);
-    const fence = '`'.repeat(longest + 1);
-    const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
-    return `${fence}${pad}${value}${pad}${fence}`;
-}
-/** An http(s) URL as a link a person can click; anything else as a code span. */
-function linkText(url) {
-    try {
-        const parsed = new URL(url.trim());
-        if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
-            // The parser percent-encodes spaces, quotes and angle brackets; what is left cannot end the autolink.
-            return `<${parsed.href.replace(/[<>\s]/g, encodeURIComponent)}>`;
-        }
-    }
-    catch {
-        // not a URL: shown as text below
-    }
-    return markdown_codeSpan(url);
 }
 
 // EXTERNAL MODULE: ./.build/pipeline/job-words.js
@@ -18385,6 +18653,7 @@ function shell_word_shellWord(value) {
 
 
 
+
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
  * is bad usage like any other flag that cannot work: refused here, before anything is asked or
@@ -18409,8 +18678,13 @@ const snapshot = {
             await prepareSnapshotFolder(request.outputDir, 'output-dir', (made) => cli.made(made));
         cli.begin();
         if (cli.dryRun) {
-            cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
-            return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
+            // Checked as the snapshot checks before it writes: the server reached, a pg_dump that fits it, the tables named.
+            const preview = await stoppable(cli, (signal) => previewSnapshot({ ...request, signal }, cli.log));
+            cli.term.say(`Dry run: would snapshot ${preview.target} (PostgreSQL ${preview.serverVersion}, pg_dump ${preview.pgDump.version}, ${preview.format} format) into ${preview.outputDir}: ${preview.tables.length} table(s)${preview.tables.length ? `, ${someNames(preview.tables, 20)}` : ''}.`);
+            if (preview.exportTables.length)
+                cli.term.say(`It would export the rows of ${preview.exportTables.join(', ')} with ${request.exportColumn} after ${request.exportSince.toISOString()}.`);
+            cli.term.say('Nothing was done.');
+            return { ok: true, status: 'dry-run', ...preview, tableCount: preview.tables.length };
         }
         cli.term.started(`snapshot of ${describeTarget(request.target)}`);
         const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal, made: (path, withContents) => cli.made(path, withContents) }, cli.log));
@@ -24809,7 +25083,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
         }
         if (found || older) {
             const at = (found ?? older);
-            const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
+            const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: markdown_redactMarkdown(incidentComment(record), (text) => log.redact(text)) });
             if (!reply.ok)
                 return notRecorded(reply, `commenting on incident issue #${at.number}`);
             log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
@@ -24819,7 +25093,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
         }
         const reply = await gh.request('POST', gh.url(issues), {
             title: log.redact(incidentTitle(record)),
-            body: log.redact(incidentBody(record, stop.signal?.aborted ? (0,stop_signals/* stopName */.ws)(stop.signal) : undefined)),
+            body: markdown_redactMarkdown(incidentBody(record, stop.signal?.aborted ? (0,stop_signals/* stopName */.ws)(stop.signal) : undefined), (text) => log.redact(text)),
             ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
         });
         if (!reply.ok)
@@ -25069,7 +25343,7 @@ async function recordDrill(target, input, log, options = {}) {
             }
         }
         else {
-            const reply = await gh.request('POST', gh.url(issues), { title: drillIssueTitle(record.environment), body: log.redact(issueBody(record)), labels: [DRILL_LABEL] });
+            const reply = await gh.request('POST', gh.url(issues), { title: drillIssueTitle(record.environment), body: markdown_redactMarkdown(issueBody(record), (text) => log.redact(text)), labels: [DRILL_LABEL] });
             if (!reply.ok) {
                 log.warning(why(reply, name, 'opening the drill issue'));
                 return undefined;
@@ -25084,7 +25358,7 @@ async function recordDrill(target, input, log, options = {}) {
         }
         const sorted = earlier.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).filter((r) => r.at !== record.startedAt);
         const trend = [...sorted.slice(-(TREND_ROWS - 1)), trendRow(record)];
-        const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(drillComment(record, trend)) });
+        const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: markdown_redactMarkdown(drillComment(record, trend), (text) => log.redact(text)) });
         if (!reply.ok) {
             log.warning(why(reply, name, `commenting on drill issue #${found.number}`));
             return undefined;
@@ -26148,6 +26422,7 @@ async function startFakeVercel() {
 
 
 
+
 const TEAM = 'team_sandbox';
 /** `signal`: the sandbox's stop, which ends the checks' requests and SQL queries. */
 async function smoke(baseUrl, databaseUrl, log, signal) {
@@ -26307,7 +26582,7 @@ async function runSandbox(opts, cleanup, cliLog) {
         progress: quiet(opts.progress, cleanup),
         // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
         report: async (r, how) => {
-            await (0,external_node_fs_promises_.writeFile)(incidentPath, log.redact(incidentBody((0,core_secrets/* redactDeep */.KL)(r, log.redact), how?.signal?.aborted ? (0,stop_signals/* stopName */.ws)(how.signal) : undefined)));
+            await (0,external_node_fs_promises_.writeFile)(incidentPath, markdown_redactMarkdown(incidentBody((0,core_secrets/* redactDeep */.KL)(r, log.redact), how?.signal?.aborted ? (0,stop_signals/* stopName */.ws)(how.signal) : undefined), (text) => log.redact(text)));
             incidentWritten = true;
             return incidentPath;
         },
@@ -26317,7 +26592,7 @@ async function runSandbox(opts, cleanup, cliLog) {
     cleanup.check();
     const safe = (0,core_secrets/* redactDeep */.KL)(record, log.redact);
     const files = { markdown: (0,external_node_path_.join)(opts.reportDir, 'report.md'), html: (0,external_node_path_.join)(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
-    await (0,external_node_fs_promises_.writeFile)(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
+    await (0,external_node_fs_promises_.writeFile)(files.markdown, markdown_redactMarkdown(rollbackSummaryMarkdown(safe, log), (text) => log.redact(text)));
     // The plan and the checks before are redacted inside, before they are escaped; log.redact after is a last net.
     await (0,external_node_fs_promises_.writeFile)(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks }, log)));
     return {
@@ -26353,7 +26628,7 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
     }, { progress: quiet(opts.progress, cleanup) }, log);
     const safe = (0,core_secrets/* redactDeep */.KL)(record, log.redact);
     const markdown = (0,external_node_path_.join)(opts.reportDir, 'drill.md');
-    await (0,external_node_fs_promises_.writeFile)(markdown, log.redact(drillSummaryMarkdown(safe, log)));
+    await (0,external_node_fs_promises_.writeFile)(markdown, markdown_redactMarkdown(drillSummaryMarkdown(safe, log), (text) => log.redact(text)));
     return {
         postgres: w.pgSource,
         started: { adminUrl: log.redact(shownAdminUrl(w.adminUrl)), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },

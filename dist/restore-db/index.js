@@ -6137,7 +6137,7 @@ async function resolveSchemaPattern(session, pattern, input) {
     const matches = partMatcher(parts[0]);
     const found = all.filter(matches);
     if (!found.length && input === 'schemas') {
-        throw new errors/* RollbackKitError */.dp(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+        throw new errors/* RollbackKitError */.dp(`schemas: "${pattern}" matches no schema; ${thereAre(all)}.${caseHint(pattern, all)}`);
     }
     return found;
 }
@@ -6160,14 +6160,25 @@ async function resolveTablePattern(session, pattern) {
         .filter((r) => nameMatches(r.name) && (schemaMatches ? schemaMatches(r.schema) : r.visible))
         .map(({ schema, name }) => ({ schema, name }));
 }
-/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+/** How many names a pattern that matched none of them lists (the rest are counted). */
+const NAMES_LISTED = 20;
+/** What there is, for a pattern that matched none of it: `there are a, b and 3 more`, bounded (someNames). */
+function thereAre(names) {
+    return `there are ${names.length ? (0,db_catalog/* someNames */.Xq)(names, NAMES_LISTED) : 'none'}`;
+}
+/** Every user table, as `schema.table`, in order: what a table pattern can name. */
+async function userTables(session) {
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`);
+    return rows.map((t) => `${t.schema}.${t.name}`);
+}
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it and the tables there are. */
 async function resolveTablesStrict(session, patterns, input) {
     const out = [];
     for (const pattern of patterns) {
         const found = await resolveTablePattern(session, pattern);
         if (!found.length) {
             const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
-            throw new errors/* RollbackKitError */.dp(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+            throw new errors/* RollbackKitError */.dp(`${input} names ${pattern}, which matches no table; ${thereAre(await userTables(session))}.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`, 'Name tables as table (on the search path, usually public) or schema.table, * for any characters; or leave this one out.');
         }
         for (const t of found)
             if (!out.some((o) => o.schema === t.schema && o.name === t.name))
@@ -8179,7 +8190,7 @@ async function resolveSelection(session, req, log) {
     for (const p of req.filter.excludeSchemas) {
         const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
         if (!found.length)
-            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out; ${thereAre(all)}.`);
         add(exclude, found);
     }
     if (include.length) {
@@ -8194,7 +8205,7 @@ async function resolveSelection(session, req, log) {
     for (const p of req.excludeTableData) {
         const found = await resolveTablePattern(session, p);
         if (!found.length)
-            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped; ${thereAre(await userTables(session))}.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
@@ -8321,6 +8332,60 @@ async function exportRows(session, tables, column, since, dir, made) {
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
+}
+/**
+ * A dry run of takeSnapshot: what it checks before it writes anything, checked the same way, and
+ * nothing written (no folder, no file, no lock taken). It connects, finds the pg_dump (and
+ * pg_restore) that fit the server's version, resolves the schemas and tables the request names,
+ * checks that the user may read them and the export column, and lists the tables it would dump.
+ * A database that cannot be reached or a request the snapshot would refuse fails here too.
+ */
+async function previewSnapshot(req, log) {
+    validateRequest(req);
+    const where = describeTarget(req.target);
+    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+    if (pooler)
+        throw pooler;
+    if (!req.pgDumpPath)
+        warmPgTools(['pg_dump', 'pg_restore'], req.tools);
+    const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err) => {
+        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+    });
+    try {
+        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+        const major = majorFromVersionNum(Number(rows[0].num));
+        const serverVersion = rows[0].version.split(' ')[0];
+        const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        if (req.format !== 'plain')
+            await siblingTool(pgDump, 'pg_restore', major, req.tools);
+        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; the snapshot would use pg_dump ${pgDump.version} (${pgDump.path}).`);
+        const selection = await resolveSelection(session, req, log);
+        await checkExportColumn(session, selection.exportTables, req.exportColumn);
+        const catalog = await readCatalog(session, selection.schemas);
+        await checkReadable(session, selection.schemas);
+        const largeObjects = await countLargeObjects(session, req, selection, log);
+        return {
+            target: where,
+            serverVersion,
+            pgDump: { version: pgDump.version, path: pgDump.path },
+            format: req.format,
+            outputDir: req.outputDir,
+            schemas: selection.schemas,
+            tables: catalog.tables.map((t) => `${t.schema}.${t.name}`),
+            largeObjects,
+            exportTables: selection.exportTables.map((t) => `${t.schema}.${t.name}`),
+        };
+    }
+    catch (err) {
+        if (req.signal?.aborted)
+            throw snapshotStopped(where);
+        if (err instanceof QueryDeadlineExceeded)
+            throw new RollbackKitError(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
+        throw isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+    }
+    finally {
+        closeSession(session);
+    }
 }
 async function takeSnapshot(req, log) {
     const started = Date.now();
@@ -9510,11 +9575,15 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
     // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
     // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
     // hash, from the start.
+    // The hash's result is kept, not logged, when it arrives: a matching sha256 alone does not prove
+    // pg_restore can read the file (a truncated dump whose manifest was edited to match), so
+    // "verified" is said once, after the restore has read it in full.
     let hashing;
+    let matched;
     const bytesChecked = () => {
         hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
             checkFingerprint(snapshot, fp);
-            log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+            matched = fp;
         });
         hashing.catch(() => undefined);
         const checked = hashing.then(unchanged, async (err) => {
@@ -9617,6 +9686,9 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
         if (dryRun) {
             // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
             await bytesChecked();
+            // Its data is read only by the restore: the dry run claims no more than the hash and the table of contents.
+            if (matched)
+                log.info(`Snapshot ${snapshot.path}: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as its manifest records, and its table of contents read; its data is read in full only by the restore.`);
             return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
         }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
@@ -9675,6 +9747,8 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
+        if (matched)
+            log.info(`Snapshot ${snapshot.path} verified: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as it was when it was read back in full, and read in full by the restore.`);
         log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
         if (extra.tables.length)
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
@@ -11238,6 +11312,7 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   R: () => (/* binding */ redactMarkdown),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
@@ -11350,6 +11425,199 @@ function linkText(url) {
         // not a URL: shown as text below
     }
     return codeSpan(url);
+}
+/** What a backslash escapes in CommonMark: any ASCII punctuation. */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+/** The entities our writers use (`&amp;`, `&lt;`, `&gt;`, `&#124;`) and any other numeric or common named one. */
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(amp|lt|gt|quot|apos));/y;
+const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/**
+ * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
+ * for, a code span's content as written (escapes are literal there; only a table's `\|` is not).
+ * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
+ */
+function readerView(markdown) {
+    let view = '';
+    const from = [];
+    const put = (c, at) => {
+        view += c;
+        for (let k = 0; k < c.length; k++)
+            from.push(at);
+    };
+    let i = 0;
+    while (i < markdown.length) {
+        const c = markdown[i];
+        if (c === '\\' && i + 1 < markdown.length && ESCAPABLE.test(markdown[i + 1])) {
+            put(markdown[i + 1], i);
+            i += 2;
+            continue;
+        }
+        if (c === '&') {
+            ENTITY.lastIndex = i;
+            const e = ENTITY.exec(markdown);
+            const code = e ? (e[1] ? Number(e[1]) : e[2] ? parseInt(e[2], 16) : undefined) : undefined;
+            const decoded = e ? (e[3] ? NAMED_ENTITY[e[3]] : code !== undefined && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : undefined;
+            if (e && decoded !== undefined) {
+                put(decoded, i);
+                i += e[0].length;
+                continue;
+            }
+        }
+        if (c === '`') {
+            let n = 1;
+            while (markdown[i + n] === '`')
+                n++;
+            const fence = '`'.repeat(n);
+            // The closing run: exactly as long, on the same line (our code spans are one line).
+            let close = markdown.indexOf(fence, i + n);
+            while (close >= 0 && markdown[close + n] === '`') {
+                let end = close;
+                while (markdown[end] === '`')
+                    end++;
+                close = markdown.indexOf(fence, end);
+            }
+            const lineEnd = markdown.indexOf('\n', i);
+            if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
+                for (let k = i; k < close + n; k++) {
+                    if (markdown[k] === '\\' && markdown[k + 1] === '|') {
+                        put('|', k);
+                        k++;
+                    }
+                    else
+                        put(markdown[k], k);
+                }
+                i = close + n;
+                continue;
+            }
+            for (let k = 0; k < n; k++)
+                put('`', i + k);
+            i += n;
+            continue;
+        }
+        put(c, i);
+        i++;
+    }
+    from.push(markdown.length);
+    return { view, from };
+}
+/**
+ * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
+ * `+` (b's character added); undefined past `maxEdits` edits. Kept characters are found first from
+ * either end, so the script is computed over what lies between the first and the last change.
+ */
+function editScript(a, b, maxEdits) {
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head])
+        head++;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail])
+        tail++;
+    const x0 = a.slice(head, a.length - tail);
+    const y0 = b.slice(head, b.length - tail);
+    const n = x0.length;
+    const m = y0.length;
+    const offset = maxEdits + 1;
+    const v = new Int32Array(2 * offset + 1);
+    const trace = [];
+    let found = -1;
+    for (let d = 0; d <= maxEdits && found < 0; d++) {
+        trace.push(v.slice(offset - d - 1, offset + d + 2));
+        for (let k = -d; k <= d; k += 2) {
+            let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+            let y = x - k;
+            while (x < n && y < m && x0[x] === y0[y]) {
+                x++;
+                y++;
+            }
+            v[offset + k] = x;
+            if (x >= n && y >= m) {
+                found = d;
+                break;
+            }
+        }
+    }
+    if (found < 0)
+        return undefined;
+    const ops = [];
+    let x = n;
+    let y = m;
+    for (let d = found; d > 0; d--) {
+        const before = trace[d];
+        const at = (k) => before[k + d + 1];
+        const k = x - y;
+        const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+        const prevX = at(prevK);
+        const prevY = prevX - prevK;
+        while (x > prevX && y > prevY) {
+            ops.push('=');
+            x--;
+            y--;
+        }
+        if (x === prevX) {
+            ops.push('+');
+            y--;
+        }
+        else {
+            ops.push('-');
+            x--;
+        }
+    }
+    for (; x > 0; x--)
+        ops.push('=');
+    return `${'='.repeat(head)}${ops.reverse().join('')}${'='.repeat(tail)}`;
+}
+/** What the redactor writes for what it hid (token-shapes.ts, secrets.ts), and one character standing for it. */
+const HIDDEN = '***';
+const MARK = '\uE000';
+/** Past this many edits a document is redacted line by line (each line's own script is short). */
+const MAX_EDITS = 2000;
+/**
+ * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
+ * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
+ * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
+ * and all; what it puts in (`***`) is written as itself.
+ */
+function redactMarkdown(markdown, redact) {
+    const { view, from } = readerView(markdown);
+    const redacted = redact(view);
+    if (redacted === view)
+        return markdown;
+    // What the redactor puts in is one mark to the script, so no `*` of the text (`\*`) is kept as a piece of it.
+    const marks = !view.includes(HIDDEN) && !view.includes(MARK);
+    const target = marks ? redacted.replaceAll(HIDDEN, MARK) : redacted;
+    const script = editScript(view, target, MAX_EDITS);
+    if (script === undefined) {
+        const lines = markdown.split('\n');
+        // A redaction across lines (a private key's body) is not line by line: the whole document then.
+        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => redactMarkdown(line, redact)).join('\n') : redact(markdown);
+    }
+    let out = '';
+    let i = 0;
+    let j = 0;
+    for (const op of script) {
+        if (op === '=') {
+            // A character written as several (an entity read as a surrogate pair) is written once, at its first.
+            if (from[i] !== from[i - 1] || i === 0)
+                out += markdown.slice(from[i], nextStart(from, i));
+            i++;
+            j++;
+        }
+        else if (op === '-')
+            i++;
+        else {
+            const c = target[j++];
+            out += marks && c === MARK ? HIDDEN : c;
+        }
+    }
+    return out;
+}
+/** Where the source of the view's character after `i` starts (a character written as two shares its source). */
+function nextStart(from, i) {
+    let k = i + 1;
+    while (k < from.length - 1 && from[k] === from[i])
+        k++;
+    return from[k];
 }
 
 
@@ -11509,6 +11777,7 @@ function preRestoreSnapshotDetails(k) {
 /* harmony export */ });
 /* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73475);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(53867);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
 /**
  * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
  * last net: builders redact outside text before escaping it), and a summary that cannot be written
@@ -11516,9 +11785,10 @@ function preRestoreSnapshotDetails(k) {
  */
 
 
+
 async function writeSummary(markdown, log) {
     try {
-        await _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.addRaw(log.redact(markdown)).write();
+        await _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.addRaw((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .redactMarkdown */ .R)(markdown, (text) => log.redact(text))).write();
     }
     catch (err) {
         // The buffer keeps what failed to write; the next summary must not carry it along.

@@ -8975,16 +8975,16 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5506);
 /* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(94969);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(58975);
-/* harmony import */ var _report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(54375);
-/* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(39430);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(96994);
-/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(87197);
-/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(90074);
-/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(34354);
-/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(34649);
-/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(43685);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(81260);
+/* harmony import */ var _report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(54375);
+/* harmony import */ var _pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(39430);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(96994);
+/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(87197);
+/* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(90074);
+/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(34354);
+/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(34649);
+/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(2580);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(43685);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
@@ -9011,7 +9011,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
-const ref = (d) => (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__/* .deploymentName */ .pC)(d) ?? null;
+const ref = (d) => (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_13__/* .deploymentName */ .pC)(d) ?? null;
 /** The outputs a rollback and its drill share, from the fields their records share. */
 function runOutputs(record, components) {
     return {
@@ -9034,7 +9034,7 @@ function outputs(record) {
         decision: record.verify?.decision ?? '',
         'incident-issue-url': record.incidentIssueUrl ?? '',
         // For a later job that cannot find it itself (rollback.yml's database job holds no platform token).
-        'incident-from': (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_13__/* .keyFrom */ .S)(record.incidentKey, record.environment),
+        'incident-from': (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_14__/* .keyFrom */ .S)(record.incidentKey, record.environment),
     });
 }
 function drillOutputs(record) {
@@ -9066,8 +9066,8 @@ const LOOKUP_CHANGED_NOTHING = 'The incident look-up only reads the platforms: n
  */
 function earlierTimeline(log) {
     try {
-        const rows = (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact);
-        return { later: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__/* .changedSomething */ .Ne)(rows), rows: () => rows };
+        const rows = (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_13__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact);
+        return { later: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_13__/* .changedSomething */ .Ne)(rows), rows: () => rows };
     }
     catch (err) {
         return {
@@ -9087,7 +9087,7 @@ async function refusedInThisJob(body) {
     catch (err) {
         if (started || !later || !(err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp))
             throw err;
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp((0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_15__/* .inThisJob */ .j)(err.message, true), err.hint && (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_15__/* .inThisJob */ .j)(err.hint, true), (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorFacts */ .u2)(err));
     }
 }
 const body = async (log, signal, report) => {
@@ -9145,18 +9145,18 @@ const body = async (log, signal, report) => {
         tools: { searchPath: process.env.PATH ?? '' },
         signal,
         // An event (auto-rollback), not a person: the rollback-cascade guard applies.
-        automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_11__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME),
+        automatic: (0,_pipeline_automatic_js__WEBPACK_IMPORTED_MODULE_12__/* .startedByDeploymentEvent */ .U)(process.env.GITHUB_EVENT_NAME),
     };
     if (drill) {
         const wantsIssue = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
         const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
         started = true;
-        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_15__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
+        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_16__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
-        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .drillSummaryMarkdown */ .$e)(result, log));
+        report((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_17__/* .drillSummaryMarkdown */ .$e)(result, log));
         if (result.status === 'failed') {
-            const { message, hint } = (0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .drillFailure */ .s3)(result);
+            const { message, hint } = (0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_17__/* .drillFailure */ .s3)(result);
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
         }
         return;
@@ -9165,7 +9165,7 @@ const body = async (log, signal, report) => {
         started = true;
         lookupOnly = true;
         const found = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .nameIncident */ .Wq)(request, log);
-        const { line, notice } = (0,_report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__/* .incidentLookupLine */ .L)(found);
+        const { line, notice } = (0,_report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentLookupLine */ .L)(found);
         // A plan nothing names by a deployment is no failure of this job: a notice, and the database job warns too.
         if (notice)
             _core_output_js__WEBPACK_IMPORTED_MODULE_10__/* .output */ .CG.annotate('notice', log.redact(line));
@@ -9173,10 +9173,10 @@ const body = async (log, signal, report) => {
             log.info(line);
         // It changed nothing, as a dry run: status dry-run; no timeline, no issue, no message.
         (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'dry-run', 'failed-phase': '', 'incident-from': found.from });
-        report((0,_report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_20__/* .incidentLookupMarkdown */ .C)(found, plan.environment));
+        report((0,_report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentLookupMarkdown */ .C)(found, plan.environment));
         return;
     }
-    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_17__/* .tellingDeps */ .m)({
+    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_18__/* .tellingDeps */ .m)({
         webhookUrl,
         githubToken,
         incidentIssue: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken)),
@@ -9184,25 +9184,25 @@ const body = async (log, signal, report) => {
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
-    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_19__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_20__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
     started = true;
     const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     // The last lines of the log, as the command line's: how it ended, against the budget, and what to do.
-    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .closingLines */ .Po)(record))
+    for (const line of (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_19__/* .closingLines */ .Po)(record))
         log.info(line);
     outputs(record);
-    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .rollbackSummaryMarkdown */ .sy)(record, log));
+    report((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_19__/* .rollbackSummaryMarkdown */ .sy)(record, log));
     // Stopped once the rollback's own work was done (in its report or last message): the last line
     // says where production is, which the stop did not change, not only that the work was done.
     if (signal.aborted && (record.status === 'rolled-back' || record.status === 'nothing-to-do')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${(0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_19__/* .statusLine */ .Bs)(record)}. The stop came after that was done: only telling people may have been cut short (the job summary says what was not).`);
     }
     if (record.status === 'unverified') {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
     if (record.status === 'failed') {
-        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .failedRunError */ .Jk)(record);
+        const { message, hint } = (0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_19__/* .failedRunError */ .Jk)(record);
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(message, hint);
     }
 };
@@ -9220,7 +9220,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(() =>
         return undefined;
     if (lookupOnly)
         return LOOKUP_CHANGED_NOTHING;
-    return started ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_14__/* .inThisJob */ .j)(drillMode ? _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_16__/* .DRILL_NOT_STARTED */ .oK : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_18__/* .NOTHING_CHANGED */ .Dh, later);
+    return started ? undefined : (0,_pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_15__/* .inThisJob */ .j)(drillMode ? _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_17__/* .DRILL_NOT_STARTED */ .oK : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_19__/* .NOTHING_CHANGED */ .Dh, later);
 });
 
 __webpack_async_result__();
@@ -10735,14 +10735,14 @@ function failOnUnfinishedExit(fail) {
 }
 
 // EXTERNAL MODULE: ./.build/report/markdown.js
-var markdown = __nccwpck_require__(54348);
+var report_markdown = __nccwpck_require__(54348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
 /** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
 
 
 function failureSummary(action, err, log, details) {
     // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
-    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    const parts = [`### ${action}: failed`, (0,report_markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
     if (details?.trim())
         parts.push(details.trim());
     return `${parts.join('\n\n')}\n`;
@@ -10756,9 +10756,10 @@ function failureSummary(action, err, log, details) {
  */
 
 
+
 async function writeSummary(markdown, log) {
     try {
-        await actions_core/* core */.I.summary.addRaw(log.redact(markdown)).write();
+        await actions_core/* core */.I.summary.addRaw((0,report_markdown/* redactMarkdown */.R)(markdown, (text) => log.redact(text))).write();
     }
     catch (err) {
         // The buffer keeps what failed to write; the next summary must not carry it along.
@@ -14783,6 +14784,8 @@ function manifestProblem(m) {
 /* harmony export */   Vc: () => (/* binding */ resolveTablePattern),
 /* harmony export */   YO: () => (/* binding */ resolveSchemaPattern),
 /* harmony export */   cY: () => (/* binding */ userSchemas),
+/* harmony export */   h0: () => (/* binding */ thereAre),
+/* harmony export */   lJ: () => (/* binding */ userTables),
 /* harmony export */   mN: () => (/* binding */ exactTablePattern)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
@@ -14910,7 +14913,7 @@ async function resolveSchemaPattern(session, pattern, input) {
     const matches = partMatcher(parts[0]);
     const found = all.filter(matches);
     if (!found.length && input === 'schemas') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`schemas: "${pattern}" matches no schema; ${thereAre(all)}.${caseHint(pattern, all)}`);
     }
     return found;
 }
@@ -14933,14 +14936,25 @@ async function resolveTablePattern(session, pattern) {
         .filter((r) => nameMatches(r.name) && (schemaMatches ? schemaMatches(r.schema) : r.visible))
         .map(({ schema, name }) => ({ schema, name }));
 }
-/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+/** How many names a pattern that matched none of them lists (the rest are counted). */
+const NAMES_LISTED = 20;
+/** What there is, for a pattern that matched none of it: `there are a, b and 3 more`, bounded (someNames). */
+function thereAre(names) {
+    return `there are ${names.length ? (0,_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .someNames */ .Xq)(names, NAMES_LISTED) : 'none'}`;
+}
+/** Every user table, as `schema.table`, in order: what a table pattern can name. */
+async function userTables(session) {
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`);
+    return rows.map((t) => `${t.schema}.${t.name}`);
+}
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it and the tables there are. */
 async function resolveTablesStrict(session, patterns, input) {
     const out = [];
     for (const pattern of patterns) {
         const found = await resolveTablePattern(session, pattern);
         if (!found.length) {
             const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${input} names ${pattern}, which matches no table; ${thereAre(await userTables(session))}.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`, 'Name tables as table (on the search path, usually public) or schema.table, * for any characters; or leave this one out.');
         }
         for (const t of found)
             if (!out.some((o) => o.schema === t.schema && o.name === t.name))
@@ -15950,7 +15964,7 @@ function connectionError(target, err) {
 /* harmony export */   W9: () => (/* binding */ takeSnapshot),
 /* harmony export */   oI: () => (/* binding */ SnapshotStalledError)
 /* harmony export */ });
-/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, SNAPSHOT_DEADLINE, exportFileName, snapshotBaseName, validateRequest, SNAPSHOT_FOLDER_GITIGNORE, prepareSnapshotFolder */
+/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, SNAPSHOT_DEADLINE, exportFileName, snapshotBaseName, validateRequest, SNAPSHOT_FOLDER_GITIGNORE, prepareSnapshotFolder, previewSnapshot */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
@@ -16172,7 +16186,7 @@ async function resolveSelection(session, req, log) {
     for (const p of req.filter.excludeSchemas) {
         const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
         if (!found.length)
-            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out; ${(0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .thereAre */ .h0)(all)}.`);
         add(exclude, found);
     }
     if (include.length) {
@@ -16187,7 +16201,7 @@ async function resolveSelection(session, req, log) {
     for (const p of req.excludeTableData) {
         const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .resolveTablePattern */ .Vc)(session, p);
         if (!found.length)
-            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped; ${(0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .thereAre */ .h0)(await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_12__/* .userTables */ .lJ)(session))}.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
@@ -16314,6 +16328,60 @@ async function exportRows(session, tables, column, since, dir, made) {
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
+}
+/**
+ * A dry run of takeSnapshot: what it checks before it writes anything, checked the same way, and
+ * nothing written (no folder, no file, no lock taken). It connects, finds the pg_dump (and
+ * pg_restore) that fit the server's version, resolves the schemas and tables the request names,
+ * checks that the user may read them and the export column, and lists the tables it would dump.
+ * A database that cannot be reached or a request the snapshot would refuse fails here too.
+ */
+async function previewSnapshot(req, log) {
+    validateRequest(req);
+    const where = describeTarget(req.target);
+    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+    if (pooler)
+        throw pooler;
+    if (!req.pgDumpPath)
+        warmPgTools(['pg_dump', 'pg_restore'], req.tools);
+    const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err) => {
+        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+    });
+    try {
+        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+        const major = majorFromVersionNum(Number(rows[0].num));
+        const serverVersion = rows[0].version.split(' ')[0];
+        const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        if (req.format !== 'plain')
+            await siblingTool(pgDump, 'pg_restore', major, req.tools);
+        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; the snapshot would use pg_dump ${pgDump.version} (${pgDump.path}).`);
+        const selection = await resolveSelection(session, req, log);
+        await checkExportColumn(session, selection.exportTables, req.exportColumn);
+        const catalog = await readCatalog(session, selection.schemas);
+        await checkReadable(session, selection.schemas);
+        const largeObjects = await countLargeObjects(session, req, selection, log);
+        return {
+            target: where,
+            serverVersion,
+            pgDump: { version: pgDump.version, path: pgDump.path },
+            format: req.format,
+            outputDir: req.outputDir,
+            schemas: selection.schemas,
+            tables: catalog.tables.map((t) => `${t.schema}.${t.name}`),
+            largeObjects,
+            exportTables: selection.exportTables.map((t) => `${t.schema}.${t.name}`),
+        };
+    }
+    catch (err) {
+        if (req.signal?.aborted)
+            throw snapshotStopped(where);
+        if (err instanceof QueryDeadlineExceeded)
+            throw new RollbackKitError(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
+        throw isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+    }
+    finally {
+        closeSession(session);
+    }
 }
 async function takeSnapshot(req, log) {
     const started = Date.now();
@@ -24716,11 +24784,15 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
     // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
     // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
     // hash, from the start.
+    // The hash's result is kept, not logged, when it arrives: a matching sha256 alone does not prove
+    // pg_restore can read the file (a truncated dump whose manifest was edited to match), so
+    // "verified" is said once, after the restore has read it in full.
     let hashing;
+    let matched;
     const bytesChecked = () => {
         hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
             (0,verify/* checkFingerprint */.z)(snapshot, fp);
-            log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+            matched = fp;
         });
         hashing.catch(() => undefined);
         const checked = hashing.then(unchanged, async (err) => {
@@ -24823,6 +24895,9 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
         if (dryRun) {
             // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
             await bytesChecked();
+            // Its data is read only by the restore: the dry run claims no more than the hash and the table of contents.
+            if (matched)
+                log.info(`Snapshot ${snapshot.path}: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as its manifest records, and its table of contents read; its data is read in full only by the restore.`);
             return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
         }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
@@ -24881,6 +24956,8 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
+        if (matched)
+            log.info(`Snapshot ${snapshot.path} verified: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as it was when it was read back in full, and read in full by the restore.`);
         log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
         if (extra.tables.length)
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
@@ -33023,8 +33100,8 @@ function describeDeployment(d) {
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94273);
 /* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46051);
 /* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(34649);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(79205);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(79205);
 
 
 
@@ -33117,7 +33194,7 @@ function drillComment(record, trend) {
 function issueBody(record) {
     return [
         drillIssueMarker(record.environment),
-        `# Rollback drill: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)}`,
+        `# Rollback drill: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)}`,
         'rollback-kit rehearses the rollback here on a schedule: readiness checks, a verified snapshot, back to the previous deployment, verify, forward to the original, verify again, every phase against its budget.',
         'Each drill adds a comment with its phases and the trend of the last drills. Keep this issue open: the next drill finds it by its label and comments here. Close it to start a fresh trend.',
     ].join('\n\n') + '\n';
@@ -33136,7 +33213,7 @@ function why(reply, repository, doing) {
 async function recordDrill(target, input, log, options = {}) {
     try {
         log.secret(target.token);
-        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(input, log.redact);
+        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .redactDeep */ .KL)(input, log.redact);
         const at = (0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .issueRepository */ .Ev)(target, log, options, 'The drill issue was not written');
         if (!at)
             return undefined;
@@ -33175,7 +33252,7 @@ async function recordDrill(target, input, log, options = {}) {
             }
         }
         else {
-            const reply = await gh.request('POST', gh.url(issues), { title: drillIssueTitle(record.environment), body: log.redact(issueBody(record)), labels: [DRILL_LABEL] });
+            const reply = await gh.request('POST', gh.url(issues), { title: drillIssueTitle(record.environment), body: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .redactMarkdown */ .R)(issueBody(record), (text) => log.redact(text)), labels: [DRILL_LABEL] });
             if (!reply.ok) {
                 log.warning(why(reply, name, 'opening the drill issue'));
                 return undefined;
@@ -33190,7 +33267,7 @@ async function recordDrill(target, input, log, options = {}) {
         }
         const sorted = earlier.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).filter((r) => r.at !== record.startedAt);
         const trend = [...sorted.slice(-(TREND_ROWS - 1)), (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .trendRow */ .Gc)(record)];
-        const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(drillComment(record, trend)) });
+        const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .redactMarkdown */ .R)(drillComment(record, trend), (text) => log.redact(text)) });
         if (!reply.ok) {
             log.warning(why(reply, name, `commenting on drill issue #${found.number}`));
             return undefined;
@@ -33218,10 +33295,10 @@ async function recordDrill(target, input, log, options = {}) {
 /* harmony export */ });
 /* unused harmony exports DRILL_EMOJI, STOPPED_EMOJI, NO_TIME, NOT_TIMED, trendTable */
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94273);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
-/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(41634);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(43685);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(79205);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(41634);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(43685);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(79205);
 
 
 
@@ -33236,14 +33313,14 @@ const CHECK_EMOJI = { ok: '✅', failed: '❌', warning: '⚠️', skipped: '➖
 /** A phase row's time against its budget, and its status: a row the stop cut short is `stopped`, with no time. */
 function phaseCells(e) {
     if (e.stopped)
-        return [`${NO_TIME} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(e['budget-ms'])}`, `${STOPPED_EMOJI} stopped`];
-    return [`${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .overBudget */ .qj)(e)}`];
+        return [`${NO_TIME} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['budget-ms'])}`, `${STOPPED_EMOJI} stopped`];
+    return [`${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .overBudget */ .qj)(e)}`];
 }
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
     // A stop is not a fault of the way back: "failed" would send people looking for one.
     const status = record.stopped ? `stopped (${record.stopped.by}) after ${record.stopped.after}` : record.status;
-    const head = `**${record.stopped ? STOPPED_EMOJI : DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(record.startedAt, true))}: ${status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+    const head = `**${record.stopped ? STOPPED_EMOJI : DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(record.startedAt, true))}: ${status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
     const parts = [
         head,
         record.status === 'dry-run'
@@ -33252,31 +33329,31 @@ function drillReportMarkdown(record, trend) {
                 ? `The drill was stopped before its end: the times below are of the phases it ran (budget-minutes ${record.budgetMinutes}).`
                 : record.failedPhase === 'readiness'
                     ? _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .UNTRIED_WAY_BACK */ .YR
-                    : `The way back took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(record.wayBackMs)} of its ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(record.forwardMs)}.`,
-        ...(record.failures.length ? [record.stopped ? '**Why it did not finish**' : '**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.component) : '', ...phaseCells(e), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.detail)])),
+                    : `The way back took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackMs)} of its ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(record.forwardMs)}.`,
+        ...(record.failures.length ? [record.stopped ? '**Why it did not finish**' : '**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.component) : '', ...phaseCells(e), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.detail)])),
         '**Readiness**',
         record.readiness
-            .map((r) => `- ${CHECK_EMOJI[r.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
+            .map((r) => `- ${CHECK_EMOJI[r.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
             .join('\n'),
-        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
+        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
         `**Trend** (last ${trend.length} drill${trend.length === 1 ? '' : 's'})`,
         trendTable(trend),
-        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}`] : []),
+        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .linkText */ .yX)(record.runUrl)}`] : []),
     ];
     return parts.filter(Boolean).join('\n\n') + '\n';
 }
 /** A trend row of a drill that failed in readiness (DrillTrendRow.untried), in place of its time. */
 const NOT_TIMED = 'not timed: failed in readiness, the way back was not tried';
 function trendTable(rows) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
-        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
+        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
         // A stopped drill neither failed nor passed: its result is the stop, and where it came.
-        r.stopped ? `${STOPPED_EMOJI} stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(r.stopped.by)}) after ${r.stopped.after}` : `${DRILL_EMOJI[r.status]} ${r.status}`,
+        r.stopped ? `${STOPPED_EMOJI} stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(r.stopped.by)}) after ${r.stopped.after}` : `${DRILL_EMOJI[r.status]} ${r.status}`,
         // Its numbers are the readiness checks' only, or the phases' before a stop: shown as a time, they would skew the trend.
-        r.untried ? `${NOT_TIMED} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.budgetMs)}` : `${(0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .wayBackTimed */ .eb)(r) ? (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.wayBackMs) : NO_TIME} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.budgetMs)}`,
-        r.status === 'dry-run' || r.untried || r.stopped ? NO_TIME : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.forwardMs),
-        r.untried || r.stopped ? NO_TIME : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(r.totalMs),
+        r.untried ? `${NOT_TIMED} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.budgetMs)}` : `${(0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .wayBackTimed */ .eb)(r) ? (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.wayBackMs) : NO_TIME} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.budgetMs)}`,
+        r.status === 'dry-run' || r.untried || r.stopped ? NO_TIME : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.forwardMs),
+        r.untried || r.stopped ? NO_TIME : (0,_core_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a)(r.totalMs),
     ]));
 }
 /**
@@ -33295,10 +33372,10 @@ function drillFailure(record) {
 const DRILL_NOT_STARTED = 'The drill stopped before it started. Nothing was changed.';
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
-    const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .redactDeep */ .KL)(input, log.redact) : input;
+    const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(input, log.redact) : input;
     const trend = record.trend.length ? record.trend : [(0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_0__/* .trendRow */ .Gc)(record)];
-    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
-    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
+    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
+    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }
 
 
@@ -33572,14 +33649,14 @@ function incidentLookupMarkdown(found, environment) {
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(73021);
 /* harmony import */ var _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22607);
 /* harmony import */ var _platforms_http_deadline_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(97096);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(54348);
-/* harmony import */ var _first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(51348);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
+/* harmony import */ var _first_snapshot_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(51348);
 /* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(41634);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(43685);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(79205);
-/* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(61857);
-/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(87197);
-/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(61042);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(43685);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(79205);
+/* harmony import */ var _platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(61857);
+/* harmony import */ var _pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(87197);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(61042);
 
 
 
@@ -33644,19 +33721,19 @@ function olderIssueNames(body, record) {
         return false;
     const lines = body.split('\n');
     const fromOf = (name) => {
-        const at = lines.findIndex((l) => l.startsWith(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(name)}** (`));
+        const at = lines.findIndex((l) => l.startsWith(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(name)}** (`));
         const next = at >= 0 ? lines[at + 1] : undefined;
         return next?.startsWith('  - from: ') ? next.slice('  - from: '.length) : undefined;
     };
     return incidentKeys(record).some((key) => {
-        const parts = (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_6__/* .keyParts */ .Qi)(key, record.environment);
+        const parts = (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__/* .keyParts */ .Qi)(key, record.environment);
         return (!!parts &&
             parts.every((p) => {
                 const from = fromOf(p.name);
                 if (!from)
                     return false;
-                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(p.ref);
-                const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__/* .comparableUrl */ .sY)(p.ref);
+                const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(p.ref);
+                const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_10__/* .comparableUrl */ .sY)(p.ref);
                 return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
             }));
     });
@@ -33669,9 +33746,9 @@ function olderIssueNames(body, record) {
 function recordedUrl(from) {
     const first = from.split(' · ')[0];
     const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
-    const url = m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_9__/* .comparableUrl */ .sY)(m[1]) : undefined;
+    const url = m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_10__/* .comparableUrl */ .sY)(m[1]) : undefined;
     // As the key writes a URL (incident-key.ts), so that the two compare.
-    return url && (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_6__/* .keyRef */ .nP)(url);
+    return url && (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_8__/* .keyRef */ .nP)(url);
 }
 function plain(text) {
     // eslint-disable-next-line no-control-regex
@@ -33703,22 +33780,22 @@ function timelineRows(record, stoppedBy) {
     const rows = [];
     for (const c of record.components) {
         if (c.from?.createdAt)
-            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
+            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
     }
     rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
-    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.reason)}`, mark: 'initiated' });
+    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.reason)}`, mark: 'initiated' });
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
-            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: ${componentEvent(c, stoppedBy)}` });
+            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: ${componentEvent(c, stoppedBy)}` });
     }
     const db = phaseEnd(record, 'database');
     if (db && record.database)
-        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record, stoppedBy)) });
+        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
+    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .statusLine */ .Bs)(record, stoppedBy)) });
     const verify = phaseEnd(record, 'verify');
     if (verify && record.verify) {
-        rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}` });
+        rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .verdictText */ .nt)(record)}` });
     }
     else {
         rows.push({ event: `System verified stable: ${BLANK} (the run did not verify)`, mark: 'verified' });
@@ -33729,84 +33806,84 @@ function timelineRows(record, stoppedBy) {
     const manual = rows.filter((r) => !r.at && r.mark !== 'verified');
     const tail = rows.filter((r) => !r.at && r.mark === 'verified');
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
-    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
+    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
 }
 /**
  * What a component's rollback left it on, as its app row says it: "now on" only when it went there;
  * a stop says whether its rollback was sent (ComponentRecord.stopped).
  */
 function componentEvent(c, stoppedBy = 'stopped') {
-    const on = (ref) => (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(ref && { ...ref, createdAt: undefined });
+    const on = (ref) => (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)(ref && { ...ref, createdAt: undefined });
     if (c.stopped === 'not-touched')
-        return `stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(stoppedBy)}) before its rollback was sent: not touched, still on ${on(c.from)}`;
+        return `stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(stoppedBy)}) before its rollback was sent: not touched, still on ${on(c.from)}`;
     if (c.stopped === 'unknown')
-        return `stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(stoppedBy)}) after its rollback to ${on(c.to)} was sent, not confirmed: on it, or still on ${on(c.from)}`;
+        return `stopped (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(stoppedBy)}) after its rollback to ${on(c.to)} was sent, not confirmed: on it, or still on ${on(c.from)}`;
     if (!c.to)
-        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status);
-    return c.status === 'rolled-back' || c.status === 'promoted' ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}, now on ${on(c.to)}` : `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)} (its target: ${on(c.to)})`;
+        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status);
+    return c.status === 'rolled-back' || c.status === 'promoted' ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}, now on ${on(c.to)}` : `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)} (its target: ${on(c.to)})`;
 }
 function resolution(record) {
     const out = [];
-    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(p));
+    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(p));
     if (record.database)
         methods.push(record.database.method === 'restore' ? 'database restore from a snapshot' : 'down migrations');
-    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.status)}).`);
+    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.status)}).`);
     for (const c of record.components) {
-        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)(c.to)}`);
+        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     const first = record.firstSnapshot;
     if (first)
-        out.push(`**${_first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .FIRST_SNAPSHOT_TITLE */ .dn}**: ${(0,_first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .factsLine */ .UM)((0,_first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .firstSnapshotFacts */ .Mt)(first), _first_snapshot_js__WEBPACK_IMPORTED_MODULE_10__/* .factMarkdown */ .Yg)}.`);
+        out.push(`**${_first_snapshot_js__WEBPACK_IMPORTED_MODULE_5__/* .FIRST_SNAPSHOT_TITLE */ .dn}**: ${(0,_first_snapshot_js__WEBPACK_IMPORTED_MODULE_5__/* .factsLine */ .UM)((0,_first_snapshot_js__WEBPACK_IMPORTED_MODULE_5__/* .firstSnapshotFacts */ .Mt)(first), _first_snapshot_js__WEBPACK_IMPORTED_MODULE_5__/* .factMarkdown */ .Yg)}.`);
     if (record.snapshot)
-        out.push(`**Snapshot ${first ? "by this run, after the earlier run's reverts" : 'before the database changed'}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+        out.push(`**Snapshot ${first ? "by this run, after the earlier run's reverts" : 'before the database changed'}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
         const db = record.database;
         out.push(db.reverted.length
-            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(m)).join(', ')}.`
-            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(db.error)}` : ''}.`);
+            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(m)).join(', ')}.`
+            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.error)}` : ''}.`);
     }
-    out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`);
-    const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .checksTable */ .Et)(record);
+    out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .verdictText */ .nt)(record)}`);
+    const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .checksTable */ .Et)(record);
     if (checks)
         out.push(checks);
-    const env = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .changedEnv */ .Ec)(record);
+    const env = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .changedEnv */ .Ec)(record);
     if (env.length) {
-        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
+        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
     }
     if (record.runUrl)
-        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .linkText */ .yX)(record.runUrl)}`);
+        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}`);
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(e.started)), `${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(e['duration-ms'])} / ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.detail)]));
 }
 /** `stoppedBy`: the stop (SIGINT) the run saw before its report, which the outcome and timeline say. */
 function incidentBody(record, stoppedBy) {
-    const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true);
+    const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
-    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
+    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
     const moved = record.components.flatMap((c) => {
         // Cut short by a stop: its timeline row says whether it moved; "from … to …" would say it did.
-        const m = c.stopped ? undefined : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .moveLabels */ .D6)(c);
+        const m = c.stopped ? undefined : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .moveLabels */ .D6)(c);
         return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
     });
     const summary = [
-        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.reason)}.`,
-        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
-        `Outcome: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusEmoji */ .H0)(record, stoppedBy)} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record, stoppedBy))}.`,
+        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.reason)}.`,
+        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
+        `Outcome: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .statusEmoji */ .H0)(record, stoppedBy)} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .statusLine */ .Bs)(record, stoppedBy))}.`,
     ]
         .filter(Boolean)
         .join(' ');
-    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(s)}`).join('\n') : '';
+    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`).join('\n') : '';
     const parts = [
         incidentKeys(record).map(incidentMarker).join('\n'),
-        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(incidentTitle(record))}`,
+        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(incidentTitle(record))}`,
         [
-            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(start.slice(0, 10))}`,
-            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}; impact ${impact}`,
-            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.severity)})`,
-            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.environment)}`,
+            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(start.slice(0, 10))}`,
+            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .totalText */ .IW)(record))}; impact ${impact}`,
+            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.severity)})`,
+            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)}`,
             `**Incident Commander**: ${BLANK}`,
         ].join('  \n'),
         '## Summary',
@@ -33814,7 +33891,7 @@ function incidentBody(record, stoppedBy) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Time', 'Event'], timelineRows(record, stoppedBy)),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Time', 'Event'], timelineRows(record, stoppedBy)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -33828,13 +33905,13 @@ function incidentBody(record, stoppedBy) {
         "## What Didn't Go Well",
         `- ${BLANK}`,
         '## Action Items',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
         '## Lessons Learned',
         `- ${BLANK}`,
         '## Prevention',
         `1. ${BLANK}`,
         '---',
-        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
+        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
     ];
     const body = parts.join('\n\n') + '\n';
     return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
@@ -33846,15 +33923,15 @@ function incidentBody(record, stoppedBy) {
 function incidentComment(record) {
     const failing = record.status === 'failed' || record.status === 'unverified';
     const lines = [
-        `**${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusEmoji */ .H0)(record)} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .statusLine */ .Bs)(record))}.`,
+        `**${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .statusEmoji */ .H0)(record)} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .statusLine */ .Bs)(record))}.`,
         '',
-        ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
-        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
-        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
-        ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(record)}`] : []),
-        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)(s)}`)] : []),
+        ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
+        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
+        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
+        ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .verdictText */ .nt)(record)}`] : []),
+        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`)] : []),
         '',
-        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_8__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
+        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
     ];
     return lines.join('\n') + '\n';
 }
@@ -33948,7 +34025,7 @@ class GitHubIssues {
             // Sent, and cut before its answer came: a write may have been recorded.
             if (err instanceof StopBoundPassed || (err instanceof _platforms_http_client_js__WEBPACK_IMPORTED_MODULE_3__/* .OutOfTime */ .fg && this.stop?.aborted))
                 return this.cutShort(method);
-            const stopped = this.stop?.aborted ? { stopped: (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__/* .stopName */ .ws)(this.stop) } : {};
+            const stopped = this.stop?.aborted ? { stopped: (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_9__/* .stopName */ .ws)(this.stop) } : {};
             return { ...this.answered(err, left, allowed), ...stopped };
         }
     }
@@ -33957,7 +34034,7 @@ class GitHubIssues {
      * awaited its answer (a write then may have been recorded).
      */
     cutShort(sent) {
-        const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__/* .stopName */ .ws)(this.stop);
+        const by = (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_9__/* .stopName */ .ws)(this.stop);
         const why = sent ? `GitHub did not answer within ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} of the stop (${by})` : `not sent: the ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_11__/* .formatDuration */ .a)(STOPPED_ISSUE_MS)} a stopped run (${by}) gives the incident issue had passed`;
         return { ok: false, message: '', why, stopped: by, ...(sent && sent !== 'GET' ? { unsure: true } : {}) };
     }
@@ -34129,7 +34206,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
     try {
         log.secret(target.token);
         // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
-        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redactDeep */ .KL)(input, log.redact);
+        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_7__/* .redactDeep */ .KL)(input, log.redact);
         const at = issueRepository(target, log, options, 'The incident issue was not recorded', stop.signal);
         if (!at)
             return undefined;
@@ -34175,7 +34252,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
         }
         if (found || older) {
             const at = (found ?? older);
-            const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
+            const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .redactMarkdown */ .R)(incidentComment(record), (text) => log.redact(text)) });
             if (!reply.ok)
                 return notRecorded(reply, `commenting on incident issue #${at.number}`);
             log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
@@ -34185,7 +34262,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
         }
         const reply = await gh.request('POST', gh.url(issues), {
             title: log.redact(incidentTitle(record)),
-            body: log.redact(incidentBody(record, stop.signal?.aborted ? (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_7__/* .stopName */ .ws)(stop.signal) : undefined)),
+            body: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .redactMarkdown */ .R)(incidentBody(record, stop.signal?.aborted ? (0,_core_stop_signals_js__WEBPACK_IMPORTED_MODULE_9__/* .stopName */ .ws)(stop.signal) : undefined), (text) => log.redact(text)),
             ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
         });
         if (!reply.ok)
@@ -34212,6 +34289,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   R: () => (/* binding */ redactMarkdown),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   hd: () => (/* binding */ unlinked),
 /* harmony export */   ln: () => (/* binding */ inlineText),
@@ -34328,6 +34406,199 @@ function linkText(url) {
         // not a URL: shown as text below
     }
     return codeSpan(url);
+}
+/** What a backslash escapes in CommonMark: any ASCII punctuation. */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+/** The entities our writers use (`&amp;`, `&lt;`, `&gt;`, `&#124;`) and any other numeric or common named one. */
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(amp|lt|gt|quot|apos));/y;
+const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/**
+ * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
+ * for, a code span's content as written (escapes are literal there; only a table's `\|` is not).
+ * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
+ */
+function readerView(markdown) {
+    let view = '';
+    const from = [];
+    const put = (c, at) => {
+        view += c;
+        for (let k = 0; k < c.length; k++)
+            from.push(at);
+    };
+    let i = 0;
+    while (i < markdown.length) {
+        const c = markdown[i];
+        if (c === '\\' && i + 1 < markdown.length && ESCAPABLE.test(markdown[i + 1])) {
+            put(markdown[i + 1], i);
+            i += 2;
+            continue;
+        }
+        if (c === '&') {
+            ENTITY.lastIndex = i;
+            const e = ENTITY.exec(markdown);
+            const code = e ? (e[1] ? Number(e[1]) : e[2] ? parseInt(e[2], 16) : undefined) : undefined;
+            const decoded = e ? (e[3] ? NAMED_ENTITY[e[3]] : code !== undefined && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : undefined;
+            if (e && decoded !== undefined) {
+                put(decoded, i);
+                i += e[0].length;
+                continue;
+            }
+        }
+        if (c === '`') {
+            let n = 1;
+            while (markdown[i + n] === '`')
+                n++;
+            const fence = '`'.repeat(n);
+            // The closing run: exactly as long, on the same line (our code spans are one line).
+            let close = markdown.indexOf(fence, i + n);
+            while (close >= 0 && markdown[close + n] === '`') {
+                let end = close;
+                while (markdown[end] === '`')
+                    end++;
+                close = markdown.indexOf(fence, end);
+            }
+            const lineEnd = markdown.indexOf('\n', i);
+            if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
+                for (let k = i; k < close + n; k++) {
+                    if (markdown[k] === '\\' && markdown[k + 1] === '|') {
+                        put('|', k);
+                        k++;
+                    }
+                    else
+                        put(markdown[k], k);
+                }
+                i = close + n;
+                continue;
+            }
+            for (let k = 0; k < n; k++)
+                put('`', i + k);
+            i += n;
+            continue;
+        }
+        put(c, i);
+        i++;
+    }
+    from.push(markdown.length);
+    return { view, from };
+}
+/**
+ * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
+ * `+` (b's character added); undefined past `maxEdits` edits. Kept characters are found first from
+ * either end, so the script is computed over what lies between the first and the last change.
+ */
+function editScript(a, b, maxEdits) {
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head])
+        head++;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail])
+        tail++;
+    const x0 = a.slice(head, a.length - tail);
+    const y0 = b.slice(head, b.length - tail);
+    const n = x0.length;
+    const m = y0.length;
+    const offset = maxEdits + 1;
+    const v = new Int32Array(2 * offset + 1);
+    const trace = [];
+    let found = -1;
+    for (let d = 0; d <= maxEdits && found < 0; d++) {
+        trace.push(v.slice(offset - d - 1, offset + d + 2));
+        for (let k = -d; k <= d; k += 2) {
+            let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+            let y = x - k;
+            while (x < n && y < m && x0[x] === y0[y]) {
+                x++;
+                y++;
+            }
+            v[offset + k] = x;
+            if (x >= n && y >= m) {
+                found = d;
+                break;
+            }
+        }
+    }
+    if (found < 0)
+        return undefined;
+    const ops = [];
+    let x = n;
+    let y = m;
+    for (let d = found; d > 0; d--) {
+        const before = trace[d];
+        const at = (k) => before[k + d + 1];
+        const k = x - y;
+        const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+        const prevX = at(prevK);
+        const prevY = prevX - prevK;
+        while (x > prevX && y > prevY) {
+            ops.push('=');
+            x--;
+            y--;
+        }
+        if (x === prevX) {
+            ops.push('+');
+            y--;
+        }
+        else {
+            ops.push('-');
+            x--;
+        }
+    }
+    for (; x > 0; x--)
+        ops.push('=');
+    return `${'='.repeat(head)}${ops.reverse().join('')}${'='.repeat(tail)}`;
+}
+/** What the redactor writes for what it hid (token-shapes.ts, secrets.ts), and one character standing for it. */
+const HIDDEN = '***';
+const MARK = '\uE000';
+/** Past this many edits a document is redacted line by line (each line's own script is short). */
+const MAX_EDITS = 2000;
+/**
+ * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
+ * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
+ * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
+ * and all; what it puts in (`***`) is written as itself.
+ */
+function redactMarkdown(markdown, redact) {
+    const { view, from } = readerView(markdown);
+    const redacted = redact(view);
+    if (redacted === view)
+        return markdown;
+    // What the redactor puts in is one mark to the script, so no `*` of the text (`\*`) is kept as a piece of it.
+    const marks = !view.includes(HIDDEN) && !view.includes(MARK);
+    const target = marks ? redacted.replaceAll(HIDDEN, MARK) : redacted;
+    const script = editScript(view, target, MAX_EDITS);
+    if (script === undefined) {
+        const lines = markdown.split('\n');
+        // A redaction across lines (a private key's body) is not line by line: the whole document then.
+        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => redactMarkdown(line, redact)).join('\n') : redact(markdown);
+    }
+    let out = '';
+    let i = 0;
+    let j = 0;
+    for (const op of script) {
+        if (op === '=') {
+            // A character written as several (an entity read as a surrogate pair) is written once, at its first.
+            if (from[i] !== from[i - 1] || i === 0)
+                out += markdown.slice(from[i], nextStart(from, i));
+            i++;
+            j++;
+        }
+        else if (op === '-')
+            i++;
+        else {
+            const c = target[j++];
+            out += marks && c === MARK ? HIDDEN : c;
+        }
+    }
+    return out;
+}
+/** Where the source of the view's character after `i` starts (a character written as two shares its source). */
+function nextStart(from, i) {
+    let k = i + 1;
+    while (k < from.length - 1 && from[k] === from[i])
+        k++;
+    return from[k];
 }
 
 

@@ -144,8 +144,8 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
 /* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8560);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4348);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4348);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4039);
 
 
 
@@ -175,7 +175,7 @@ function failed(err, log) {
         outputs(err.partial);
         const stopped = err.partial.stoppedIn;
         // Outside text (file names): redacted before it is escaped.
-        const where = stopped ? `\n**Stopped in** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .codeSpan */ .SS)(stopped.file)} (version ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .text */ .Qq)(stopped.version)}): ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .text */ .Qq)(log.redact(stopped.state))}\n` : '';
+        const where = stopped ? `\n**Stopped in** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .codeSpan */ .SS)(stopped.file)} (version ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(stopped.version)}): ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(log.redact(stopped.state))}\n` : '';
         return `${(0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .partialRevertDetails */ .wC)(err.partial)}${where}`;
     }
     // Stopped, and the run did not end in time to say what it had reverted: no count may claim it.
@@ -192,7 +192,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('run-
     const options = (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readRevertOptions */ .$O)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), context, log);
     const result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__/* .revertMigrations */ .a)({ ...options, signal }, log);
     outputs(result);
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .revertSummary */ .LR)(result), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .revertSummary */ .LR)(result), log);
 }, failed);
 
 __webpack_async_result__();
@@ -9156,7 +9156,7 @@ async function resolveSchemaPattern(session, pattern, input) {
     const matches = partMatcher(parts[0]);
     const found = all.filter(matches);
     if (!found.length && input === 'schemas') {
-        throw new RollbackKitError(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+        throw new RollbackKitError(`schemas: "${pattern}" matches no schema; ${thereAre(all)}.${caseHint(pattern, all)}`);
     }
     return found;
 }
@@ -9179,14 +9179,25 @@ async function resolveTablePattern(session, pattern) {
         .filter((r) => nameMatches(r.name) && (schemaMatches ? schemaMatches(r.schema) : r.visible))
         .map(({ schema, name }) => ({ schema, name }));
 }
-/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+/** How many names a pattern that matched none of them lists (the rest are counted). */
+const NAMES_LISTED = 20;
+/** What there is, for a pattern that matched none of it: `there are a, b and 3 more`, bounded (someNames). */
+function thereAre(names) {
+    return `there are ${names.length ? someNames(names, NAMES_LISTED) : 'none'}`;
+}
+/** Every user table, as `schema.table`, in order: what a table pattern can name. */
+async function userTables(session) {
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`);
+    return rows.map((t) => `${t.schema}.${t.name}`);
+}
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it and the tables there are. */
 async function resolveTablesStrict(session, patterns, input) {
     const out = [];
     for (const pattern of patterns) {
         const found = await resolveTablePattern(session, pattern);
         if (!found.length) {
             const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
-            throw new RollbackKitError(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+            throw new RollbackKitError(`${input} names ${pattern}, which matches no table; ${thereAre(await userTables(session))}.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`, 'Name tables as table (on the search path, usually public) or schema.table, * for any characters; or leave this one out.');
         }
         for (const t of found)
             if (!out.some((o) => o.schema === t.schema && o.name === t.name))
@@ -9640,6 +9651,7 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   R: () => (/* binding */ redactMarkdown),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
@@ -9753,6 +9765,199 @@ function linkText(url) {
     }
     return codeSpan(url);
 }
+/** What a backslash escapes in CommonMark: any ASCII punctuation. */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+/** The entities our writers use (`&amp;`, `&lt;`, `&gt;`, `&#124;`) and any other numeric or common named one. */
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(amp|lt|gt|quot|apos));/y;
+const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/**
+ * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
+ * for, a code span's content as written (escapes are literal there; only a table's `\|` is not).
+ * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
+ */
+function readerView(markdown) {
+    let view = '';
+    const from = [];
+    const put = (c, at) => {
+        view += c;
+        for (let k = 0; k < c.length; k++)
+            from.push(at);
+    };
+    let i = 0;
+    while (i < markdown.length) {
+        const c = markdown[i];
+        if (c === '\\' && i + 1 < markdown.length && ESCAPABLE.test(markdown[i + 1])) {
+            put(markdown[i + 1], i);
+            i += 2;
+            continue;
+        }
+        if (c === '&') {
+            ENTITY.lastIndex = i;
+            const e = ENTITY.exec(markdown);
+            const code = e ? (e[1] ? Number(e[1]) : e[2] ? parseInt(e[2], 16) : undefined) : undefined;
+            const decoded = e ? (e[3] ? NAMED_ENTITY[e[3]] : code !== undefined && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : undefined;
+            if (e && decoded !== undefined) {
+                put(decoded, i);
+                i += e[0].length;
+                continue;
+            }
+        }
+        if (c === '`') {
+            let n = 1;
+            while (markdown[i + n] === '`')
+                n++;
+            const fence = '`'.repeat(n);
+            // The closing run: exactly as long, on the same line (our code spans are one line).
+            let close = markdown.indexOf(fence, i + n);
+            while (close >= 0 && markdown[close + n] === '`') {
+                let end = close;
+                while (markdown[end] === '`')
+                    end++;
+                close = markdown.indexOf(fence, end);
+            }
+            const lineEnd = markdown.indexOf('\n', i);
+            if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
+                for (let k = i; k < close + n; k++) {
+                    if (markdown[k] === '\\' && markdown[k + 1] === '|') {
+                        put('|', k);
+                        k++;
+                    }
+                    else
+                        put(markdown[k], k);
+                }
+                i = close + n;
+                continue;
+            }
+            for (let k = 0; k < n; k++)
+                put('`', i + k);
+            i += n;
+            continue;
+        }
+        put(c, i);
+        i++;
+    }
+    from.push(markdown.length);
+    return { view, from };
+}
+/**
+ * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
+ * `+` (b's character added); undefined past `maxEdits` edits. Kept characters are found first from
+ * either end, so the script is computed over what lies between the first and the last change.
+ */
+function editScript(a, b, maxEdits) {
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head])
+        head++;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail])
+        tail++;
+    const x0 = a.slice(head, a.length - tail);
+    const y0 = b.slice(head, b.length - tail);
+    const n = x0.length;
+    const m = y0.length;
+    const offset = maxEdits + 1;
+    const v = new Int32Array(2 * offset + 1);
+    const trace = [];
+    let found = -1;
+    for (let d = 0; d <= maxEdits && found < 0; d++) {
+        trace.push(v.slice(offset - d - 1, offset + d + 2));
+        for (let k = -d; k <= d; k += 2) {
+            let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+            let y = x - k;
+            while (x < n && y < m && x0[x] === y0[y]) {
+                x++;
+                y++;
+            }
+            v[offset + k] = x;
+            if (x >= n && y >= m) {
+                found = d;
+                break;
+            }
+        }
+    }
+    if (found < 0)
+        return undefined;
+    const ops = [];
+    let x = n;
+    let y = m;
+    for (let d = found; d > 0; d--) {
+        const before = trace[d];
+        const at = (k) => before[k + d + 1];
+        const k = x - y;
+        const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+        const prevX = at(prevK);
+        const prevY = prevX - prevK;
+        while (x > prevX && y > prevY) {
+            ops.push('=');
+            x--;
+            y--;
+        }
+        if (x === prevX) {
+            ops.push('+');
+            y--;
+        }
+        else {
+            ops.push('-');
+            x--;
+        }
+    }
+    for (; x > 0; x--)
+        ops.push('=');
+    return `${'='.repeat(head)}${ops.reverse().join('')}${'='.repeat(tail)}`;
+}
+/** What the redactor writes for what it hid (token-shapes.ts, secrets.ts), and one character standing for it. */
+const HIDDEN = '***';
+const MARK = '\uE000';
+/** Past this many edits a document is redacted line by line (each line's own script is short). */
+const MAX_EDITS = 2000;
+/**
+ * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
+ * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
+ * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
+ * and all; what it puts in (`***`) is written as itself.
+ */
+function redactMarkdown(markdown, redact) {
+    const { view, from } = readerView(markdown);
+    const redacted = redact(view);
+    if (redacted === view)
+        return markdown;
+    // What the redactor puts in is one mark to the script, so no `*` of the text (`\*`) is kept as a piece of it.
+    const marks = !view.includes(HIDDEN) && !view.includes(MARK);
+    const target = marks ? redacted.replaceAll(HIDDEN, MARK) : redacted;
+    const script = editScript(view, target, MAX_EDITS);
+    if (script === undefined) {
+        const lines = markdown.split('\n');
+        // A redaction across lines (a private key's body) is not line by line: the whole document then.
+        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => redactMarkdown(line, redact)).join('\n') : redact(markdown);
+    }
+    let out = '';
+    let i = 0;
+    let j = 0;
+    for (const op of script) {
+        if (op === '=') {
+            // A character written as several (an entity read as a surrogate pair) is written once, at its first.
+            if (from[i] !== from[i - 1] || i === 0)
+                out += markdown.slice(from[i], nextStart(from, i));
+            i++;
+            j++;
+        }
+        else if (op === '-')
+            i++;
+        else {
+            const c = target[j++];
+            out += marks && c === MARK ? HIDDEN : c;
+        }
+    }
+    return out;
+}
+/** Where the source of the view's character after `i` starts (a character written as two shares its source). */
+function nextStart(from, i) {
+    let k = i + 1;
+    while (k < from.length - 1 && from[k] === from[i])
+        k++;
+    return from[k];
+}
 
 
 /***/ }),
@@ -9819,6 +10024,7 @@ function wayBack(w) {
 /* harmony export */ });
 /* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7313);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4348);
 /**
  * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
  * last net: builders redact outside text before escaping it), and a summary that cannot be written
@@ -9826,9 +10032,10 @@ function wayBack(w) {
  */
 
 
+
 async function writeSummary(markdown, log) {
     try {
-        await _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.addRaw(log.redact(markdown)).write();
+        await _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.summary.addRaw((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .redactMarkdown */ .R)(markdown, (text) => log.redact(text))).write();
     }
     catch (err) {
         // The buffer keeps what failed to write; the next summary must not carry it along.

@@ -6,7 +6,7 @@
  * the manifest and the archive can never disagree about what was dumped.
  */
 import { RollbackKitError } from '../core/errors.js';
-import { qualified } from './catalog.js';
+import { qualified, someNames } from './catalog.js';
 import type { Session } from './session.js';
 
 export interface TableName {
@@ -123,7 +123,7 @@ export async function resolveSchemaPattern(session: Session, pattern: string, in
   const matches = partMatcher(parts[0]!);
   const found = all.filter(matches);
   if (!found.length && input === 'schemas') {
-    throw new RollbackKitError(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+    throw new RollbackKitError(`schemas: "${pattern}" matches no schema; ${thereAre(all)}.${caseHint(pattern, all)}`);
   }
   return found;
 }
@@ -149,14 +149,31 @@ export async function resolveTablePattern(session: Session, pattern: string): Pr
     .map(({ schema, name }) => ({ schema, name }));
 }
 
-/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+/** How many names a pattern that matched none of them lists (the rest are counted). */
+const NAMES_LISTED = 20;
+
+/** What there is, for a pattern that matched none of it: `there are a, b and 3 more`, bounded (someNames). */
+export function thereAre(names: string[]): string {
+  return `there are ${names.length ? someNames(names, NAMES_LISTED) : 'none'}`;
+}
+
+/** Every user table, as `schema.table`, in order: what a table pattern can name. */
+export async function userTables(session: Session): Promise<string[]> {
+  const { rows } = await session.query<TableName>(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`);
+  return rows.map((t) => `${t.schema}.${t.name}`);
+}
+
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it and the tables there are. */
 export async function resolveTablesStrict(session: Session, patterns: string[], input: string): Promise<TableName[]> {
   const out: TableName[] = [];
   for (const pattern of patterns) {
     const found = await resolveTablePattern(session, pattern);
     if (!found.length) {
       const { rows } = await session.query<{ relname: string }>("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop()!.replace(/"/g, '')]);
-      throw new RollbackKitError(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop()!, rows.map((r) => r.relname))}`);
+      throw new RollbackKitError(
+        `${input} names ${pattern}, which matches no table; ${thereAre(await userTables(session))}.${caseHint(pattern.split('.').pop()!, rows.map((r) => r.relname))}`,
+        'Name tables as table (on the search path, usually public) or schema.table, * for any characters; or leave this one out.',
+      );
     }
     for (const t of found) if (!out.some((o) => o.schema === t.schema && o.name === t.name)) out.push(t);
   }

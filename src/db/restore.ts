@@ -230,11 +230,15 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
   // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
   // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
   // hash, from the start.
+  // The hash's result is kept, not logged, when it arrives: a matching sha256 alone does not prove
+  // pg_restore can read the file (a truncated dump whose manifest was edited to match), so
+  // "verified" is said once, after the restore has read it in full.
   let hashing: Promise<void> | undefined;
+  let matched: { sha256: string; sizeBytes: number } | undefined;
   const bytesChecked = () => {
     hashing ??= fingerprint(snapshot.path, manifest.fingerprint, req.signal).then((fp) => {
       checkFingerprint(snapshot, fp);
-      log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+      matched = fp;
     });
     hashing.catch(() => undefined);
     const checked = hashing.then(unchanged, async (err: unknown) => {
@@ -340,6 +344,8 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
     if (dryRun) {
       // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
       await bytesChecked();
+      // Its data is read only by the restore: the dry run claims no more than the hash and the table of contents.
+      if (matched) log.info(`Snapshot ${snapshot.path}: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as its manifest records, and its table of contents read; its data is read in full only by the restore.`);
       return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
     }
 
@@ -412,6 +418,7 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
         `Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`,
       );
     }
+    if (matched) log.info(`Snapshot ${snapshot.path} verified: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as it was when it was read back in full, and read in full by the restore.`);
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extra.tables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
     if (extra.schemas.length) log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);

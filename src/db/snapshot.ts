@@ -23,7 +23,7 @@ import { countRows, qualified, quoteIdent, readCatalog, someNames, tableKey, typ
 import { describeTarget, libpqEnv, toolConnectMs, toolConninfo, transactionPoolerRefusal, type ConnectionTarget } from './connection.js';
 import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type StallWatch } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
-import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
+import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, thereAre, userSchemas, userTables, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { closeSession, connect, ConnectStopped, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
@@ -302,7 +302,7 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
   const exclude: string[] = [];
   for (const p of req.filter.excludeSchemas) {
     const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
-    if (!found.length) log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+    if (!found.length) log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out; ${thereAre(all)}.`);
     add(exclude, found);
   }
   if (include.length) {
@@ -315,7 +315,7 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
   const excludeData: TableName[] = [];
   for (const p of req.excludeTableData) {
     const found = await resolveTablePattern(session, p);
-    if (!found.length) log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+    if (!found.length) log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped; ${thereAre(await userTables(session))}.`);
     for (const t of found) if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name)) excludeData.push(t);
   }
   const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
@@ -456,6 +456,67 @@ async function exportRows(session: Session, tables: TableName[], column: string,
     out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
   }
   return out;
+}
+
+export interface SnapshotPreview {
+  target: string;
+  serverVersion: string;
+  pgDump: { version: string; path: string };
+  format: SnapshotFormat;
+  outputDir: string;
+  schemas: string[];
+  /** The tables whose rows it would dump and count, as `schema.table`. */
+  tables: string[];
+  largeObjects: number;
+  exportTables: string[];
+}
+
+/**
+ * A dry run of takeSnapshot: what it checks before it writes anything, checked the same way, and
+ * nothing written (no folder, no file, no lock taken). It connects, finds the pg_dump (and
+ * pg_restore) that fit the server's version, resolves the schemas and tables the request names,
+ * checks that the user may read them and the export column, and lists the tables it would dump.
+ * A database that cannot be reached or a request the snapshot would refuse fails here too.
+ */
+export async function previewSnapshot(req: SnapshotRequest, log: Log): Promise<SnapshotPreview> {
+  validateRequest(req);
+  const where = describeTarget(req.target);
+  const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+  if (pooler) throw pooler;
+  if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
+  const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err: unknown) => {
+    throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+  });
+  try {
+    const { rows } = await session.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+    const major = majorFromVersionNum(Number(rows[0]!.num));
+    const serverVersion = rows[0]!.version.split(' ')[0]!;
+    const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+    if (req.format !== 'plain') await siblingTool(pgDump, 'pg_restore', major, req.tools);
+    log.info(`Server ${where} runs PostgreSQL ${serverVersion}; the snapshot would use pg_dump ${pgDump.version} (${pgDump.path}).`);
+    const selection = await resolveSelection(session, req, log);
+    await checkExportColumn(session, selection.exportTables, req.exportColumn);
+    const catalog = await readCatalog(session, selection.schemas);
+    await checkReadable(session, selection.schemas);
+    const largeObjects = await countLargeObjects(session, req, selection, log);
+    return {
+      target: where,
+      serverVersion,
+      pgDump: { version: pgDump.version, path: pgDump.path },
+      format: req.format,
+      outputDir: req.outputDir,
+      schemas: selection.schemas,
+      tables: catalog.tables.map((t) => `${t.schema}.${t.name}`),
+      largeObjects,
+      exportTables: selection.exportTables.map((t) => `${t.schema}.${t.name}`),
+    };
+  } catch (err) {
+    if (req.signal?.aborted) throw snapshotStopped(where);
+    if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
+    throw isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+  } finally {
+    closeSession(session);
+  }
 }
 
 export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<SnapshotResult> {

@@ -10,7 +10,7 @@ import type { Log } from '../core/log.js';
 import { BROKEN_WAY_BACK, DRILL_PHASES, trendRow, type DrillRecord, type DrillStatus, type DrillStop, type DrillTrendRow } from '../pipeline/drill.js';
 import { GitHubIssues, issueRepository, plain, tokenLogin, type Author, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
 import { drillReportMarkdown } from './drill-summary.js';
-import { inlineText } from './markdown.js';
+import { inlineText, redactMarkdown } from './markdown.js';
 import { redactDeep } from '../core/secrets.js';
 
 export const DRILL_LABEL = 'rollback-drill';
@@ -169,7 +169,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
         comments = reply.next;
       }
     } else {
-      const reply = await gh.request('POST', gh.url(issues), { title: drillIssueTitle(record.environment), body: log.redact(issueBody(record)), labels: [DRILL_LABEL] });
+      const reply = await gh.request('POST', gh.url(issues), { title: drillIssueTitle(record.environment), body: redactMarkdown(issueBody(record), (text) => log.redact(text)), labels: [DRILL_LABEL] });
       if (!reply.ok) {
         log.warning(why(reply, name, 'opening the drill issue'));
         return undefined;
@@ -185,7 +185,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
 
     const sorted = earlier.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).filter((r) => r.at !== record.startedAt);
     const trend = [...sorted.slice(-(TREND_ROWS - 1)), trendRow(record)];
-    const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(drillComment(record, trend)) });
+    const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: redactMarkdown(drillComment(record, trend), (text) => log.redact(text)) });
     if (!reply.ok) {
       log.warning(why(reply, name, `commenting on drill issue #${found.number}`));
       return undefined;

@@ -12,7 +12,7 @@ import { RollbackKitError } from '../core/errors.js';
 import { githubClient } from '../github/client.js';
 import { HttpApiError, HttpNetworkError, OutOfTime, WaitTooLong, type HttpClient } from '../platforms/http/client.js';
 import { StepDeadline } from '../platforms/http/deadline.js';
-import { codeSpan, inlineText, linkText, table } from './markdown.js';
+import { codeSpan, inlineText, linkText, redactMarkdown, table } from './markdown.js';
 import { factMarkdown, factsLine, FIRST_SNAPSHOT_TITLE, firstSnapshotFacts } from './first-snapshot.js';
 import { formatDuration } from '../core/duration.js';
 import { changedEnv, checksTable, deploymentMarkdown, moveLabels, overBudget, statusEmoji, statusLine, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
@@ -668,7 +668,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
 
     if (found || older) {
       const at = (found ?? older)!;
-      const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: log.redact(incidentComment(record)) });
+      const reply = await gh.request('POST', gh.url(`${issues}/${at.number}/comments`), { body: redactMarkdown(incidentComment(record), (text) => log.redact(text)) });
       if (!reply.ok) return notRecorded(reply, `commenting on incident issue #${at.number}`);
       log.info(`Incident issue #${at.number} already open for this rollback: added a comment (${at.url}).`);
       if (!found && older) await addMarkers(gh, `${issues}/${older.number}`, older.body, markers, name, log);
@@ -677,7 +677,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
 
     const reply = await gh.request('POST', gh.url(issues), {
       title: log.redact(incidentTitle(record)),
-      body: log.redact(incidentBody(record, stop.signal?.aborted ? stopName(stop.signal) : undefined)),
+      body: redactMarkdown(incidentBody(record, stop.signal?.aborted ? stopName(stop.signal) : undefined), (text) => log.redact(text)),
       ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
     });
     if (!reply.ok) return notRecorded(reply, 'opening the incident issue');

@@ -118,3 +118,187 @@ export function linkText(url: string): string {
   }
   return codeSpan(url);
 }
+
+/** What a backslash escapes in CommonMark: any ASCII punctuation. */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+/** The entities our writers use (`&amp;`, `&lt;`, `&gt;`, `&#124;`) and any other numeric or common named one. */
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(amp|lt|gt|quot|apos));/y;
+const NAMED_ENTITY: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
+ * for, a code span's content as written (escapes are literal there; only a table's `\|` is not).
+ * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
+ */
+function readerView(markdown: string): { view: string; from: number[] } {
+  let view = '';
+  const from: number[] = [];
+  const put = (c: string, at: number) => {
+    view += c;
+    for (let k = 0; k < c.length; k++) from.push(at);
+  };
+  let i = 0;
+  while (i < markdown.length) {
+    const c = markdown[i]!;
+    if (c === '\\' && i + 1 < markdown.length && ESCAPABLE.test(markdown[i + 1]!)) {
+      put(markdown[i + 1]!, i);
+      i += 2;
+      continue;
+    }
+    if (c === '&') {
+      ENTITY.lastIndex = i;
+      const e = ENTITY.exec(markdown);
+      const code = e ? (e[1] ? Number(e[1]) : e[2] ? parseInt(e[2], 16) : undefined) : undefined;
+      const decoded = e ? (e[3] ? NAMED_ENTITY[e[3]] : code !== undefined && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : undefined;
+      if (e && decoded !== undefined) {
+        put(decoded, i);
+        i += e[0].length;
+        continue;
+      }
+    }
+    if (c === '`') {
+      let n = 1;
+      while (markdown[i + n] === '`') n++;
+      const fence = '`'.repeat(n);
+      // The closing run: exactly as long, on the same line (our code spans are one line).
+      let close = markdown.indexOf(fence, i + n);
+      while (close >= 0 && markdown[close + n] === '`') {
+        let end = close;
+        while (markdown[end] === '`') end++;
+        close = markdown.indexOf(fence, end);
+      }
+      const lineEnd = markdown.indexOf('\n', i);
+      if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
+        for (let k = i; k < close + n; k++) {
+          if (markdown[k] === '\\' && markdown[k + 1] === '|') {
+            put('|', k);
+            k++;
+          } else put(markdown[k]!, k);
+        }
+        i = close + n;
+        continue;
+      }
+      for (let k = 0; k < n; k++) put('`', i + k);
+      i += n;
+      continue;
+    }
+    put(c, i);
+    i++;
+  }
+  from.push(markdown.length);
+  return { view, from };
+}
+
+/**
+ * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
+ * `+` (b's character added); undefined past `maxEdits` edits. Kept characters are found first from
+ * either end, so the script is computed over what lies between the first and the last change.
+ */
+function editScript(a: string, b: string, maxEdits: number): string | undefined {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const x0 = a.slice(head, a.length - tail);
+  const y0 = b.slice(head, b.length - tail);
+  const n = x0.length;
+  const m = y0.length;
+  const offset = maxEdits + 1;
+  const v = new Int32Array(2 * offset + 1);
+  const trace: Int32Array[] = [];
+  let found = -1;
+  for (let d = 0; d <= maxEdits && found < 0; d++) {
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && x0[x] === y0[y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) {
+        found = d;
+        break;
+      }
+    }
+  }
+  if (found < 0) return undefined;
+  const ops: string[] = [];
+  let x = n;
+  let y = m;
+  for (let d = found; d > 0; d--) {
+    const before = trace[d]!;
+    const at = (k: number) => before[k + d + 1]!;
+    const k = x - y;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = at(prevK);
+    const prevY = prevX - prevK;
+    while (x > prevX && y > prevY) {
+      ops.push('=');
+      x--;
+      y--;
+    }
+    if (x === prevX) {
+      ops.push('+');
+      y--;
+    } else {
+      ops.push('-');
+      x--;
+    }
+  }
+  for (; x > 0; x--) ops.push('=');
+  return `${'='.repeat(head)}${ops.reverse().join('')}${'='.repeat(tail)}`;
+}
+
+/** What the redactor writes for what it hid (token-shapes.ts, secrets.ts), and one character standing for it. */
+const HIDDEN = '***';
+const MARK = '\uE000';
+
+/** Past this many edits a document is redacted line by line (each line's own script is short). */
+const MAX_EDITS = 2000;
+
+/**
+ * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
+ * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
+ * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
+ * and all; what it puts in (`***`) is written as itself.
+ */
+export function redactMarkdown(markdown: string, redact: (text: string) => string): string {
+  const { view, from } = readerView(markdown);
+  const redacted = redact(view);
+  if (redacted === view) return markdown;
+  // What the redactor puts in is one mark to the script, so no `*` of the text (`\*`) is kept as a piece of it.
+  const marks = !view.includes(HIDDEN) && !view.includes(MARK);
+  const target = marks ? redacted.replaceAll(HIDDEN, MARK) : redacted;
+  const script = editScript(view, target, MAX_EDITS);
+  if (script === undefined) {
+    const lines = markdown.split('\n');
+    // A redaction across lines (a private key's body) is not line by line: the whole document then.
+    return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => redactMarkdown(line, redact)).join('\n') : redact(markdown);
+  }
+  let out = '';
+  let i = 0;
+  let j = 0;
+  for (const op of script) {
+    if (op === '=') {
+      // A character written as several (an entity read as a surrogate pair) is written once, at its first.
+      if (from[i] !== from[i - 1] || i === 0) out += markdown.slice(from[i], nextStart(from, i));
+      i++;
+      j++;
+    } else if (op === '-') i++;
+    else {
+      const c = target[j++]!;
+      out += marks && c === MARK ? HIDDEN : c;
+    }
+  }
+  return out;
+}
+
+/** Where the source of the view's character after `i` starts (a character written as two shares its source). */
+function nextStart(from: number[], i: number): number {
+  let k = i + 1;
+  while (k < from.length - 1 && from[k] === from[i]) k++;
+  return from[k]!;
+}

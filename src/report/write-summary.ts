@@ -6,10 +6,11 @@
 import { core } from '../core/actions-core.js';
 import { systemErrorLine } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { redactMarkdown } from './markdown.js';
 
 export async function writeSummary(markdown: string, log: Log): Promise<void> {
   try {
-    await core.summary.addRaw(log.redact(markdown)).write();
+    await core.summary.addRaw(redactMarkdown(markdown, (text) => log.redact(text))).write();
   } catch (err) {
     // The buffer keeps what failed to write; the next summary must not carry it along.
     core.summary.emptyBuffer();

@@ -20,6 +20,7 @@ import { selectScope } from '../pipeline/scope.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { rollbackHtml } from '../report/html.js';
 import { incidentBody } from '../report/incident.js';
+import { redactMarkdown } from '../report/markdown.js';
 import { rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
@@ -272,7 +273,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
       progress: quiet(opts.progress, cleanup),
       // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
       report: async (r, how) => {
-        await writeFile(incidentPath, log.redact(incidentBody(redactDeep(r, log.redact), how?.signal?.aborted ? stopName(how.signal) : undefined)));
+        await writeFile(incidentPath, redactMarkdown(incidentBody(redactDeep(r, log.redact), how?.signal?.aborted ? stopName(how.signal) : undefined), (text) => log.redact(text)));
         incidentWritten = true;
         return incidentPath;
       },
@@ -285,7 +286,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
   cleanup.check();
   const safe = redactDeep(record, log.redact);
   const files = { markdown: join(opts.reportDir, 'report.md'), html: join(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
-  await writeFile(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
+  await writeFile(files.markdown, redactMarkdown(rollbackSummaryMarkdown(safe, log), (text) => log.redact(text)));
   // The plan and the checks before are redacted inside, before they are escaped; log.redact after is a last net.
   await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks }, log)));
   return {
@@ -343,7 +344,7 @@ export async function runSandboxDrill(opts: SandboxDrillOptions, cleanup: Cleanu
   );
   const safe = redactDeep(record, log.redact);
   const markdown = join(opts.reportDir, 'drill.md');
-  await writeFile(markdown, log.redact(drillSummaryMarkdown(safe, log)));
+  await writeFile(markdown, redactMarkdown(drillSummaryMarkdown(safe, log), (text) => log.redact(text)));
   return {
     postgres: w.pgSource,
     started: { adminUrl: log.redact(shownAdminUrl(w.adminUrl)), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },

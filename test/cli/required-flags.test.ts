@@ -2,10 +2,10 @@
 // its variable), exit 2, before anything runs. The shared code says "Input required and not
 // supplied: database-url", which the command line once turned into "--required and not supplied".
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TOKEN_ENV } from '../../src/core/secret-input.js';
 import { COMMAND_FLAGS, FLAGS, flagOf } from '../../src/cli/flags.js';
@@ -13,7 +13,14 @@ import { wordingFor } from '../../src/cli/wording.js';
 import { ROOT } from '../helpers/run-action.js';
 import { runMain } from './run-main.js';
 
-const empty = () => mkdtemp(join(tmpdir(), 'rk-cli-required-'));
+/** An empty folder to run in, removed once the file's tests are done. */
+const made: string[] = [];
+const empty = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rk-cli-required-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 const URL = 'postgres://postgres@127.0.0.1:1/shop';
 
 /** Each command with an action: the action's required inputs are the command's. */

@@ -14,7 +14,8 @@ export async function restoreRequest(url: string, snapshotPath: string, more: Pa
     preRestoreSnapshot: true,
     jobs: 1,
     clean: true,
-    preRestoreDir: await mkdtemp(join(tmpdir(), 'rk-restore-pre-')),
+    // Made only when the test gives none: one it gives is its own to remove.
+    preRestoreDir: more.preRestoreDir ?? (await mkdtemp(join(tmpdir(), 'rk-restore-pre-'))),
     preRestoreDirInput: 'pre-restore-dir',
     lockTimeoutSeconds: 10,
     tools: { searchPath: process.env.PATH },

@@ -11,7 +11,8 @@ import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../../db/connection.js';
 import { checkConfirmation, fewerRowsCount, fewerRowsText, previewRestore, restoreSnapshot } from '../../db/restore.js';
 import { rowsDiscarded, tableRowsLine } from '../../db/restore-rows.js';
-import { prepareSnapshotFolder, takeSnapshot, validateRequest } from '../../db/snapshot.js';
+import { prepareSnapshotFolder, previewSnapshot, takeSnapshot, validateRequest } from '../../db/snapshot.js';
+import { someNames } from '../../db/catalog.js';
 import { manifestPathFor } from '../../db/manifest.js';
 import { openSnapshot } from '../../db/verify.js';
 import { pickFormat, resolveMigrationsDir } from '../../migrations/registry.js';
@@ -49,8 +50,14 @@ export const snapshot: CommandSpec = {
     if (!cli.dryRun) await prepareSnapshotFolder(request.outputDir, 'output-dir', (made) => cli.made(made));
     cli.begin();
     if (cli.dryRun) {
-      cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
-      return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
+      // Checked as the snapshot checks before it writes: the server reached, a pg_dump that fits it, the tables named.
+      const preview = await stoppable(cli, (signal) => previewSnapshot({ ...request, signal }, cli.log));
+      cli.term.say(
+        `Dry run: would snapshot ${preview.target} (PostgreSQL ${preview.serverVersion}, pg_dump ${preview.pgDump.version}, ${preview.format} format) into ${preview.outputDir}: ${preview.tables.length} table(s)${preview.tables.length ? `, ${someNames(preview.tables, 20)}` : ''}.`,
+      );
+      if (preview.exportTables.length) cli.term.say(`It would export the rows of ${preview.exportTables.join(', ')} with ${request.exportColumn} after ${request.exportSince!.toISOString()}.`);
+      cli.term.say('Nothing was done.');
+      return { ok: true, status: 'dry-run', ...preview, tableCount: preview.tables.length };
     }
     cli.term.started(`snapshot of ${describeTarget(request.target)}`);
     const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal, made: (path, withContents) => cli.made(path, withContents) }, cli.log));

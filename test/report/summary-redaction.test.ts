@@ -1,0 +1,73 @@
+// The job summary's last redaction (writeSummary) reads the Markdown as its reader does: a name or
+// a value escaped for Markdown (`incident\_key`, `p4ss\_w0rd`, a table's `\|`) is judged as the
+// text it renders to. Once, `incident\_key = '…'` (the DELETE a refusal tells the user to run) was
+// read as a secret named `_key` and the summary showed `'***'`, while `p4ss\_w0rd` under a
+// password's name was hidden only up to the backslash.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { hideKnownTokens } from '../../src/core/token-shapes.js';
+import { codeSpan, inlineText, redactMarkdown, table, text } from '../../src/report/markdown.js';
+import { writeSummary } from '../../src/report/write-summary.js';
+
+// One file for the whole test file: the runner's summary writer keeps the path it first read.
+let dir: string | undefined;
+const saved = process.env.GITHUB_STEP_SUMMARY;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rk-summary-redaction-'));
+  process.env.GITHUB_STEP_SUMMARY = join(dir, 'summary.md');
+});
+beforeEach(() => writeFile(process.env.GITHUB_STEP_SUMMARY!, ''));
+afterAll(async () => {
+  if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+  else process.env.GITHUB_STEP_SUMMARY = saved;
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function summaryOf(markdown: string, secrets: string[] = []): Promise<string> {
+  const log = memoryLog();
+  for (const s of secrets) log.secret(s);
+  await writeSummary(markdown, log);
+  return readFile(process.env.GITHUB_STEP_SUMMARY!, 'utf8');
+}
+
+const DELETE = "DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:web@dpl_xxxxxxxxx4'";
+
+it('the DELETE a refusal gives is shown whole in prose and in a table cell, as the error line gives it', async () => {
+  const prose = inlineText(DELETE);
+  const cell = table(['phase', 'detail'], [['plan', inlineText(`failed: ${DELETE}`)]]);
+  const summary = await summaryOf(`**plan failed**: ${prose}\n\n${cell}\n`);
+  expect(summary).not.toContain('***');
+  expect(summary).toContain(`${prose}`);
+  expect(summary).toContain(inlineText(`failed: ${DELETE}`));
+  // What the reader copies from it is the statement.
+  expect(summary).toContain("incident\\_key = '`production:web@dpl_xxxxxxxxx4`'");
+});
+
+it('names that say secret are still secret when escaped, and each value is hidden whole', async () => {
+  const line = "api_key = 'k1_abcdef9876' secret_key = 'k2*zyxw98765' incident_key = 'production:a' password: p4ss_w0rd*tail|end";
+  for (const markdown of [inlineText(line), text(line), table(['x'], [[inlineText(line)]])]) {
+    const summary = await summaryOf(markdown);
+    expect(summary).not.toMatch(/k1|abcdef9876|zyxw98765|p4ss|w0rd|tail|end\b/);
+    expect(summary).toContain("'production:a'");
+    expect(summary).toMatch(/api\\?_key = '\*\*\*'/);
+    expect(summary).toMatch(/secret\\?_key = '\*\*\*'/);
+    await writeFile(process.env.GITHUB_STEP_SUMMARY!, '');
+  }
+});
+
+it('a registered secret is hidden however its characters were escaped (\\_, \\*, &#124;, &amp;)', async () => {
+  const secret = 'Pw_with*odd|chars&9';
+  const summary = await summaryOf(`Connected with ${inlineText(secret)} and in ${table(['a'], [[text(secret)]])}`, [secret]);
+  expect(summary).not.toMatch(/Pw|odd|chars/);
+  expect(summary).toContain('***');
+});
+
+it('what the redaction leaves is written back as it was, escapes, entities and code spans included', () => {
+  const markdown = `${inlineText('a_b *c* <d> x|y & z')} ${codeSpan('`k`')} ${table(['h'], [['p\\|q']])}`;
+  expect(redactMarkdown(markdown, (t) => hideKnownTokens(t))).toBe(markdown);
+  // Inside a code span a backslash is itself: nothing is read out of it.
+  expect(redactMarkdown('`a\\_key = "v9"`', (t) => t.replace('a\\_key', 'SEEN'))).toBe('`SEEN = "v9"`');
+});
