@@ -52,7 +52,7 @@ it('SIGHUP: the sandbox stops, removes what it started, says so, and exits 129',
   expect([run.code, run.signal], run.stderr).toEqual([129, null]);
   expect(run.stderr).toContain('SIGHUP: stopping the sandbox and removing what it started');
   expect(run.stderr).not.toContain('could not clean up');
-  expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Stopped \(SIGHUP\): everything it started is removed\./);
+  expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Stopped \(SIGHUP\) while the sandbox was being set up, before the rollback started: everything it started is removed\./);
   expect(await exists(database)).toBe(false);
 });
 

@@ -1,7 +1,7 @@
 // Ctrl-C at any moment of `rollback-kit sandbox` leaves nothing behind: not while its database is
 // being created (the moment a DROP DATABASE IF EXISTS cannot see it yet), not between its steps, not
 // while its throwaway cluster starts. And once stopped, the sandbox starts nothing new.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../src/core/process.js';
 import { DROP_LOCK_TIMEOUT_MS } from '../../src/sandbox/admin.js';
 import { runCli, type CliRun } from '../cli/run-cli.js';
-import { adminQuery, ADMIN_URL, lockWaiters } from '../helpers/pg.js';
+import { adminQuery, ADMIN_URL } from '../helpers/pg.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -28,7 +28,7 @@ const NOTE = 'SIGINT: stopping the sandbox and removing what it started';
  * it prints nothing, as in a CREATE DATABASE that waits); what it printed after the signal is
  * returned apart.
  */
-async function interrupted(ready: (stderr: string) => boolean | Promise<boolean>, args: string[] = [], times = 1): Promise<{ run: CliRun; after: string }> {
+async function interrupted(ready: (stderr: string, pid: number) => boolean | Promise<boolean>, args: string[] = [], times = 1): Promise<{ run: CliRun; after: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'rk-sandbox-sigint-'));
   dirs.push(dir);
   let sent = false;
@@ -43,7 +43,7 @@ async function interrupted(ready: (stderr: string) => boolean | Promise<boolean>
     onSpawn: (child) => {
       poller = (async () => {
         while (!sent && !ended) {
-          if (await ready(latest)) {
+          if (await ready(latest, child.pid!)) {
             sent = true;
             child.kill('SIGINT');
             // Pressed again once the first was taken (signals sent at once may arrive as one), as a
@@ -65,6 +65,46 @@ async function interrupted(ready: (stderr: string) => boolean | Promise<boolean>
   return { run, after: run.stderr.slice(run.stderr.indexOf(NOTE) + NOTE.length) };
 }
 
+/** The local TCP ports of process `pid`'s sockets (/proc): its sessions' client_port on the server. */
+function localPorts(pid: number): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of (() => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return [];
+    }
+  })()) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && inodes.has(cols[9]!)) ports.add(parseInt(cols[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+
+/**
+ * The sandbox database this run (process `pid`) waits to create, if it waits: its own session's,
+ * by the client port, not another test's sandbox waiting behind the same lock at the same time.
+ */
+async function waitingToCreate(pid: number): Promise<string | undefined> {
+  const ports = localPorts(pid);
+  const { rows } = await adminQuery<{ query: string; client_port: number }>(
+    "SELECT query, client_port FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE DATABASE rollback_kit_sandbox_%'",
+  );
+  const mine = rows.find((r) => ports.has(r.client_port));
+  return /rollback_kit_sandbox_[0-9a-f]+/.exec(mine?.query ?? '')?.[0];
+}
+
 const sandboxDatabase = (stderr: string) => /database (rollback_kit_sandbox_[0-9a-f]+)/.exec(stderr)?.[1];
 
 describe('rollback-kit sandbox: Ctrl-C', () => {
@@ -76,9 +116,8 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE pg_catalog.pg_database IN EXCLUSIVE MODE');
-      const { after } = await interrupted(async () => {
-        const [waiting] = await lockWaiters({ query: 'CREATE DATABASE rollback_kit_sandbox_%' });
-        creating = /rollback_kit_sandbox_[0-9a-f]+/.exec(waiting?.query ?? '')?.[0];
+      const { after } = await interrupted(async (_stderr, pid) => {
+        creating = await waitingToCreate(pid);
         // Let go soon after, unless the run has ended by then (the stop cancels the statement) and the holder with it.
         if (creating) setTimeout(() => void holder.query('COMMIT').catch(() => undefined), 300);
         return Boolean(creating);
@@ -107,9 +146,8 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE pg_catalog.pg_database IN EXCLUSIVE MODE');
-      const { run, after } = await interrupted(async () => {
-        const [waiting] = await lockWaiters({ query: 'CREATE DATABASE rollback_kit_sandbox_%' });
-        creating = /rollback_kit_sandbox_[0-9a-f]+/.exec(waiting?.query ?? '')?.[0];
+      const { run, after } = await interrupted(async (_stderr, pid) => {
+        creating = await waitingToCreate(pid);
         return Boolean(creating);
       });
       // Ended with the lock still held: the statement is gone from the server, not left waiting to
@@ -117,7 +155,7 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
       expect(await adminQuery("SELECT 1 FROM pg_stat_activity WHERE query = 'CREATE DATABASE ' || $1::text AND state = 'active'", [creating])).toMatchObject({ rowCount: 0 });
       expect(after).not.toContain('›');
       expect(run.stderr).not.toContain('could not clean up');
-      expect(run.stderr.trim().split('\n').at(-1)).toBe('Stopped (SIGINT): everything it started is removed. No report was written.');
+      expect(run.stderr.trim().split('\n').at(-1)).toBe('Stopped (SIGINT) while the sandbox was being set up, before the rollback started: everything it started is removed. No report was written.');
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
@@ -142,7 +180,7 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
       expect(run.stderr).toContain(
         `could not clean up the sandbox database ${database}: another session held a lock DROP DATABASE needs for ${DROP_LOCK_TIMEOUT_MS / 1000} s (pg_database, or the database itself), so ${database} is still there; drop it once that session ends: DROP DATABASE ${database} WITH (FORCE)`,
       );
-      expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Stopped \(SIGINT\): what it started is removed, except what the warnings above name\./);
+      expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Stopped \(SIGINT\) while the sandbox was being set up, before the rollback started: what it started is removed, except what the warnings above name\./);
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
@@ -157,11 +195,13 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
     expect(await databaseExists(database!)).toBe(false);
     expect(after).not.toMatch(/^› /m);
     expect(after).not.toContain('could not clean up');
-    // The last line says it was stopped, and what is left: no report before the rollback began; once
-    // it had (a signal right after the last step may land there), what it wrote, named as partial.
+    // The last line says it was stopped, and what is left: no report before the rollback began, said
+    // as a stop of the setup; once it had (a signal right after the last step may land there), what
+    // it wrote, named as partial.
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(
-      /^Stopped \(SIGINT\): everything it started is removed\. (No report was written\.|Kept in report: .*: what the run wrote before it was stopped, not the whole report \(no report\.html\)\. Delete the folder when you no longer need it\.)$/,
+      /^(?:Stopped \(SIGINT\) while the sandbox was being set up, before the rollback started: everything it started is removed\. No report was written\.|Stopped \(SIGINT\): everything it started is removed\. (?:No report was written\.|Kept in report: .*: what the run wrote before it was stopped, not the whole report \(no report\.html\)\. Delete the folder when you no longer need it\.))$/,
     );
+    if (marker !== '› Smoke checks on v2') expect(run.stderr).toContain('while the sandbox was being set up, before the rollback started');
   });
 
   it('Ctrl-C three times: the later ones end the wait, and everything is still removed before it exits', async () => {
