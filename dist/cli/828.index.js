@@ -3114,25 +3114,30 @@ async function withQueryDeadline(session, statements, fn) {
 }
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const session = await openWithOptions(target, pgClientConfig(target, opts), opts);
-    if (opts.queryDeadline)
-        enforceDeadlines(session, opts.queryDeadline);
-    return session;
+    try {
+        const session = await openWithOptions(target, pgClientConfig(target, opts), opts);
+        if (opts.queryDeadline)
+            enforceDeadlines(session, opts.queryDeadline);
+        return session;
+    }
+    finally {
+        opts.onAsked?.();
+    }
 }
 async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
     if (!opts.readOnly || isTransactionPooler(target))
-        return session_open(target, config, opts.signal);
+        return session_open(target, config, opts.signal, opts.onAsked);
     try {
         // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal);
+        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal, opts.onAsked);
     }
     catch (err) {
         // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
         // READ ONLY transaction still holds there; the session default is a second line only.
         if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
-            return session_open(target, config, opts.signal);
+            return session_open(target, config, opts.signal, opts.onAsked);
         throw err;
     }
 }
@@ -3182,7 +3187,7 @@ async function standardConformingStrings(session) {
         (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
     return value === 'on';
 }
-async function session_open(target, config, signal) {
+async function session_open(target, config, signal, onAsked) {
     const { Client } = await loadDriver();
     if (signal?.aborted)
         throw new ConnectStopped(describeTarget(target));
@@ -3195,7 +3200,11 @@ async function session_open(target, config, signal) {
     const giveUp = () => dropConnection(client);
     signal?.addEventListener('abort', giveUp, { once: true });
     try {
-        await client.connect();
+        const connecting = client.connect();
+        // After pg's own listener, which writes the startup (or the SSL request) as the socket connects.
+        if (onAsked)
+            client.connection.once('connect', onAsked);
+        await connecting;
     }
     catch (err) {
         if (signal?.aborted) {
@@ -11228,6 +11237,12 @@ class RevertFailed extends errors/* RollbackKitError */.dp {
 }
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
 /**
+ * How long reading the folder waits for the connection's startup to be on its way (connect's
+ * onAsked): a few milliseconds on any network that answers, so a server that does not answer at
+ * all delays the folder's own errors (and the snapshot's verification) by no more than this.
+ */
+const ASK_WAIT_MS = 100;
+/**
  * How long after a stop a down statement may still wait for a lock, or a transactional migration
  * still run: well inside a stopped step's 5 s grace (core/action.ts).
  */
@@ -11336,8 +11351,11 @@ async function readAppliedIds(session, format, tracking, files, target, state) {
     }
     return [...ids, resumable.id];
 }
-async function revert_prepare(opts, log) {
+async function revert_prepare(opts, log, asked) {
     const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
+    // Reading the folder holds the event loop: the connection's startup goes out first, so that the
+    // server starts the session (a new backend, its authentication) while the files are read.
+    await asked;
     const format = await pickFormat(dir, opts.format);
     const files = await format.load(dir);
     if (files.length === 0) {
@@ -11358,21 +11376,28 @@ async function revertMigrations(opts, log) {
     const pooler = transactionPoolerRefusal(opts.target, 'the migration lock and the session timeouts');
     if (pooler)
         throw pooler;
-    // Opened while the folder is read and the snapshot verified: the driver's loading and the
-    // server's start of a backend overlap that work. Nothing is sent on it before they are done.
-    const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal });
+    // Opened while the folder is read and the snapshot verified: the server's start of a backend
+    // overlaps that work. Nothing is sent on it before they are done.
+    let askedNow;
+    const askedOrLate = new Promise((resolve) => (askedNow = resolve));
+    const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal, onAsked: () => askedNow() });
     // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
     opening.catch(() => undefined);
+    // A server that does not answer the connection at all must not hold the folder's errors back.
+    const late = setTimeout(() => askedNow(), ASK_WAIT_MS);
     let prepared;
     let session;
     try {
-        prepared = await revert_prepare(opts, log);
+        prepared = await revert_prepare(opts, log, askedOrLate);
         session = await opening;
     }
     catch (err) {
         // A session that opens after all is closed at once.
         void opening.then(closeSession, () => undefined);
         throw err;
+    }
+    finally {
+        clearTimeout(late);
     }
     const { dir, format, files, settings, added, verified } = prepared;
     const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };

@@ -10596,25 +10596,30 @@ async function withQueryDeadline(session, statements, fn) {
 }
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .pgClientConfig */ .f3)(target, opts), opts);
-    if (opts.queryDeadline)
-        enforceDeadlines(session, opts.queryDeadline);
-    return session;
+    try {
+        const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .pgClientConfig */ .f3)(target, opts), opts);
+        if (opts.queryDeadline)
+            enforceDeadlines(session, opts.queryDeadline);
+        return session;
+    }
+    finally {
+        opts.onAsked?.();
+    }
 }
 async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
     if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransactionPooler */ .ex)(target))
-        return open(target, config, opts.signal);
+        return open(target, config, opts.signal, opts.onAsked);
     try {
         // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-        return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal);
+        return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal, opts.onAsked);
     }
     catch (err) {
         // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
         // READ ONLY transaction still holds there; the session default is a second line only.
         if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
-            return open(target, config, opts.signal);
+            return open(target, config, opts.signal, opts.onAsked);
         throw err;
     }
 }
@@ -10664,7 +10669,7 @@ async function standardConformingStrings(session) {
         (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
     return value === 'on';
 }
-async function open(target, config, signal) {
+async function open(target, config, signal, onAsked) {
     const { Client } = await loadDriver();
     if (signal?.aborted)
         throw new ConnectStopped((0,_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .describeTarget */ .ff)(target));
@@ -10677,7 +10682,11 @@ async function open(target, config, signal) {
     const giveUp = () => dropConnection(client);
     signal?.addEventListener('abort', giveUp, { once: true });
     try {
-        await client.connect();
+        const connecting = client.connect();
+        // After pg's own listener, which writes the startup (or the SSL request) as the socket connects.
+        if (onAsked)
+            client.connection.once('connect', onAsked);
+        await connecting;
     }
     catch (err) {
         if (signal?.aborted) {

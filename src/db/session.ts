@@ -83,6 +83,13 @@ export interface ConnectOptions {
    * whole connect timeout, past its grace, and the run could only say that what it changed is not known.
    */
   signal?: AbortSignal;
+  /**
+   * Told once the server has been asked for the session (the socket connected and pg's startup, or
+   * its SSL request, written), or once the attempt has ended either way. Until then the startup is
+   * not on its way: a caller that holds the event loop with work of its own meanwhile (reading a
+   * folder) delays the server's side of the startup by as long. Told at least once; maybe twice.
+   */
+  onAsked?: () => void;
 }
 
 /**
@@ -182,22 +189,26 @@ export async function withQueryDeadline<T>(session: Session, statements: number 
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 
 export async function connect(target: ConnectionTarget, opts: ConnectOptions = {}): Promise<Session> {
-  const session = await openWithOptions(target, pgClientConfig(target, opts), opts);
-  if (opts.queryDeadline) enforceDeadlines(session, opts.queryDeadline);
-  return session;
+  try {
+    const session = await openWithOptions(target, pgClientConfig(target, opts), opts);
+    if (opts.queryDeadline) enforceDeadlines(session, opts.queryDeadline);
+    return session;
+  } finally {
+    opts.onAsked?.();
+  }
 }
 
 async function openWithOptions(target: ConnectionTarget, config: pg.ClientConfig, opts: ConnectOptions): Promise<Session> {
   // A transaction pooler hands the session's startup options to server sessions others share
   // (or refuses them): there the caller's own READ ONLY transaction is what holds.
-  if (!opts.readOnly || isTransactionPooler(target)) return open(target, config, opts.signal);
+  if (!opts.readOnly || isTransactionPooler(target)) return open(target, config, opts.signal, opts.onAsked);
   try {
     // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-    return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal);
+    return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') }, opts.signal, opts.onAsked);
   } catch (err) {
     // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
     // READ ONLY transaction still holds there; the session default is a second line only.
-    if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message)) return open(target, config, opts.signal);
+    if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message)) return open(target, config, opts.signal, opts.onAsked);
     throw err;
   }
 }
@@ -251,7 +262,7 @@ export async function standardConformingStrings(session: Session): Promise<boole
   return value === 'on';
 }
 
-async function open(target: ConnectionTarget, config: pg.ClientConfig, signal: AbortSignal | undefined): Promise<Session> {
+async function open(target: ConnectionTarget, config: pg.ClientConfig, signal: AbortSignal | undefined, onAsked?: () => void): Promise<Session> {
   const { Client } = await loadDriver();
   if (signal?.aborted) throw new ConnectStopped(describeTarget(target));
   const client = new Client(config);
@@ -263,7 +274,10 @@ async function open(target: ConnectionTarget, config: pg.ClientConfig, signal: A
   const giveUp = () => dropConnection(client);
   signal?.addEventListener('abort', giveUp, { once: true });
   try {
-    await client.connect();
+    const connecting = client.connect();
+    // After pg's own listener, which writes the startup (or the SSL request) as the socket connects.
+    if (onAsked) client.connection.once('connect', onAsked);
+    await connecting;
   } catch (err) {
     if (signal?.aborted) {
       // Not awaited: the socket is already gone, and the stopped run has no time to wait on it.

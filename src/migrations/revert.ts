@@ -103,6 +103,13 @@ export class RevertFailed extends RollbackKitError {
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
 
 /**
+ * How long reading the folder waits for the connection's startup to be on its way (connect's
+ * onAsked): a few milliseconds on any network that answers, so a server that does not answer at
+ * all delays the folder's own errors (and the snapshot's verification) by no more than this.
+ */
+const ASK_WAIT_MS = 100;
+
+/**
  * How long after a stop a down statement may still wait for a lock, or a transactional migration
  * still run: well inside a stopped step's 5 s grace (core/action.ts).
  */
@@ -248,8 +255,11 @@ interface Prepared {
   verified?: VerifiedSnapshot;
 }
 
-async function prepare(opts: RevertOptions, log: Log): Promise<Prepared> {
+async function prepare(opts: RevertOptions, log: Log, asked: Promise<void>): Promise<Prepared> {
   const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
+  // Reading the folder holds the event loop: the connection's startup goes out first, so that the
+  // server starts the session (a new backend, its authentication) while the files are read.
+  await asked;
   const format = await pickFormat(dir, opts.format);
   const files = await format.load(dir);
   if (files.length === 0) {
@@ -269,20 +279,26 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   const where = describeTarget(opts.target);
   const pooler = transactionPoolerRefusal(opts.target, 'the migration lock and the session timeouts');
   if (pooler) throw pooler;
-  // Opened while the folder is read and the snapshot verified: the driver's loading and the
-  // server's start of a backend overlap that work. Nothing is sent on it before they are done.
-  const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal });
+  // Opened while the folder is read and the snapshot verified: the server's start of a backend
+  // overlaps that work. Nothing is sent on it before they are done.
+  let askedNow!: () => void;
+  const askedOrLate = new Promise<void>((resolve) => (askedNow = resolve));
+  const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal, onAsked: () => askedNow() });
   // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
   opening.catch(() => undefined);
+  // A server that does not answer the connection at all must not hold the folder's errors back.
+  const late = setTimeout(() => askedNow(), ASK_WAIT_MS);
   let prepared: Prepared;
   let session: Session;
   try {
-    prepared = await prepare(opts, log);
+    prepared = await prepare(opts, log, askedOrLate);
     session = await opening;
   } catch (err) {
     // A session that opens after all is closed at once.
     void opening.then(closeSession, () => undefined);
     throw err;
+  } finally {
+    clearTimeout(late);
   }
   const { dir, format, files, settings, added, verified } = prepared;
   const result: RevertResult = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
