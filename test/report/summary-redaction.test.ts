@@ -71,3 +71,19 @@ it('what the redaction leaves is written back as it was, escapes, entities and c
   // Inside a code span a backslash is itself: nothing is read out of it.
   expect(redactMarkdown('`a\\_key = "v9"`', (t) => t.replace('a\\_key', 'SEEN'))).toBe('`SEEN = "v9"`');
 });
+
+// A line whose redaction takes more edits than the script reads (a long token hidden beside an
+// escaped secret) was redacted raw, and the raw redactor does not see `db\_pass\_…` as the secret.
+it('a line too changed for the edit script: an escaped secret in it is still never shown', async () => {
+  const secret = 'db_pass_Xy12345';
+  const jwt = `eyJhbGciOiJIUzI1NiJ9.${'eyJzdWIiOiIxMjM0NTY3ODkwIn0'.repeat(60)}.${'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'.repeat(20)}`;
+  const md = table(['check', 'detail'], [['db', inlineText(`token ${jwt} password ${secret}`)]]);
+  const log = memoryLog();
+  log.secret(secret);
+  const out = redactMarkdown(md, (t) => log.redact(t));
+  expect(out).not.toContain('db\\_pass\\_Xy12345');
+  expect(out).not.toContain(secret);
+  expect(out).not.toContain(jwt.slice(0, 40));
+  // The table around it is still a table: its header line and its separator are kept.
+  expect(out.split('\n').slice(0, 2)).toEqual(md.split('\n').slice(0, 2));
+});
