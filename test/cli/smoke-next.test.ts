@@ -115,6 +115,30 @@ describe('rollback-kit smoke: what next', () => {
     expect(JSON.parse(json.stdout).next).toEqual({ action: 'rollback', scope: 'full', command: commandIn(last) });
   });
 
+  // A database that does not answer: no data was measured, and throwing it back to a snapshot or a
+  // down migration is no answer to a connection that failed.
+  it('a SQL check that reached no database: look at the database first, not "roll the database back"', async () => {
+    const site = await startServer();
+    const checks = "- {name: health, url: /health}\n- {name: 'orders table', query: 'select 1', expect-value: 1, critical: true}";
+    const args = ['smoke', '--base-url', site.url, '--checks', checks, '--attempts', '1'];
+    const run = await runMain(args, { cwd: withPlan, env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' } });
+    expect(run.code).toBe(1);
+    const last = run.stdout.trimEnd().split('\n').at(-1)!;
+    expect(last).toMatch(/^Next: look at the database before rolling anything back: orders table measured nothing \(the database did not answer, or the time ran out\)/);
+    expect(last).not.toMatch(/^Next: roll the database back/);
+    const json = await runMain([...args, '--json'], { cwd: withPlan, env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' } });
+    expect(JSON.parse(json.stdout).next).toMatchObject({ action: 'look', scope: 'db' });
+
+    // An HTTP check failing beside it: the app is rolled back, and the database looked at too.
+    const both = await runMain(['smoke', '--base-url', site.url, '--checks', "- {name: api, url: /status/500}\n- {name: 'orders table', query: 'select 1', expect-value: 1}", '--attempts', '1'], {
+      cwd: withPlan,
+      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' },
+    });
+    const line = both.stdout.trimEnd().split('\n').at(-1)!;
+    expect(line).toMatch(/^Next: roll production back with `rollback-kit rollback --reason 'smoke checks failed: api, orders table' --severity major`/);
+    expect(line).toContain('Look at the database too: orders table measured nothing');
+  });
+
   it('a pass has no next step', async () => {
     const site = await startServer();
     const text = await runMain(['smoke', '--base-url', site.url, '--checks', '- {name: health, url: /health}', '--attempts', '1'], { cwd: withPlan });

@@ -14,6 +14,12 @@ import { shellWord } from '../shell-word.js';
 export interface NextCheck {
   name: string;
   kind: Check['kind'];
+  /**
+   * False when it measured nothing: the database (or the service) did not answer, or the overall
+   * deadline came first. A SQL check that measured nothing says nothing of the data: no reason to
+   * throw the data back to a snapshot or a down migration.
+   */
+  measured?: boolean;
 }
 
 /** The rollback's scope (scope.ts): what the failed checks measured. */
@@ -33,12 +39,15 @@ export interface SmokeNext {
 /** The failed checks named in the reason; more than this are counted, so the command stays one line. */
 const NAMED = 3;
 
-/** What the checks measured; none (the service unreachable) is the app's. */
+/** What the checks measured; none (the service unreachable) is the app's. A SQL check that measured nothing counts for no scope. */
 function scopeOf(checks: NextCheck[]): NextScope {
-  const sql = checks.some((c) => c.kind === 'sql');
+  const sql = checks.some((c) => c.kind === 'sql' && c.measured !== false);
   const http = checks.some((c) => c.kind !== 'sql');
   return sql && http ? 'full' : sql ? 'db' : 'app';
 }
+
+/** SQL checks that reached no database (or ran out of time): the database is looked at before anything is rolled back for them. */
+const unanswered = (checks: NextCheck[]) => checks.filter((c) => c.kind === 'sql' && c.measured === false);
 
 /** Per scope: what the line says to roll back, and what the command still needs without a plan file. */
 const WHAT: Record<NextScope, { roll: string; flags: string }> = {
@@ -62,12 +71,25 @@ export function smokeNext(verdict: Pick<Verdict, 'passed' | 'decision' | 'severi
   const reason = `smoke checks failed: ${names || 'the service is unreachable'}`;
   // Only critical and major fail a check (verdict.ts); a rollback's severity is one of critical, major, minor.
   const severity = verdict.severity === 'critical' ? 'critical' : 'major';
-  const scope = scopeOf(named);
+  const silent = unanswered(named);
+  // Only SQL checks failed, and none of them measured anything: the database did not answer.
+  const onlySilent = silent.length === named.length && named.length > 0;
+  const scope = onlySilent ? 'db' : scopeOf(named);
   const command = `rollback-kit rollback --reason ${shellWord(reason)} --severity ${severity}${scope === 'app' ? '' : ` --scope ${scope}`}`;
   const { roll, flags } = WHAT[scope];
   const plan = planHere ? ` (add --dry-run first to see what it would do)` : `, adding --config <plan file> or ${flags}: there is no ${PLAN_FILE} in this folder (rollback-kit rollback --help)`;
-  if (verdict.decision === 'inconclusive') {
-    return { action: 'look', scope, command, text: `Next: look at production before rolling back: ${flapped.map((c) => c.name).join(', ')} failed and then passed when measured again. If it fails again, ${roll} with \`${command}\`${plan}.` };
+  const silentNames = silent.map((c) => c.name).join(', ');
+  if (onlySilent) {
+    return {
+      action: 'look',
+      scope,
+      command,
+      text: `Next: look at the database before rolling anything back: ${silentNames} measured nothing (the database did not answer, or the time ran out), and a rollback does not bring back a database that does not answer. If it answers and the checks fail, ${roll} with \`${command}\`${plan}.`,
+    };
   }
-  return { action: 'rollback', scope, command, text: `Next: ${roll} with \`${command}\`${plan}.` };
+  const alsoLook = silent.length ? ` Look at the database too: ${silentNames} measured nothing (it did not answer, or the time ran out).` : '';
+  if (verdict.decision === 'inconclusive') {
+    return { action: 'look', scope, command, text: `Next: look at production before rolling back: ${flapped.map((c) => c.name).join(', ')} failed and then passed when measured again. If it fails again, ${roll} with \`${command}\`${plan}.${alsoLook}` };
+  }
+  return { action: 'rollback', scope, command, text: `Next: ${roll} with \`${command}\`${plan}.${alsoLook}` };
 }

@@ -34,8 +34,9 @@ export const smoke: CommandSpec = {
     cli.term.say(`${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}.`);
     if (confirmation) cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
     const recorded = verified ? await recordVerified(verified, verdict, results.length, options.deadlineSeconds, cli.log) : false;
-    const failed = results.filter((r) => !r.passed).map((r) => ({ name: cli.log.redact(r.name), kind: r.kind }));
-    // Names are unique in a spec (parse-spec.ts): a flapped check's kind is its result's.
+    const measured = (r: (typeof results)[number]) => !r.unreachable && r.samples > 0;
+    const failed = results.filter((r) => !r.passed).map((r) => ({ name: cli.log.redact(r.name), kind: r.kind, measured: measured(r) }));
+    // Names are unique in a spec (parse-spec.ts): a flapped check's kind is its result's; it was measured, as it passed once.
     const kinds = new Map(results.map((r) => [r.name, r.kind]));
     const flapped = (confirmation?.flapped ?? []).map((n) => ({ name: cli.log.redact(n), kind: kinds.get(n) ?? 'http' }));
     const next = smokeNext(verdict, failed, flapped, existsSync(join(cli.cwd, PLAN_FILE)));
