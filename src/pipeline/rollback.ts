@@ -251,8 +251,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     const restoring = wantsDatabase && plan.database!.method === 'restore' && plan.database!.snapshotPath && existsSync(plan.database!.snapshotPath);
     if (restoring) {
       // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
-      // A dry run counts each table's rows too (bounded, restore-rows.ts): nothing waits for it, and
-      // the rows a restore throws away are what a person deciding on one asks about first.
+      // A dry run counts each table's rows too (restore-rows.ts): no app waits for a dry run's plan,
+      // and the rows a restore throws away are what a person deciding on one asks about first. The
+      // counts are bounded (2 min in all), so the plan row may then run past its share of the budget.
       previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database!.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log, { countRows: request.dryRun });
       previewing.catch(() => undefined);
     }
