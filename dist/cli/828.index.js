@@ -2162,6 +2162,24 @@ const MAX_EDITS = 2000;
  * and all; what it puts in (`***`) is written as itself.
  */
 function markdown_redactMarkdown(markdown, redact) {
+    const out = redactedInPlace(markdown, redact);
+    return shows(out, redact) ? hideWhatShows(out, redact) : out;
+}
+/** A line the redactor's script could not place its hiding in (a last net): said so, never shown. */
+const HIDDEN_LINE = '*** (a line that could not be redacted in place, so it is not shown)';
+/** Whether the reader of `markdown` would still see something `redact` hides. */
+function shows(markdown, redact) {
+    const { view } = readerView(markdown);
+    return redact(view) !== view;
+}
+/** Each line of `markdown` whose reader still sees a secret, replaced whole; all of it when no one line does (a secret across lines). */
+function hideWhatShows(markdown, redact) {
+    const lines = markdown.split('\n');
+    const hidden = lines.map((line) => (shows(line, redact) ? HIDDEN_LINE : line));
+    return hidden.some((line, i) => line !== lines[i]) && !shows(hidden.join('\n'), redact) ? hidden.join('\n') : HIDDEN_LINE;
+}
+/** redactMarkdown's work: the redaction of the reader's view written back into the Markdown as it was. */
+function redactedInPlace(markdown, redact) {
     const { view, from } = readerView(markdown);
     const redacted = redact(view);
     if (redacted === view)
@@ -2173,7 +2191,8 @@ function markdown_redactMarkdown(markdown, redact) {
     if (script === undefined) {
         const lines = markdown.split('\n');
         // A redaction across lines (a private key's body) is not line by line: the whole document then.
-        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => markdown_redactMarkdown(line, redact)).join('\n') : redact(markdown);
+        // (The raw redaction misses what a writer escaped: redactMarkdown's last net then hides the line.)
+        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => redactedInPlace(line, redact)).join('\n') : redact(markdown);
     }
     let out = '';
     let i = 0;
@@ -11822,7 +11841,7 @@ const FLAGS = {
     'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
     confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
     'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
-    clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way)', kind: 'on' },
+    clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says)', kind: 'on' },
     'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
     'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
     'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
@@ -21265,8 +21284,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const restoring = wantsDatabase && plan.database.method === 'restore' && plan.database.snapshotPath && (0,external_node_fs_.existsSync)(plan.database.snapshotPath);
         if (restoring) {
             // Waits little for locks: the app waits for this plan, and the database phase waits its full lock-timeout.
-            // A dry run counts each table's rows too (bounded, restore-rows.ts): nothing waits for it, and
-            // the rows a restore throws away are what a person deciding on one asks about first.
+            // A dry run counts each table's rows too (restore-rows.ts): no app waits for a dry run's plan,
+            // and the rows a restore throws away are what a person deciding on one asks about first. The
+            // counts are bounded (2 min in all), so the plan row may then run past its share of the budget.
             previewing = previewRestore({ ...restoreRequest(request), lockTimeoutSeconds: Math.min(plan.database.lockTimeoutSeconds, PREVIEW_LOCK_WAIT_SECONDS) }, log, { countRows: request.dryRun });
             previewing.catch(() => undefined);
         }
@@ -28113,12 +28133,14 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
 
 /** The failed checks named in the reason; more than this are counted, so the command stays one line. */
 const smoke_next_NAMED = 3;
-/** What the checks measured; none (the service unreachable) is the app's. */
+/** What the checks measured; none (the service unreachable) is the app's. A SQL check that measured nothing counts for no scope. */
 function scopeOf(checks) {
-    const sql = checks.some((c) => c.kind === 'sql');
+    const sql = checks.some((c) => c.kind === 'sql' && c.measured !== false);
     const http = checks.some((c) => c.kind !== 'sql');
     return sql && http ? 'full' : sql ? 'db' : 'app';
 }
+/** SQL checks that reached no database (or ran out of time): the database is looked at before anything is rolled back for them. */
+const unanswered = (checks) => checks.filter((c) => c.kind === 'sql' && c.measured === false);
 /** Per scope: what the line says to roll back, and what the command still needs without a plan file. */
 const WHAT = {
     app: { roll: 'roll production back', flags: "the component's flags" },
@@ -28141,14 +28163,27 @@ function smokeNext(verdict, failed, flapped, planHere) {
     const reason = `smoke checks failed: ${names || 'the service is unreachable'}`;
     // Only critical and major fail a check (verdict.ts); a rollback's severity is one of critical, major, minor.
     const severity = verdict.severity === 'critical' ? 'critical' : 'major';
-    const scope = scopeOf(named);
+    const silent = unanswered(named);
+    // Only SQL checks failed, and none of them measured anything: the database did not answer.
+    const onlySilent = silent.length === named.length && named.length > 0;
+    const scope = onlySilent ? 'db' : scopeOf(named);
     const command = `rollback-kit rollback --reason ${shell_word_shellWord(reason)} --severity ${severity}${scope === 'app' ? '' : ` --scope ${scope}`}`;
     const { roll, flags } = WHAT[scope];
     const plan = planHere ? ` (add --dry-run first to see what it would do)` : `, adding --config <plan file> or ${flags}: there is no ${PLAN_FILE} in this folder (rollback-kit rollback --help)`;
-    if (verdict.decision === 'inconclusive') {
-        return { action: 'look', scope, command, text: `Next: look at production before rolling back: ${flapped.map((c) => c.name).join(', ')} failed and then passed when measured again. If it fails again, ${roll} with \`${command}\`${plan}.` };
+    const silentNames = silent.map((c) => c.name).join(', ');
+    if (onlySilent) {
+        return {
+            action: 'look',
+            scope,
+            command,
+            text: `Next: look at the database before rolling anything back: ${silentNames} measured nothing (the database did not answer, or the time ran out), and a rollback does not bring back a database that does not answer. If it answers and the checks fail, ${roll} with \`${command}\`${plan}.`,
+        };
     }
-    return { action: 'rollback', scope, command, text: `Next: ${roll} with \`${command}\`${plan}.` };
+    const alsoLook = silent.length ? ` Look at the database too: ${silentNames} measured nothing (it did not answer, or the time ran out).` : '';
+    if (verdict.decision === 'inconclusive') {
+        return { action: 'look', scope, command, text: `Next: look at production before rolling back: ${flapped.map((c) => c.name).join(', ')} failed and then passed when measured again. If it fails again, ${roll} with \`${command}\`${plan}.${alsoLook}` };
+    }
+    return { action: 'rollback', scope, command, text: `Next: ${roll} with \`${command}\`${plan}.${alsoLook}` };
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/commands/smoke.js
@@ -28184,8 +28219,9 @@ const smoke_smoke = {
         if (confirmation)
             cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
         const recorded = verified ? await recordVerified(verified, verdict, results.length, options.deadlineSeconds, cli.log) : false;
-        const failed = results.filter((r) => !r.passed).map((r) => ({ name: cli.log.redact(r.name), kind: r.kind }));
-        // Names are unique in a spec (parse-spec.ts): a flapped check's kind is its result's.
+        const measured = (r) => !r.unreachable && r.samples > 0;
+        const failed = results.filter((r) => !r.passed).map((r) => ({ name: cli.log.redact(r.name), kind: r.kind, measured: measured(r) }));
+        // Names are unique in a spec (parse-spec.ts): a flapped check's kind is its result's; it was measured, as it passed once.
         const kinds = new Map(results.map((r) => [r.name, r.kind]));
         const flapped = (confirmation?.flapped ?? []).map((n) => ({ name: cli.log.redact(n), kind: kinds.get(n) ?? 'http' }));
         const next = smokeNext(verdict, failed, flapped, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(cli.cwd, PLAN_FILE)));

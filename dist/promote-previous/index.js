@@ -9016,6 +9016,24 @@ const MAX_EDITS = 2000;
  * and all; what it puts in (`***`) is written as itself.
  */
 function redactMarkdown(markdown, redact) {
+    const out = redactedInPlace(markdown, redact);
+    return shows(out, redact) ? hideWhatShows(out, redact) : out;
+}
+/** A line the redactor's script could not place its hiding in (a last net): said so, never shown. */
+const HIDDEN_LINE = '*** (a line that could not be redacted in place, so it is not shown)';
+/** Whether the reader of `markdown` would still see something `redact` hides. */
+function shows(markdown, redact) {
+    const { view } = readerView(markdown);
+    return redact(view) !== view;
+}
+/** Each line of `markdown` whose reader still sees a secret, replaced whole; all of it when no one line does (a secret across lines). */
+function hideWhatShows(markdown, redact) {
+    const lines = markdown.split('\n');
+    const hidden = lines.map((line) => (shows(line, redact) ? HIDDEN_LINE : line));
+    return hidden.some((line, i) => line !== lines[i]) && !shows(hidden.join('\n'), redact) ? hidden.join('\n') : HIDDEN_LINE;
+}
+/** redactMarkdown's work: the redaction of the reader's view written back into the Markdown as it was. */
+function redactedInPlace(markdown, redact) {
     const { view, from } = readerView(markdown);
     const redacted = redact(view);
     if (redacted === view)
@@ -9027,7 +9045,8 @@ function redactMarkdown(markdown, redact) {
     if (script === undefined) {
         const lines = markdown.split('\n');
         // A redaction across lines (a private key's body) is not line by line: the whole document then.
-        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => redactMarkdown(line, redact)).join('\n') : redact(markdown);
+        // (The raw redaction misses what a writer escaped: redactMarkdown's last net then hides the line.)
+        return lines.length > 1 && redacted.split('\n').length === view.split('\n').length ? lines.map((line) => redactedInPlace(line, redact)).join('\n') : redact(markdown);
     }
     let out = '';
     let i = 0;
