@@ -59,22 +59,32 @@ function closingQuote(text: string, at: number, quote = "'"): number {
   return -1;
 }
 
-/** The text read last, and a place in it from which no unescaped `"` follows (see closingDoubleQuote). */
-let noDoubleQuote: { text: string; from: number } | undefined;
+/** Per quote, the text read last and a place in it from which no unescaped quote follows (see closingEscapedQuote). */
+const noClosing = new Map<string, { text: string; from: number }>();
 
 /**
- * Where a MySQL double-quoted string's next unescaped `"` is, from `at` (just past a `"`); -1 if
- * none. A search that found none is not made again: each line of a log may open a string whose
- * every later `"` is escaped (`x\"`), and a search from each to the text's end would be n². A
- * search from a later place just past a `"` goes as the failed one went from there (that `"` was
- * not escaped away from it: a `"` is no backslash), so it fails too.
+ * Where a backslash-escaped string's next unescaped `quote` is, from `at` (just past a quote); -1
+ * if none. A search that found none is not made again: each line of a log may open a string whose
+ * every later quote is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * search from a later place just past a quote goes as the failed one went from there (that quote
+ * was not escaped away from it: a quote is no backslash), so it fails too.
  */
-function closingDoubleQuote(text: string, at: number): number {
-  if (noDoubleQuote?.text === text && at >= noDoubleQuote.from) return -1;
-  const q = closingQuote(text, at, '"');
-  if (q < 0) noDoubleQuote = { text, from: noDoubleQuote?.text === text ? Math.min(noDoubleQuote.from, at) : at };
+function closingEscapedQuote(text: string, at: number, quote: string): number {
+  const none = noClosing.get(quote);
+  if (none?.text === text && at >= none.from) return -1;
+  const q = closingQuote(text, at, quote);
+  if (q < 0) noClosing.set(quote, { text, from: none?.text === text ? Math.min(none.from, at) : at });
   return q;
 }
+
+const closingDoubleQuote = (text: string, at: number) => closingEscapedQuote(text, at, '"');
+
+/**
+ * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
+ * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
+ * this set for the second reading, and what either hides is hidden.
+ */
+let backslashQuotes = false;
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 
@@ -152,11 +162,11 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
       continue;
     }
     if (c === "'") {
-      // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
-      const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
+      // `E'…'` takes backslash escapes (`E'it\'s'`), as MySQL's every '…' does; a plain literal only `''`.
+      const escapes = backslashQuotes || (/[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ''));
       let j = i + 1;
       for (;;) {
-        const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
+        const q = escapes ? closingEscapedQuote(text, j, "'") : text.indexOf("'", j);
         if (q < 0) return unclosed(text, i, i + 1, literal);
         if (text[q + 1] === "'") {
           j = q + 2;
@@ -364,8 +374,30 @@ function copyColumns(table: string, list: string, options: string, rule: SqlSecr
 /** The end of a COPY's data (`\.` on its own line) is `line`. */
 const endsCopy = (line: string) => line === '\\.' || line === '\\.\r';
 
-/** Where the literals an SQL write puts into secret columns are in `text`, in order (see above). */
+/** Where the literals an SQL write puts into secret columns are in `text`, in order (see above); read both ways where a `\'` makes them differ (backslashQuotes). */
 export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
+  const spans = spansOneWay(text, rule);
+  if (!text.includes("\\'")) return spans;
+  backslashQuotes = true;
+  try {
+    return union([...spans, ...spansOneWay(text, rule)]);
+  } finally {
+    backslashQuotes = false;
+  }
+}
+
+/** Spans merged where they overlap, in order of their starts. */
+function union(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const [start, end] of spans.sort((a, b) => a[0] - b[0] || b[1] - a[1])) {
+    const last = out.at(-1);
+    if (last && start < last[1]) last[1] = Math.max(last[1], end);
+    else out.push([start, end]);
+  }
+  return out;
+}
+
+function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
   const hide: Span[] = [];
   if (!SQL_KEYWORD.test(text)) return hide;
   const judge =

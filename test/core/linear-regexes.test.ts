@@ -303,6 +303,8 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`copy api_keys (name, key) from stdin csv\n${'"a,'.repeat(100_000)}`, /"a,$/],
       [`copy api_keys (name, key) from stdin with (format csv)\n${'a,\n'.repeat(100_000)}a,"Key_14x"`, /\na,"\*\*\*"$/],
       [`copy t (${'a'.repeat(300_000)}`, /a$/],
+      // A MySQL-escaped quote on each of many lines, read both ways: no closing search repeated to the end.
+      [Array.from({ length: 150_000 }, () => "insert into api_keys (name, key) values ('a\\'b").join('\n'), /values \('a\\'b$/],
       // A dollar tag of its own on each of many lines, none closed: each was searched for to the text's end (n², minutes at this size).
       [Array.from({ length: 150_000 }, (_v, i) => `insert into api_keys (key) values ($t${i}$Key_15x`).join('\n'), /values \(\$t149999\$\*\*\*$/],
       [Array.from({ length: 150_000 }, (_v, i) => `update api_keys set key = $t${i}$Key_16x`).join('\n'), /key = \$t149999\$\*\*\*$/],

@@ -40,6 +40,7 @@ describe('assignments: one reader for every SET list', () => {
     ['MySQL\'s backticks', "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', 'Key_19x') ON DUPLICATE KEY UPDATE `key` = 'Key_20x'; UPDATE `shop`.`api_keys` SET `key` = 'Key_21x'", "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', '***') ON DUPLICATE KEY UPDATE `key` = '***'; UPDATE `shop`.`api_keys` SET `key` = '***'"],
     ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
     // A secret two calls down (the digest's argument) is the secret still.
+    ['MySQL\'s backslash-escaped quote in the value before', "UPDATE api_keys SET note = 'it\\'s', key = 'Key_25x' WHERE name = 'ci'", "UPDATE api_keys SET note = 'it\\'s', key = '***' WHERE name = 'ci'"],
     ['a value two calls deep', "UPDATE api_keys SET key = encode(digest('Key_24x', 'sha256'), 'hex') WHERE name = 'ci'", "UPDATE api_keys SET key = encode(digest('***', '***'), '***') WHERE name = 'ci'"],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
@@ -55,6 +56,9 @@ describe('a column list and rows: one reader for every INSERT form', () => {
     ['a table alias', "INSERT INTO api_keys AS k (name, key) VALUES ('ci', 'Key_8x') ON CONFLICT (name) DO UPDATE SET key = EXCLUDED.key", "INSERT INTO api_keys AS k (name, key) VALUES ('ci', '***') ON CONFLICT (name) DO UPDATE SET key = EXCLUDED.key"],
     ['a CTE before the INSERT', "WITH n AS (SELECT 'ci' AS name) INSERT INTO users (name, password) VALUES ('alice', 'Pw_9x')", "WITH n AS (SELECT 'ci' AS name) INSERT INTO users (name, password) VALUES ('alice', '***')"],
     ['a value two calls deep', "INSERT INTO api_keys (name, key) VALUES ('ci', encode(digest('Key_10x', 'sha256'), 'hex'))", "INSERT INTO api_keys (name, key) VALUES ('ci', encode(digest('***', '***'), '***'))"],
+    // MySQL escapes a quote with a backslash; PostgreSQL ends the string there: read both ways, whichever is right, the secret is hidden.
+    ['MySQL\'s backslash-escaped quote before the secret', "INSERT INTO users (email, password) VALUES ('it\\'s', 'Pw_12x'), ('o\\'neil', 'Pw_13x')", "INSERT INTO users (email, password) VALUES ('it\\'s', '***'), ('o\\'neil', '***')"],
+    ['PostgreSQL\'s string ending in a backslash before the secret', "INSERT INTO users (path, password) VALUES ('C:\\', 'Pw_14x')", "INSERT INTO users (path, password) VALUES ('C:\\', '***')"],
     ['INSERT … SELECT, two calls deep', "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('Key_11x', 'sha256'), 'hex')", "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('***', '***'), '***')"],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
