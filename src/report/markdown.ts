@@ -131,6 +131,10 @@ const NAMED_ENTITY: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot:
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown: string): { view: string; from: number[] } {
+  /** Where each length of backtick run starts, read once (a search per run from each one was n² on many runs of many lengths). */
+  let runs: Map<number, number[]> | undefined;
+  /** The end of the line the last backtick run was on (-1: the last line; -2: not looked for yet). */
+  let lineEnd = -2;
   let view = '';
   const from: number[] = [];
   const put = (c: string, at: number) => {
@@ -159,15 +163,11 @@ function readerView(markdown: string): { view: string; from: number[] } {
     if (c === '`') {
       let n = 1;
       while (markdown[i + n] === '`') n++;
-      const fence = '`'.repeat(n);
       // The closing run: exactly as long, on the same line (our code spans are one line).
-      let close = markdown.indexOf(fence, i + n);
-      while (close >= 0 && markdown[close + n] === '`') {
-        let end = close;
-        while (markdown[end] === '`') end++;
-        close = markdown.indexOf(fence, end);
-      }
-      const lineEnd = markdown.indexOf('\n', i);
+      runs ??= backtickRuns(markdown);
+      const close = nextRun(runs.get(n), i + n);
+      // The line's end, found once per line: many runs on one long line would each search to it.
+      if (lineEnd !== -1 && lineEnd < i) lineEnd = markdown.indexOf('\n', i);
       if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
         for (let k = i; k < close + n; k++) {
           if (markdown[k] === '\\' && markdown[k + 1] === '|') {
@@ -187,6 +187,30 @@ function readerView(markdown: string): { view: string; from: number[] } {
   }
   from.push(markdown.length);
   return { view, from };
+}
+
+/** Each backtick run's start in `markdown`, by its length, in order. */
+function backtickRuns(markdown: string): Map<number, number[]> {
+  const runs = new Map<number, number[]>();
+  for (const m of markdown.matchAll(/`+/g)) {
+    const list = runs.get(m[0].length);
+    if (list) list.push(m.index);
+    else runs.set(m[0].length, [m.index]);
+  }
+  return runs;
+}
+
+/** The first of `starts` at or after `at`, or -1. */
+function nextRun(starts: number[] | undefined, at: number): number {
+  if (!starts) return -1;
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < starts.length ? starts[lo]! : -1;
 }
 
 /**
