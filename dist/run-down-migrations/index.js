@@ -621,23 +621,31 @@ function closingQuote(text, at, quote = "'") {
     }
     return -1;
 }
-/** The text read last, and a place in it from which no unescaped `"` follows (see closingDoubleQuote). */
-let noDoubleQuote;
+/** Per quote, the text read last and a place in it from which no unescaped quote follows (see closingEscapedQuote). */
+const noClosing = new Map();
 /**
- * Where a MySQL double-quoted string's next unescaped `"` is, from `at` (just past a `"`); -1 if
- * none. A search that found none is not made again: each line of a log may open a string whose
- * every later `"` is escaped (`x\"`), and a search from each to the text's end would be n². A
- * search from a later place just past a `"` goes as the failed one went from there (that `"` was
- * not escaped away from it: a `"` is no backslash), so it fails too.
+ * Where a backslash-escaped string's next unescaped `quote` is, from `at` (just past a quote); -1
+ * if none. A search that found none is not made again: each line of a log may open a string whose
+ * every later quote is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * search from a later place just past a quote goes as the failed one went from there (that quote
+ * was not escaped away from it: a quote is no backslash), so it fails too.
  */
-function closingDoubleQuote(text, at) {
-    if (noDoubleQuote?.text === text && at >= noDoubleQuote.from)
+function closingEscapedQuote(text, at, quote) {
+    const none = noClosing.get(quote);
+    if (none?.text === text && at >= none.from)
         return -1;
-    const q = closingQuote(text, at, '"');
+    const q = closingQuote(text, at, quote);
     if (q < 0)
-        noDoubleQuote = { text, from: noDoubleQuote?.text === text ? Math.min(noDoubleQuote.from, at) : at };
+        noClosing.set(quote, { text, from: none?.text === text ? Math.min(none.from, at) : at });
     return q;
 }
+const closingDoubleQuote = (text, at) => closingEscapedQuote(text, at, '"');
+/**
+ * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
+ * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
+ * this set for the second reading, and what either hides is hidden.
+ */
+let backslashQuotes = false;
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags;
@@ -717,11 +725,11 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
             continue;
         }
         if (c === "'") {
-            // `E'…'` takes backslash escapes (`E'it\'s'`); a plain literal only `''`.
-            const escapes = /[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? '');
+            // `E'…'` takes backslash escapes (`E'it\'s'`), as MySQL's every '…' does; a plain literal only `''`.
+            const escapes = backslashQuotes || (/[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ''));
             let j = i + 1;
             for (;;) {
-                const q = escapes ? closingQuote(text, j) : text.indexOf("'", j);
+                const q = escapes ? closingEscapedQuote(text, j, "'") : text.indexOf("'", j);
                 if (q < 0)
                     return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === "'") {
@@ -914,8 +922,32 @@ function copyColumns(table, list, options, rule) {
 }
 /** The end of a COPY's data (`\.` on its own line) is `line`. */
 const endsCopy = (line) => line === '\\.' || line === '\\.\r';
-/** Where the literals an SQL write puts into secret columns are in `text`, in order (see above). */
+/** Where the literals an SQL write puts into secret columns are in `text`, in order (see above); read both ways where a `\'` makes them differ (backslashQuotes). */
 function sqlSecretSpans(text, rule) {
+    const spans = spansOneWay(text, rule);
+    if (!text.includes("\\'"))
+        return spans;
+    backslashQuotes = true;
+    try {
+        return union([...spans, ...spansOneWay(text, rule)]);
+    }
+    finally {
+        backslashQuotes = false;
+    }
+}
+/** Spans merged where they overlap, in order of their starts. */
+function union(spans) {
+    const out = [];
+    for (const [start, end] of spans.sort((a, b) => a[0] - b[0] || b[1] - a[1])) {
+        const last = out.at(-1);
+        if (last && start < last[1])
+            last[1] = Math.max(last[1], end);
+        else
+            out.push([start, end]);
+    }
+    return out;
+}
+function spansOneWay(text, rule) {
     const hide = [];
     if (!SQL_KEYWORD.test(text))
         return hide;
@@ -9801,6 +9833,10 @@ const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown) {
+    /** Where each length of backtick run starts, read once (a search per run from each one was n² on many runs of many lengths). */
+    let runs;
+    /** The end of the line the last backtick run was on (-1: the last line; -2: not looked for yet). */
+    let lineEnd = -2;
     let view = '';
     const from = [];
     const put = (c, at) => {
@@ -9831,16 +9867,12 @@ function readerView(markdown) {
             let n = 1;
             while (markdown[i + n] === '`')
                 n++;
-            const fence = '`'.repeat(n);
             // The closing run: exactly as long, on the same line (our code spans are one line).
-            let close = markdown.indexOf(fence, i + n);
-            while (close >= 0 && markdown[close + n] === '`') {
-                let end = close;
-                while (markdown[end] === '`')
-                    end++;
-                close = markdown.indexOf(fence, end);
-            }
-            const lineEnd = markdown.indexOf('\n', i);
+            runs ??= backtickRuns(markdown);
+            const close = nextRun(runs.get(n), i + n);
+            // The line's end, found once per line: many runs on one long line would each search to it.
+            if (lineEnd !== -1 && lineEnd < i)
+                lineEnd = markdown.indexOf('\n', i);
             if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
                 for (let k = i; k < close + n; k++) {
                     if (markdown[k] === '\\' && markdown[k + 1] === '|') {
@@ -9863,6 +9895,33 @@ function readerView(markdown) {
     }
     from.push(markdown.length);
     return { view, from };
+}
+/** Each backtick run's start in `markdown`, by its length, in order. */
+function backtickRuns(markdown) {
+    const runs = new Map();
+    for (const m of markdown.matchAll(/`+/g)) {
+        const list = runs.get(m[0].length);
+        if (list)
+            list.push(m.index);
+        else
+            runs.set(m[0].length, [m.index]);
+    }
+    return runs;
+}
+/** The first of `starts` at or after `at`, or -1. */
+function nextRun(starts, at) {
+    if (!starts)
+        return -1;
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < starts.length ? starts[lo] : -1;
 }
 /**
  * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
