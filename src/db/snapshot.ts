@@ -25,7 +25,7 @@ import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, DEFAULT_STALL_MS, isLockTime
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, thereAre, userSchemas, userTables, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { closeSession, connect, ConnectStopped, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
+import { closeAtStop, closeSession, connect, ConnectStopped, QueryDeadlineExceeded, type QueryDeadline, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
 
 /** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
@@ -487,6 +487,8 @@ export async function previewSnapshot(req: SnapshotRequest, log: Log): Promise<S
   const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err: unknown) => {
     throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
   });
+  // It only reads: a stop ends its session at once, whatever it waits for.
+  const unwatch = closeAtStop(session, req.signal);
   try {
     const { rows } = await session.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
     const major = majorFromVersionNum(Number(rows[0]!.num));
@@ -511,10 +513,16 @@ export async function previewSnapshot(req: SnapshotRequest, log: Log): Promise<S
       exportTables: selection.exportTables.map((t) => `${t.schema}.${t.name}`),
     };
   } catch (err) {
-    if (req.signal?.aborted) throw snapshotStopped(where);
+    // A dry run runs no pg_dump and writes nothing: its stop and its failures say so, not a snapshot's words.
+    if (req.signal?.aborted) throw new RollbackKitError(`Dry run of the snapshot of ${where} was stopped: it only reads, and it wrote nothing.`, 'Run it again when it can run to its end.', { stopped: true });
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
-    throw isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+    const side = isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+    if (side instanceof RollbackKitError && side !== err && side.message.startsWith(`Snapshot of ${where} failed: `)) {
+      throw new RollbackKitError(`Dry run of the snapshot of ${where} failed: ${side.message.slice(`Snapshot of ${where} failed: `.length)}`, side.hint === 'Nothing was kept; fix the cause and run again.' ? 'It wrote nothing; fix the cause and run again.' : side.hint);
+    }
+    throw side;
   } finally {
+    unwatch();
     closeSession(session);
   }
 }
