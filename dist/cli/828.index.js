@@ -6893,6 +6893,8 @@ async function previewSnapshot(req, log) {
     const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err) => {
         throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
     });
+    // It only reads: a stop ends its session at once, whatever it waits for.
+    const unwatch = closeAtStop(session, req.signal);
     try {
         const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
         const major = (0,pg_tools/* majorFromVersionNum */.qj)(Number(rows[0].num));
@@ -6919,13 +6921,19 @@ async function previewSnapshot(req, log) {
         };
     }
     catch (err) {
+        // A dry run runs no pg_dump and writes nothing: its stop and its failures say so, not a snapshot's words.
         if (req.signal?.aborted)
-            throw snapshotStopped(where);
+            throw new errors/* RollbackKitError */.dp(`Dry run of the snapshot of ${where} was stopped: it only reads, and it wrote nothing.`, 'Run it again when it can run to its end.', { stopped: true });
         if (err instanceof QueryDeadlineExceeded)
             throw new errors/* RollbackKitError */.dp(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
-        throw snapshot_isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+        const side = snapshot_isServerError(err) ? sideError(err, where, req.target.user, log) : err;
+        if (side instanceof errors/* RollbackKitError */.dp && side !== err && side.message.startsWith(`Snapshot of ${where} failed: `)) {
+            throw new errors/* RollbackKitError */.dp(`Dry run of the snapshot of ${where} failed: ${side.message.slice(`Snapshot of ${where} failed: `.length)}`, side.hint === 'Nothing was kept; fix the cause and run again.' ? 'It wrote nothing; fix the cause and run again.' : side.hint);
+        }
+        throw side;
     }
     finally {
+        unwatch();
         closeSession(session);
     }
 }
