@@ -151,6 +151,17 @@ describe('chat messages in the runbook templates', () => {
     expect(end.text).toContain('Run: <https://github.com/acme/shop/actions/runs/123456789>');
   });
 
+  // A lone backtick in outside text paired with the fence of the span around the URL after it, which
+  // was then left bare (and linked by Discord and Mattermost): a word holding a backtick is code too.
+  it('a backtick in outside text never pairs with the code span that keeps a URL from being a link', () => {
+    const r = fullRecord();
+    r.reason = 'it`s down, see https://evil.example/phish and ``x` too';
+    for (const m of [chatMessage({ kind: 'start' }, r, memoryLog()), chatMessage({ kind: 'end' }, r, memoryLog())]) {
+      expect(outsideCode(m.text, { escapes: false })).not.toMatch(/https?:\/\/evil/);
+      expect(m.text).toContain('`` it`s ``');
+    }
+  });
+
   it('a cut to Slack\'s limits never ends inside a code span: a URL it held is never left bare', () => {
     // The cut goes back to a space when one is in its second half: a URL longer than that is cut
     // inside its span. A field (3,000 characters), the fallback text (39,000); entities (&amp;) too.
