@@ -26858,7 +26858,11 @@ const FIELD_MAX = 2000;
  * in the job summary: it copies as it was. Slack's blocks are also sent `verbatim`.
  */
 function chatText(text) {
-    return noBroadcast(unlinked(text, escapeChat, (word) => escapeChat(markdown_codeSpan(word))));
+    const code = (word) => escapeChat(markdown_codeSpan(word));
+    // A backtick in outside text would pair with a code span's fence (Slack's mrkdwn has no escape
+    // for it), leaving the URL that span keeps from being a link bare: a word holding one is code too.
+    const prose = (part) => (part.includes('`') ? part.split(/(\s+)/).map((w, i) => (i % 2 === 0 && w.includes('`') ? code(w) : escapeChat(w))).join('') : escapeChat(part));
+    return noBroadcast(unlinked(text, prose, code));
 }
 function escapeChat(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
