@@ -117,7 +117,8 @@ describe('rollback (root action)', () => {
     expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
     expect(w.issues.issues[0]!.comments).toHaveLength(1);
     expect(again.outputs['incident-issue-url']).toContain(w.issues.issues[0]!.html_url);
-    expect(phases(again)).toEqual(expect.arrayContaining(['plan=ok', 'app:web=skipped', 'verify=skipped', 'report=ok']));
+    // Nothing left to roll back, and production is checked again (it passes).
+    expect(phases(again)).toEqual(expect.arrayContaining(['plan=ok', 'app:web=skipped', 'verify=ok', 'report=ok']));
   });
 
   it('scope db with steps: a re-run never reverts one more migration', async () => {
@@ -392,6 +393,18 @@ describe('rollback (root action)', () => {
     expect(run.outputs.decision).toBe('rollback');
     expect(run.errors[0]).toMatch(/production still looks broken.*a person must act now/);
     expect(texts(w).at(-1)).toMatch(/UNVERIFIED|act now/i);
+
+    // "Re-run failed jobs": nothing is left to roll back, but production still fails its checks. The
+    // re-run checks again and stays a failure: never green, never "✅ Nothing to roll back" in the chat.
+    const again = await rollback(w, {});
+    expect(again.code).not.toBe(0);
+    expect(again.outputs).toMatchObject({ status: 'unverified', 'failed-phase': 'verify', decision: 'rollback' });
+    expect(phases(again)).toEqual(expect.arrayContaining(['app:web=skipped', 'verify=failed']));
+    expect(again.errors[0]).toMatch(/production still looks broken.*a person must act now/);
+    expect(texts(w).at(-1)).toMatch(/UNVERIFIED|act now/i);
+    expect(texts(w).at(-1)).not.toMatch(/Nothing to roll back/);
+    expect(again.summary).not.toMatch(/Nothing to roll back/);
+    expect(again.summary).toMatch(/production still fails its checks: a person must act now/);
   });
 
   it('scope app without database-url: the SQL checks are left out with a warning naming them, the HTTP ones still run', async () => {
