@@ -21531,13 +21531,41 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             : (0,job_words/* inThisJob */.j)('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.', changedEarlier));
         return finish();
     }
+    /** The verify phase: the smoke checks against production, their failure said as `broken`. */
+    const runChecks = async (loaded, verify, broken) => {
+        const vt = timeline.start('verify');
+        try {
+            const { record: verified, summary } = await verifyWithChecks(loaded, verify, request.database, log, request.signal);
+            record.verify = verified;
+            if (verified.decision === 'rollback') {
+                if (!hasFailed()) {
+                    record.status = 'unverified';
+                    record.failedPhase = 'verify';
+                }
+                await finished(vt.end('failed', `${summary}: ${broken}`));
+            }
+            else {
+                await finished(vt.end(verified.passed && !record.skippedChecks ? 'ok' : 'warning', `${summary}${record.skippedChecks ? `; SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}` : ''}`));
+            }
+        }
+        catch (err) {
+            fail('verify');
+            // Stopped mid-measure: no verdict, said as a stop rather than as a fault of the checks.
+            await finished(vt.end('failed', redact(err), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
+        }
+    };
     // A component already current with work left (a Netlify deploy restored but not locked) is not nothing.
     const nothingPlanned = record.components.every((c) => c.status === 'already-current' && !c.unfinished) && (!record.database || record.database.status === 'nothing-to-do');
     if (nothingPlanned && !verifyOnly) {
         record.status = 'nothing-to-do';
         // The cascade guard says why in its own words (the workflows look for them in the timeline).
         const notAgain = guardNote(record);
-        for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify']) {
+        // A re-run of a rollback whose checks failed ("Re-run failed jobs" after UNVERIFIED) finds
+        // nothing left to roll back, but production may still be broken: its checks run again, and a
+        // failure stays a failure (never "✅ Nothing to roll back" mid-incident). Not for the cascade
+        // guard, which left production alone on purpose, nor a stopped run.
+        const recheck = !notAgain && !request.signal?.aborted && checks && plan.verify ? { checks, verify: plan.verify } : undefined;
+        for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', ...(recheck ? [] : ['verify'])]) {
             const superseded = phase === 'database' && ledger?.status === 'superseded';
             const detail = superseded
                 ? `${SUPERSEDED_ROW}; nothing to do`
@@ -21557,6 +21585,12 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // first, before the steps that still stand (Vercel's promotion): it is why nothing was done.
         // Only a row that is done: a superseded one (its plan taken over by a later key) already said so above.
         const finished = !notAgain && !changedEarlier && ledger?.status === 'done' ? finishedIncident(record, ledger, rowKey ?? record.incidentKey, inScope.length === 0, plan.components.length === 0) : undefined;
+        if (recheck) {
+            await runChecks(recheck.checks, recheck.verify, 'production still looks broken, and an earlier run already rolled back what the plan names: nothing is left to roll back');
+            if (record.status === 'unverified' || hasFailed()) {
+                return await closeOut(record, timeline, notify, deps, finish, request.signal, (0,job_words/* inThisJob */.j)('Nothing was left to roll back (an earlier run already did), and production still fails its checks: a person must act now. The rollback did not fix it; look at what else changed (the database, configuration, a dependency) and escalate.', changedEarlier));
+            }
+        }
         const why = notAgain ?? finished ?? (0,job_words/* inThisJob */.j)('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
         return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
     }
@@ -21785,26 +21819,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         record.nextSteps.push('No smoke checks are configured, so nobody has verified production yet: check it by hand now, and add a verify section to rollback-kit.yml.');
     }
     else {
-        const vt = timeline.start('verify');
-        try {
-            const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log, request.signal);
-            record.verify = verified;
-            if (verified.decision === 'rollback') {
-                if (!hasFailed()) {
-                    record.status = 'unverified';
-                    record.failedPhase = 'verify';
-                }
-                await finished(vt.end('failed', `${summary}: production still looks broken after the rollback`));
-            }
-            else {
-                await finished(vt.end(verified.passed && !record.skippedChecks ? 'ok' : 'warning', `${summary}${record.skippedChecks ? `; SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}` : ''}`));
-            }
-        }
-        catch (err) {
-            fail('verify');
-            // Stopped mid-measure: no verdict, said as a stop rather than as a fault of the checks.
-            await finished(vt.end('failed', redact(err), { stopped: (0,errors/* errorFacts */.u2)(err).stopped }));
-        }
+        await runChecks(checks, plan.verify, 'production still looks broken after the rollback');
     }
     if (record.status === 'rolled-back' && !changed) {
         record.status = 'nothing-to-do';
