@@ -47,6 +47,8 @@ export interface SqlSecretRule {
   value(name: string, value: string): boolean;
 }
 
+import { firstAtOrAfter } from './sorted.js';
+
 type Span = [number, number];
 type Literal = (start: number, end: number) => void;
 
@@ -76,8 +78,6 @@ function closingEscapedQuote(text: string, at: number, quote: string): number {
   if (q < 0) noClosing.set(quote, { text, from: none?.text === text ? Math.min(none.from, at) : at });
   return q;
 }
-
-const closingDoubleQuote = (text: string, at: number) => closingEscapedQuote(text, at, '"');
 
 /**
  * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
@@ -110,16 +110,7 @@ function closingTag(text: string, tag: string, from: number): number {
     }
     dollarTags = { text, at };
   }
-  const list = dollarTags.at.get(tag);
-  if (!list) return -1;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < from) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < list.length ? list[lo]! : -1;
+  return firstAtOrAfter(dollarTags.at.get(tag), from);
 }
 
 /**
@@ -181,7 +172,7 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
     if (c === '"' && doubleQuoted) {
       let j = i + 1;
       for (;;) {
-        const q = closingDoubleQuote(text, j);
+        const q = closingEscapedQuote(text, j, '"');
         if (q < 0) return unclosed(text, i, i + 1, literal);
         if (text[q + 1] === '"') {
           j = q + 2;

@@ -4,6 +4,7 @@
  * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
  * added to the text: what a reader copies from the rendered page is what was written.
  */
+import { firstAtOrAfter } from '../core/sorted.js';
 
 const LINE_BREAKS = /\r\n|\r|\n/g;
 
@@ -165,7 +166,7 @@ function readerView(markdown: string): { view: string; from: number[] } {
       while (markdown[i + n] === '`') n++;
       // The closing run: exactly as long, on the same line (our code spans are one line).
       runs ??= backtickRuns(markdown);
-      const close = nextRun(runs.get(n), i + n);
+      const close = firstAtOrAfter(runs.get(n), i + n);
       // The line's end, found once per line: many runs on one long line would each search to it.
       if (lineEnd !== -1 && lineEnd < i) lineEnd = markdown.indexOf('\n', i);
       if (close >= 0 && (lineEnd < 0 || close < lineEnd)) {
@@ -190,7 +191,7 @@ function readerView(markdown: string): { view: string; from: number[] } {
 }
 
 /** Each backtick run's start in `markdown`, by its length, in order. */
-function backtickRuns(markdown: string): Map<number, number[]> {
+export function backtickRuns(markdown: string): Map<number, number[]> {
   const runs = new Map<number, number[]>();
   for (const m of markdown.matchAll(/`+/g)) {
     const list = runs.get(m[0].length);
@@ -198,19 +199,6 @@ function backtickRuns(markdown: string): Map<number, number[]> {
     else runs.set(m[0].length, [m.index]);
   }
   return runs;
-}
-
-/** The first of `starts` at or after `at`, or -1. */
-function nextRun(starts: number[] | undefined, at: number): number {
-  if (!starts) return -1;
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (starts[mid]! < at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < starts.length ? starts[lo]! : -1;
 }
 
 /**

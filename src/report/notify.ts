@@ -14,7 +14,8 @@ import { changedSomething, standingFailures } from '../pipeline/timeline.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
-import { codeSpan, unlinked } from './markdown.js';
+import { backtickRuns, codeSpan, unlinked } from './markdown.js';
+import { firstAtOrAfter } from '../core/sorted.js';
 import { formatDuration } from '../core/duration.js';
 import { stopName } from '../core/stop-signals.js';
 import { cutAfterStop } from '../core/bounded-wait.js';
@@ -88,32 +89,22 @@ function clipChat(text: string, max: number): string {
 }
 
 /**
- * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them: a run
- * of n backticks opens a span only if a run of exactly n follows (a lone backtick in outside text is
- * literal). Each length's runs are walked once, so many runs of many lengths stay linear.
+ * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them (and
+ * readerView in markdown.ts): a run of n backticks opens a span only if a run of exactly n follows
+ * (a lone backtick in outside text is literal); the runs are indexed once (backtickRuns).
  */
 function spanOpenAt(text: string, at: number): number {
-  const runs = [...text.matchAll(/`+/g)].map((m) => [m.index, m[0].length] as const);
-  const byLength = new Map<number, number[]>();
-  runs.forEach(([, n], k) => {
-    const list = byLength.get(n);
-    if (list) list.push(k);
-    else byLength.set(n, [k]);
-  });
-  const next = new Map<number, number>();
-  for (let k = 0; k < runs.length && runs[k]![0] < at; ) {
-    const [start, n] = runs[k]!;
-    const same = byLength.get(n)!;
-    let p = next.get(n) ?? 0;
-    while (p < same.length && same[p]! <= k) p++;
-    next.set(n, p);
-    if (p === same.length) {
-      k++;
-      continue;
-    }
-    const close = runs[same[p]!]!;
-    if (at < close[0] + n) return start;
-    k = same[p]! + 1;
+  const byLength = backtickRuns(text);
+  let passed = 0;
+  for (const m of text.matchAll(/`+/g)) {
+    if (m.index >= at) break;
+    // Inside a span already passed: literal there.
+    if (m.index < passed) continue;
+    const n = m[0].length;
+    const close = firstAtOrAfter(byLength.get(n), m.index + n);
+    if (close < 0) continue;
+    if (at < close + n) return m.index;
+    passed = close + n;
   }
   return -1;
 }
