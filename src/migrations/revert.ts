@@ -4,6 +4,7 @@
  */
 import { relative } from 'node:path';
 import type { QueryResult } from 'pg';
+import { within } from '../core/bounded-wait.js';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, transactionPoolerRefusal, type ConnectionTarget } from '../db/connection.js';
@@ -255,7 +256,7 @@ interface Prepared {
   verified?: VerifiedSnapshot;
 }
 
-async function prepare(opts: RevertOptions, log: Log, asked: Promise<void>): Promise<Prepared> {
+async function prepare(opts: RevertOptions, log: Log, asked: Promise<unknown>): Promise<Prepared> {
   const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format, opts.migrationsDirName);
   // Reading the folder holds the event loop: the connection's startup goes out first, so that the
   // server starts the session (a new backend, its authentication) while the files are read.
@@ -282,23 +283,20 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   // Opened while the folder is read and the snapshot verified: the server's start of a backend
   // overlaps that work. Nothing is sent on it before they are done.
   let askedNow!: () => void;
-  const askedOrLate = new Promise<void>((resolve) => (askedNow = resolve));
+  const asked = new Promise<void>((resolve) => (askedNow = resolve));
   const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal, onAsked: () => askedNow() });
   // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
   opening.catch(() => undefined);
-  // A server that does not answer the connection at all must not hold the folder's errors back.
-  const late = setTimeout(() => askedNow(), ASK_WAIT_MS);
   let prepared: Prepared;
   let session: Session;
   try {
-    prepared = await prepare(opts, log, askedOrLate);
+    // A server that does not answer the connection at all must not hold the folder's errors back.
+    prepared = await prepare(opts, log, within(asked, ASK_WAIT_MS, undefined));
     session = await opening;
   } catch (err) {
     // A session that opens after all is closed at once.
     void opening.then(closeSession, () => undefined);
     throw err;
-  } finally {
-    clearTimeout(late);
   }
   const { dir, format, files, settings, added, verified } = prepared;
   const result: RevertResult = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
