@@ -376,12 +376,13 @@ function isServerError(err: unknown): err is { code: string; message: string; hi
 }
 
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
-function sideError(err: unknown, where: string, user: string, log: Log): unknown {
+function sideError(err: unknown, where: string, user: string, log: Log, dryRun = false): unknown {
   if (err instanceof RollbackKitError || err instanceof QueryDeadlineExceeded || isLockTimeout((err as { code?: string }).code)) return err;
   const e = err as { message?: string; hint?: string; code?: string };
   if (typeof e.message !== 'string') return err;
-  const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
-  return new RollbackKitError(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+  // A dry run runs no pg_dump and writes nothing: its failure says so, not "Nothing was kept".
+  const next = e.code === '42501' ? privilegeHint(user, e.message) : `${dryRun ? 'It wrote nothing' : 'Nothing was kept'}; fix the cause and run again.`;
+  return new RollbackKitError(`${dryRun ? 'Dry run of the snapshot' : 'Snapshot'} of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
 }
 
 /**
@@ -516,11 +517,7 @@ export async function previewSnapshot(req: SnapshotRequest, log: Log): Promise<S
     // A dry run runs no pg_dump and writes nothing: its stop and its failures say so, not a snapshot's words.
     if (req.signal?.aborted) throw new RollbackKitError(`Dry run of the snapshot of ${where} was stopped: it only reads, and it wrote nothing.`, 'Run it again when it can run to its end.', { stopped: true });
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
-    const side = isServerError(err) ? sideError(err, where, req.target.user, log) : err;
-    if (side instanceof RollbackKitError && side !== err && side.message.startsWith(`Snapshot of ${where} failed: `)) {
-      throw new RollbackKitError(`Dry run of the snapshot of ${where} failed: ${side.message.slice(`Snapshot of ${where} failed: `.length)}`, side.hint === 'Nothing was kept; fix the cause and run again.' ? 'It wrote nothing; fix the cause and run again.' : side.hint);
-    }
-    throw side;
+    throw isServerError(err) ? sideError(err, where, req.target.user, log, true) : err;
   } finally {
     unwatch();
     closeSession(session);
