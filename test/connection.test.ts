@@ -7,6 +7,16 @@ import { RollbackKitError } from '../src/core/errors.js';
 import { memoryLog } from '../src/core/log.js';
 import { runProcess } from '../src/core/process.js';
 
+/** What parseConnectionString throws for `raw`, or undefined when it accepts it. */
+function thrownBy(raw: string): RollbackKitError | undefined {
+  try {
+    parseConnectionString(raw);
+  } catch (e) {
+    return e as RollbackKitError;
+  }
+  return undefined;
+}
+
 describe('parseConnectionString', () => {
   it('parses a URL with an encoded password and masks both forms', () => {
     const log = memoryLog();
@@ -44,13 +54,7 @@ describe('parseConnectionString', () => {
   it.each(['postgres://postgres:hunter2@secret/word@127.0.0.1:5432/db', 'postgres://app:p@ss/w#rd%1@db.example.com/shop', 'postgres://u:pa?ss@h/d', 'postgres://u:hunter2/secret?word@127.0.0.1:5432/db'])(
     'refuses a URL whose password has a raw @ / # ?, without repeating any of it: %s',
     (raw) => {
-      const err = (() => {
-        try {
-          parseConnectionString(raw);
-        } catch (e) {
-          return e as RollbackKitError;
-        }
-      })();
+      const err = thrownBy(raw);
       expect(err).toBeInstanceOf(RollbackKitError);
       expect(err!.line).toMatch(/password \(or user name\) holds a character .* Percent-encode/);
       for (const piece of ['hunter2', 'secret', '127.0.0.1', 'p@ss', 'w#rd', 'pa?ss', 'db.example.com']) expect(err!.line).not.toContain(piece);
@@ -65,13 +69,7 @@ describe('parseConnectionString', () => {
     ['a query parameter holding part of the password', 'postgres://ops@h/d?Secret4Tail', ['Secret4Tail']],
     ['an sslmode holding part of the password', 'postgres://ops@h/d?sslmode=req:Secret5Tail', ['Secret5Tail']],
   ])('a malformed URL is refused without quoting any of it: %s', (_what, raw, secrets) => {
-    const err = (() => {
-      try {
-        parseConnectionString(raw);
-      } catch (e) {
-        return e as RollbackKitError;
-      }
-    })();
+    const err = thrownBy(raw);
     expect(err).toBeInstanceOf(RollbackKitError);
     for (const secret of secrets) expect(`${err!.line} ${err!.hint ?? ''}`).not.toContain(secret);
   });
