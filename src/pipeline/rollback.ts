@@ -1629,14 +1629,11 @@ function finishedIncident(record: RollbackRecord, row: LedgerRow, rowKey: RowKey
   const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
   const said = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported.`;
   // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
-  const rerun = namesRun(record.incidentKey, record.environment);
+  const newRun = namesRun(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
   // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
   // forgetting the finished incident is the one way to plan afresh under its key.
-  if (noComponents) {
-    const forget = `delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
-    return `${said} If this is a new incident, ${rerun ? `start a new workflow run for it rather than re-running this one, or ${forget}` : forget}`;
-  }
-  const base = `${said} If this is a new incident, ${rerun ? 'start a new workflow run for it rather than re-running this one, or ' : ''}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+  if (noComponents) return `${said} If this is a new incident, ${newRun}delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
+  const base = `${said} If this is a new incident, ${newRun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
   return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 
