@@ -323,6 +323,8 @@ var actions_core = __nccwpck_require__(152);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(9205);
+// EXTERNAL MODULE: ./.build/core/sorted.js
+var sorted = __nccwpck_require__(5915);
 ;// CONCATENATED MODULE: ./.build/core/sql-writes.js
 /**
  * SQL that writes a secret into a table, read for the string literals that land in a secret
@@ -363,6 +365,7 @@ var core_secrets = __nccwpck_require__(9205);
  * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
  * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
  */
+
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
 function closingQuote(text, at, quote = "'") {
     for (let j = at; j < text.length; j++) {
@@ -391,7 +394,6 @@ function closingEscapedQuote(text, at, quote) {
         noClosing.set(quote, { text, from: none?.text === text ? Math.min(none.from, at) : at });
     return q;
 }
-const closingDoubleQuote = (text, at) => closingEscapedQuote(text, at, '"');
 /**
  * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
  * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
@@ -423,19 +425,7 @@ function closingTag(text, tag, from) {
         }
         dollarTags = { text, at };
     }
-    const list = dollarTags.at.get(tag);
-    if (!list)
-        return -1;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid] < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < list.length ? list[lo] : -1;
+    return (0,sorted/* firstAtOrAfter */.x)(dollarTags.at.get(tag), from);
 }
 /**
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
@@ -497,7 +487,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
             for (;;) {
-                const q = closingDoubleQuote(text, j);
+                const q = closingEscapedQuote(text, j, '"');
                 if (q < 0)
                     return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === '"') {
@@ -3143,6 +3133,31 @@ function sentence(text) {
 function ended(text) {
     const t = text.trimEnd();
     return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+
+/***/ }),
+
+/***/ 5915:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ firstAtOrAfter)
+/* harmony export */ });
+/** The first of `sorted` (ascending) at or after `at`, or -1: one binary search for every index of positions. */
+function firstAtOrAfter(sorted, at) {
+    if (!sorted)
+        return -1;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < sorted.length ? sorted[lo] : -1;
 }
 
 
@@ -8785,13 +8800,15 @@ function verifiedLookup(request, log, stop) {
 /* harmony export */   ln: () => (/* binding */ inlineText),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
-/* unused harmony exports unlinked, escapeCell, formatBytes, codeSpan, linkText */
+/* unused harmony exports unlinked, escapeCell, formatBytes, codeSpan, linkText, backtickRuns */
+/* harmony import */ var _core_sorted_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5915);
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
  * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
  * added to the text: what a reader copies from the rendered page is what was written.
  */
+
 const LINE_BREAKS = /\r\n|\r|\n/g;
 /**
  * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
@@ -8942,7 +8959,7 @@ function readerView(markdown) {
                 n++;
             // The closing run: exactly as long, on the same line (our code spans are one line).
             runs ??= backtickRuns(markdown);
-            const close = nextRun(runs.get(n), i + n);
+            const close = (0,_core_sorted_js__WEBPACK_IMPORTED_MODULE_0__/* .firstAtOrAfter */ .x)(runs.get(n), i + n);
             // The line's end, found once per line: many runs on one long line would each search to it.
             if (lineEnd !== -1 && lineEnd < i)
                 lineEnd = markdown.indexOf('\n', i);
@@ -8980,21 +8997,6 @@ function backtickRuns(markdown) {
             runs.set(m[0].length, [m.index]);
     }
     return runs;
-}
-/** The first of `starts` at or after `at`, or -1. */
-function nextRun(starts, at) {
-    if (!starts)
-        return -1;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid] < at)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < starts.length ? starts[lo] : -1;
 }
 /**
  * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and

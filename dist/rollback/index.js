@@ -9248,6 +9248,8 @@ var actions_core = __nccwpck_require__(73475);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
+// EXTERNAL MODULE: ./.build/core/sorted.js
+var sorted = __nccwpck_require__(55915);
 ;// CONCATENATED MODULE: ./.build/core/sql-writes.js
 /**
  * SQL that writes a secret into a table, read for the string literals that land in a secret
@@ -9288,6 +9290,7 @@ var core_secrets = __nccwpck_require__(79205);
  * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
  * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
  */
+
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
 function closingQuote(text, at, quote = "'") {
     for (let j = at; j < text.length; j++) {
@@ -9316,7 +9319,6 @@ function closingEscapedQuote(text, at, quote) {
         noClosing.set(quote, { text, from: none?.text === text ? Math.min(none.from, at) : at });
     return q;
 }
-const closingDoubleQuote = (text, at) => closingEscapedQuote(text, at, '"');
 /**
  * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
  * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
@@ -9348,19 +9350,7 @@ function closingTag(text, tag, from) {
         }
         dollarTags = { text, at };
     }
-    const list = dollarTags.at.get(tag);
-    if (!list)
-        return -1;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid] < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < list.length ? list[lo] : -1;
+    return (0,sorted/* firstAtOrAfter */.x)(dollarTags.at.get(tag), from);
 }
 /**
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
@@ -9422,7 +9412,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
             for (;;) {
-                const q = closingDoubleQuote(text, j);
+                const q = closingEscapedQuote(text, j, '"');
                 if (q < 0)
                     return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === '"') {
@@ -12681,6 +12671,31 @@ function sentence(text) {
 function ended(text) {
     const t = text.trimEnd();
     return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+
+/***/ }),
+
+/***/ 55915:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ firstAtOrAfter)
+/* harmony export */ });
+/** The first of `sorted` (ascending) at or after `at`, or -1: one binary search for every index of positions. */
+function firstAtOrAfter(sorted, at) {
+    if (!sorted)
+        return -1;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < sorted.length ? sorted[lo] : -1;
 }
 
 
@@ -16297,14 +16312,15 @@ function isServerError(err) {
     return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string';
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
-function sideError(err, where, user, log) {
+function sideError(err, where, user, log, dryRun = false) {
     if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .QueryDeadlineExceeded */ .q1 || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .isLockTimeout */ .Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
         return err;
-    const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+    // A dry run runs no pg_dump and writes nothing: its failure says so, not "Nothing was kept".
+    const next = e.code === '42501' ? privilegeHint(user, e.message) : `${dryRun ? 'It wrote nothing' : 'Nothing was kept'}; fix the cause and run again.`;
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${dryRun ? 'Dry run of the snapshot' : 'Snapshot'} of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
 }
 /**
  * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
@@ -16421,11 +16437,7 @@ async function previewSnapshot(req, log) {
             throw new RollbackKitError(`Dry run of the snapshot of ${where} was stopped: it only reads, and it wrote nothing.`, 'Run it again when it can run to its end.', { stopped: true });
         if (err instanceof QueryDeadlineExceeded)
             throw new RollbackKitError(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
-        const side = isServerError(err) ? sideError(err, where, req.target.user, log) : err;
-        if (side instanceof RollbackKitError && side !== err && side.message.startsWith(`Snapshot of ${where} failed: `)) {
-            throw new RollbackKitError(`Dry run of the snapshot of ${where} failed: ${side.message.slice(`Snapshot of ${where} failed: `.length)}`, side.hint === 'Nothing was kept; fix the cause and run again.' ? 'It wrote nothing; fix the cause and run again.' : side.hint);
-        }
-        throw side;
+        throw isServerError(err) ? sideError(err, where, req.target.user, log, true) : err;
     }
     finally {
         unwatch();
@@ -19460,6 +19472,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
+// EXTERNAL MODULE: ./.build/core/bounded-wait.js
+var bounded_wait = __nccwpck_require__(51699);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
@@ -20247,6 +20261,7 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 
 
 
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     failure;
@@ -20404,25 +20419,21 @@ async function revertMigrations(opts, log) {
     // Opened while the folder is read and the snapshot verified: the server's start of a backend
     // overlaps that work. Nothing is sent on it before they are done.
     let askedNow;
-    const askedOrLate = new Promise((resolve) => (askedNow = resolve));
+    const asked = new Promise((resolve) => (askedNow = resolve));
     const opening = (0,db_session/* connect */.Ng)(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal, onAsked: () => askedNow() });
     // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
     opening.catch(() => undefined);
-    // A server that does not answer the connection at all must not hold the folder's errors back.
-    const late = setTimeout(() => askedNow(), ASK_WAIT_MS);
     let prepared;
     let session;
     try {
-        prepared = await prepare(opts, log, askedOrLate);
+        // A server that does not answer the connection at all must not hold the folder's errors back.
+        prepared = await prepare(opts, log, (0,bounded_wait/* within */.ux)(asked, ASK_WAIT_MS, undefined));
         session = await opening;
     }
     catch (err) {
         // A session that opens after all is closed at once.
         void opening.then(db_session/* closeSession */.Vu, () => undefined);
         throw err;
-    }
-    finally {
-        clearTimeout(late);
     }
     const { dir, format, files, settings, added, verified } = prepared;
     const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
@@ -27866,14 +27877,12 @@ function finishedIncident(record, row, rowKey, databaseOnly, noComponents) {
     const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
     const said = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported.`;
     // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
-    const rerun = (0,incident_key/* namesRun */.gZ)(record.incidentKey, record.environment);
+    const newRun = (0,incident_key/* namesRun */.gZ)(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
     // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
     // forgetting the finished incident is the one way to plan afresh under its key.
-    if (noComponents) {
-        const forget = `delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
-        return `${said} If this is a new incident, ${rerun ? `start a new workflow run for it rather than re-running this one, or ${forget}` : forget}`;
-    }
-    const base = `${said} If this is a new incident, ${rerun ? 'start a new workflow run for it rather than re-running this one, or ' : ''}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+    if (noComponents)
+        return `${said} If this is a new incident, ${newRun}delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
+    const base = `${said} If this is a new incident, ${newRun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
     return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 /** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */
@@ -34369,6 +34378,7 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H3: () => (/* binding */ backtickRuns),
 /* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   R: () => (/* binding */ redactMarkdown),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
@@ -34379,12 +34389,14 @@ async function recordIncident(target, input, log, options = {}, stop = {}) {
 /* harmony export */   z3: () => (/* binding */ formatBytes)
 /* harmony export */ });
 /* unused harmony export escapeCell */
+/* harmony import */ var _core_sorted_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55915);
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
  * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
  * added to the text: what a reader copies from the rendered page is what was written.
  */
+
 const LINE_BREAKS = /\r\n|\r|\n/g;
 /**
  * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
@@ -34535,7 +34547,7 @@ function readerView(markdown) {
                 n++;
             // The closing run: exactly as long, on the same line (our code spans are one line).
             runs ??= backtickRuns(markdown);
-            const close = nextRun(runs.get(n), i + n);
+            const close = (0,_core_sorted_js__WEBPACK_IMPORTED_MODULE_0__/* .firstAtOrAfter */ .x)(runs.get(n), i + n);
             // The line's end, found once per line: many runs on one long line would each search to it.
             if (lineEnd !== -1 && lineEnd < i)
                 lineEnd = markdown.indexOf('\n', i);
@@ -34573,21 +34585,6 @@ function backtickRuns(markdown) {
             runs.set(m[0].length, [m.index]);
     }
     return runs;
-}
-/** The first of `starts` at or after `at`, or -1. */
-function nextRun(starts, at) {
-    if (!starts)
-        return -1;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid] < at)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < starts.length ? starts[lo] : -1;
 }
 /**
  * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
@@ -34764,6 +34761,8 @@ var pool = __nccwpck_require__(77944);
 var heartbeat = __nccwpck_require__(17426);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
+// EXTERNAL MODULE: ./.build/core/sorted.js
+var sorted = __nccwpck_require__(55915);
 // EXTERNAL MODULE: ./.build/core/duration.js
 var duration = __nccwpck_require__(41634);
 // EXTERNAL MODULE: ./.build/core/stop-signals.js
@@ -34773,6 +34772,7 @@ var bounded_wait = __nccwpck_require__(51699);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js + 2 modules
 var rollback_summary = __nccwpck_require__(43685);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -34847,36 +34847,26 @@ function clipChat(text, max) {
     return `${kept.trimEnd()}…`;
 }
 /**
- * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them: a run
- * of n backticks opens a span only if a run of exactly n follows (a lone backtick in outside text is
- * literal). Each length's runs are walked once, so many runs of many lengths stay linear.
+ * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them (and
+ * readerView in markdown.ts): a run of n backticks opens a span only if a run of exactly n follows
+ * (a lone backtick in outside text is literal); the runs are indexed once (backtickRuns).
  */
 function spanOpenAt(text, at) {
-    const runs = [...text.matchAll(/`+/g)].map((m) => [m.index, m[0].length]);
-    const byLength = new Map();
-    runs.forEach(([, n], k) => {
-        const list = byLength.get(n);
-        if (list)
-            list.push(k);
-        else
-            byLength.set(n, [k]);
-    });
-    const next = new Map();
-    for (let k = 0; k < runs.length && runs[k][0] < at;) {
-        const [start, n] = runs[k];
-        const same = byLength.get(n);
-        let p = next.get(n) ?? 0;
-        while (p < same.length && same[p] <= k)
-            p++;
-        next.set(n, p);
-        if (p === same.length) {
-            k++;
+    const byLength = (0,markdown/* backtickRuns */.H3)(text);
+    let passed = 0;
+    for (const m of text.matchAll(/`+/g)) {
+        if (m.index >= at)
+            break;
+        // Inside a span already passed: literal there.
+        if (m.index < passed)
             continue;
-        }
-        const close = runs[same[p]];
-        if (at < close[0] + n)
-            return start;
-        k = same[p] + 1;
+        const n = m[0].length;
+        const close = (0,sorted/* firstAtOrAfter */.x)(byLength.get(n), m.index + n);
+        if (close < 0)
+            continue;
+        if (at < close + n)
+            return m.index;
+        passed = close + n;
     }
     return -1;
 }

@@ -142,7 +142,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3867);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8560);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4187);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4039);
@@ -571,6 +571,8 @@ class SecretSet {
     }
 }
 
+// EXTERNAL MODULE: ./.build/core/sorted.js
+var sorted = __nccwpck_require__(5915);
 ;// CONCATENATED MODULE: ./.build/core/sql-writes.js
 /**
  * SQL that writes a secret into a table, read for the string literals that land in a secret
@@ -611,6 +613,7 @@ class SecretSet {
  * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
  * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
  */
+
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
 function closingQuote(text, at, quote = "'") {
     for (let j = at; j < text.length; j++) {
@@ -639,7 +642,6 @@ function closingEscapedQuote(text, at, quote) {
         noClosing.set(quote, { text, from: none?.text === text ? Math.min(none.from, at) : at });
     return q;
 }
-const closingDoubleQuote = (text, at) => closingEscapedQuote(text, at, '"');
 /**
  * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
  * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
@@ -671,19 +673,7 @@ function closingTag(text, tag, from) {
         }
         dollarTags = { text, at };
     }
-    const list = dollarTags.at.get(tag);
-    if (!list)
-        return -1;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid] < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < list.length ? list[lo] : -1;
+    return (0,sorted/* firstAtOrAfter */.x)(dollarTags.at.get(tag), from);
 }
 /**
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
@@ -745,7 +735,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
             for (;;) {
-                const q = closingDoubleQuote(text, j);
+                const q = closingEscapedQuote(text, j, '"');
                 if (q < 0)
                     return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === '"') {
@@ -3256,6 +3246,31 @@ const output = {
         _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setFailed(message);
     },
 };
+
+
+/***/ }),
+
+/***/ 5915:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ firstAtOrAfter)
+/* harmony export */ });
+/** The first of `sorted` (ascending) at or after `at`, or -1: one binary search for every index of positions. */
+function firstAtOrAfter(sorted, at) {
+    if (!sorted)
+        return -1;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < sorted.length ? sorted[lo] : -1;
+}
 
 
 /***/ }),
@@ -6529,7 +6544,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 8560:
+/***/ 4187:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -6541,6 +6556,66 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./.build/core/bounded-wait.js
+/**
+ * A wait with an end: `promise`'s value, or `fallback` once `ms` have passed, whichever comes first.
+ *
+ * The timer keeps the process alive while it runs. A wait the run itself awaits must: when what it
+ * waits for holds no handle of its own (a session whose socket was unref'd so that it cannot delay
+ * the exit), an unref'd timer leaves Node's event loop empty, and Node exits, code 0, with the run
+ * half-done and nothing reported. The timer is cleared as soon as the promise settles, so it never
+ * delays the end either.
+ */
+function bounded_wait_within(promise, ms, fallback) {
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(fallback), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+/**
+ * A signal aborted `ms` after `stop` is (counting from now when it already is), with the stop's
+ * reason (for stopName), and none without a stop: what a stopped run still awaits gets that long.
+ * Not unref'd: the run awaits what this timer ends (see within).
+ */
+function cutAfterStop(stop, ms) {
+    if (!stop)
+        return { dispose: () => undefined };
+    const cut = new AbortController();
+    let timer;
+    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), ms));
+    if (stop.aborted)
+        onStop();
+    else
+        stop.addEventListener('abort', onStop, { once: true });
+    return {
+        signal: cut.signal,
+        dispose() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
+        },
+    };
+}
+/**
+ * `work`'s value, or `fallback()` once `ms` have passed since `stop` (cutAfterStop). `work` itself
+ * is not cancelled: this only bounds how long the run waits for it after a stop.
+ */
+async function afterStopWithin(work, stop, ms, fallback) {
+    const cut = cutAfterStop(stop, ms);
+    const cutSignal = cut.signal;
+    if (!cutSignal)
+        return work;
+    const late = Symbol('late');
+    const ended = new Promise((resolve) => cutSignal.addEventListener('abort', () => resolve(late), { once: true }));
+    try {
+        const got = await Promise.race([work, ended]);
+        return got === late ? fallback() : got;
+    }
+    finally {
+        cut.dispose();
+    }
+}
+
 // EXTERNAL MODULE: ./.build/core/errors.js + 1 modules
 var errors = __nccwpck_require__(3867);
 // EXTERNAL MODULE: ./.build/db/connection.js
@@ -7769,6 +7844,7 @@ var way_back = __nccwpck_require__(8331);
 
 
 
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     failure;
@@ -7926,25 +8002,21 @@ async function revertMigrations(opts, log) {
     // Opened while the folder is read and the snapshot verified: the server's start of a backend
     // overlaps that work. Nothing is sent on it before they are done.
     let askedNow;
-    const askedOrLate = new Promise((resolve) => (askedNow = resolve));
+    const asked = new Promise((resolve) => (askedNow = resolve));
     const opening = session_connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal, onAsked: () => askedNow() });
     // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
     opening.catch(() => undefined);
-    // A server that does not answer the connection at all must not hold the folder's errors back.
-    const late = setTimeout(() => askedNow(), ASK_WAIT_MS);
     let prepared;
     let session;
     try {
-        prepared = await prepare(opts, log, askedOrLate);
+        // A server that does not answer the connection at all must not hold the folder's errors back.
+        prepared = await prepare(opts, log, bounded_wait_within(asked, ASK_WAIT_MS, undefined));
         session = await opening;
     }
     catch (err) {
         // A session that opens after all is closed at once.
         void opening.then(session_closeSession, () => undefined);
         throw err;
-    }
-    finally {
-        clearTimeout(late);
     }
     const { dir, format, files, settings, added, verified } = prepared;
     const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
@@ -9712,13 +9784,15 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
-/* unused harmony exports unlinked, escapeCell, formatBytes, inlineText, linkText */
+/* unused harmony exports unlinked, escapeCell, formatBytes, inlineText, linkText, backtickRuns */
+/* harmony import */ var _core_sorted_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5915);
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
  * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
  * added to the text: what a reader copies from the rendered page is what was written.
  */
+
 const LINE_BREAKS = /\r\n|\r|\n/g;
 /**
  * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
@@ -9869,7 +9943,7 @@ function readerView(markdown) {
                 n++;
             // The closing run: exactly as long, on the same line (our code spans are one line).
             runs ??= backtickRuns(markdown);
-            const close = nextRun(runs.get(n), i + n);
+            const close = (0,_core_sorted_js__WEBPACK_IMPORTED_MODULE_0__/* .firstAtOrAfter */ .x)(runs.get(n), i + n);
             // The line's end, found once per line: many runs on one long line would each search to it.
             if (lineEnd !== -1 && lineEnd < i)
                 lineEnd = markdown.indexOf('\n', i);
@@ -9907,21 +9981,6 @@ function backtickRuns(markdown) {
             runs.set(m[0].length, [m.index]);
     }
     return runs;
-}
-/** The first of `starts` at or after `at`, or -1. */
-function nextRun(starts, at) {
-    if (!starts)
-        return -1;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid] < at)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < starts.length ? starts[lo] : -1;
 }
 /**
  * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and

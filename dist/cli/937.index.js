@@ -1,8 +1,8 @@
-export const id = 828;
-export const ids = [828];
+export const id = 937;
+export const ids = [937];
 export const modules = {
 
-/***/ 7828:
+/***/ 2937:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -21,6 +21,23 @@ var core_output = __webpack_require__(8975);
 var actions_core = __webpack_require__(3475);
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __webpack_require__(9205);
+;// CONCATENATED MODULE: ./.build/core/sorted.js
+/** The first of `sorted` (ascending) at or after `at`, or -1: one binary search for every index of positions. */
+function firstAtOrAfter(sorted, at) {
+    if (!sorted)
+        return -1;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < sorted.length ? sorted[lo] : -1;
+}
+
 ;// CONCATENATED MODULE: ./.build/core/sql-writes.js
 /**
  * SQL that writes a secret into a table, read for the string literals that land in a secret
@@ -61,6 +78,7 @@ var core_secrets = __webpack_require__(9205);
  * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
  * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
  */
+
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
 function closingQuote(text, at, quote = "'") {
     for (let j = at; j < text.length; j++) {
@@ -89,7 +107,6 @@ function closingEscapedQuote(text, at, quote) {
         noClosing.set(quote, { text, from: none?.text === text ? Math.min(none.from, at) : at });
     return q;
 }
-const closingDoubleQuote = (text, at) => closingEscapedQuote(text, at, '"');
 /**
  * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
  * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
@@ -121,19 +138,7 @@ function closingTag(text, tag, from) {
         }
         dollarTags = { text, at };
     }
-    const list = dollarTags.at.get(tag);
-    if (!list)
-        return -1;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid] < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < list.length ? list[lo] : -1;
+    return firstAtOrAfter(dollarTags.at.get(tag), from);
 }
 /**
  * A literal opened at `open` and cut short (a log line's end): hidden from `start` to the end of
@@ -195,7 +200,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
             for (;;) {
-                const q = closingDoubleQuote(text, j);
+                const q = closingEscapedQuote(text, j, '"');
                 if (q < 0)
                     return unclosed(text, i, i + 1, literal);
                 if (text[q + 1] === '"') {
@@ -1938,6 +1943,7 @@ function unfinished_exit_failOnUnfinishedExit(fail) {
  * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
  * added to the text: what a reader copies from the rendered page is what was written.
  */
+
 const LINE_BREAKS = /\r\n|\r|\n/g;
 /**
  * What GitHub's Markdown (and Slack, Discord, Mattermost) link or ping by themselves: a `scheme://`
@@ -2088,7 +2094,7 @@ function readerView(markdown) {
                 n++;
             // The closing run: exactly as long, on the same line (our code spans are one line).
             runs ??= backtickRuns(markdown);
-            const close = nextRun(runs.get(n), i + n);
+            const close = firstAtOrAfter(runs.get(n), i + n);
             // The line's end, found once per line: many runs on one long line would each search to it.
             if (lineEnd !== -1 && lineEnd < i)
                 lineEnd = markdown.indexOf('\n', i);
@@ -2126,21 +2132,6 @@ function backtickRuns(markdown) {
             runs.set(m[0].length, [m.index]);
     }
     return runs;
-}
-/** The first of `starts` at or after `at`, or -1. */
-function nextRun(starts, at) {
-    if (!starts)
-        return -1;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid] < at)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < starts.length ? starts[lo] : -1;
 }
 /**
  * The shortest edit script from `a` to `b` (Myers), as `=` (kept), `-` (a's character dropped) and
@@ -6802,14 +6793,15 @@ function snapshot_isServerError(err) {
     return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string';
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
-function sideError(err, where, user, log) {
+function sideError(err, where, user, log, dryRun = false) {
     if (err instanceof errors/* RollbackKitError */.dp || err instanceof QueryDeadlineExceeded || isLockTimeout(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
         return err;
-    const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+    // A dry run runs no pg_dump and writes nothing: its failure says so, not "Nothing was kept".
+    const next = e.code === '42501' ? privilegeHint(user, e.message) : `${dryRun ? 'It wrote nothing' : 'Nothing was kept'}; fix the cause and run again.`;
+    return new errors/* RollbackKitError */.dp(`${dryRun ? 'Dry run of the snapshot' : 'Snapshot'} of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
 }
 /**
  * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
@@ -6926,11 +6918,7 @@ async function previewSnapshot(req, log) {
             throw new errors/* RollbackKitError */.dp(`Dry run of the snapshot of ${where} was stopped: it only reads, and it wrote nothing.`, 'Run it again when it can run to its end.', { stopped: true });
         if (err instanceof QueryDeadlineExceeded)
             throw new errors/* RollbackKitError */.dp(`Dry run of the snapshot of ${where} stopped: a query of its session got ${err.message}.`, 'Check the network path to the database and run again.');
-        const side = snapshot_isServerError(err) ? sideError(err, where, req.target.user, log) : err;
-        if (side instanceof errors/* RollbackKitError */.dp && side !== err && side.message.startsWith(`Snapshot of ${where} failed: `)) {
-            throw new errors/* RollbackKitError */.dp(`Dry run of the snapshot of ${where} failed: ${side.message.slice(`Snapshot of ${where} failed: `.length)}`, side.hint === 'Nothing was kept; fix the cause and run again.' ? 'It wrote nothing; fix the cause and run again.' : side.hint);
-        }
-        throw side;
+        throw snapshot_isServerError(err) ? sideError(err, where, req.target.user, log, true) : err;
     }
     finally {
         unwatch();
@@ -11308,6 +11296,7 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 
 
 
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     failure;
@@ -11465,25 +11454,21 @@ async function revertMigrations(opts, log) {
     // Opened while the folder is read and the snapshot verified: the server's start of a backend
     // overlaps that work. Nothing is sent on it before they are done.
     let askedNow;
-    const askedOrLate = new Promise((resolve) => (askedNow = resolve));
+    const asked = new Promise((resolve) => (askedNow = resolve));
     const opening = connect(opts.target, { queryDeadline: queryDeadline(opts), signal: opts.signal, onAsked: () => askedNow() });
     // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
     opening.catch(() => undefined);
-    // A server that does not answer the connection at all must not hold the folder's errors back.
-    const late = setTimeout(() => askedNow(), ASK_WAIT_MS);
     let prepared;
     let session;
     try {
-        prepared = await revert_prepare(opts, log, askedOrLate);
+        // A server that does not answer the connection at all must not hold the folder's errors back.
+        prepared = await revert_prepare(opts, log, within(asked, ASK_WAIT_MS, undefined));
         session = await opening;
     }
     catch (err) {
         // A session that opens after all is closed at once.
         void opening.then(closeSession, () => undefined);
         throw err;
-    }
-    finally {
-        clearTimeout(late);
     }
     const { dir, format, files, settings, added, verified } = prepared;
     const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
@@ -22770,14 +22755,12 @@ function finishedIncident(record, row, rowKey, databaseOnly, noComponents) {
     const did = row.method === 'restore' ? 'restored a snapshot' : row.reverted.length ? `reverted ${row.reverted.join(', ')}` : 'reverted nothing';
     const said = `Incident ${record.incidentKey} is finished: an earlier run rolled it back (its database phase ${did}), so this run changed nothing. If production is still broken, look at what the earlier run reported.`;
     // Keyed by the workflow run (a re-run of it): a new workflow run is already a new incident.
-    const rerun = namesRun(record.incidentKey, record.environment);
+    const newRun = namesRun(record.incidentKey, record.environment) ? 'start a new workflow run for it rather than re-running this one, or ' : '';
     // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
     // forgetting the finished incident is the one way to plan afresh under its key.
-    if (noComponents) {
-        const forget = `delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
-        return `${said} If this is a new incident, ${rerun ? `start a new workflow run for it rather than re-running this one, or ${forget}` : forget}`;
-    }
-    const base = `${said} If this is a new incident, ${rerun ? 'start a new workflow run for it rather than re-running this one, or ' : ''}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
+    if (noComponents)
+        return `${said} If this is a new incident, ${newRun}delete its row first, then run again: ${deleteRowSql(rowKey)}.`;
+    const base = `${said} If this is a new incident, ${newRun}name it: pass from: <deployment> (the deployment that went bad, name=ref for each component when there are several), so that it gets a key, and a plan, of its own.`;
     return databaseOnly ? `${base} To forget the finished incident and plan afresh under this name instead, delete its row first: ${deleteRowSql(rowKey)}.` : base;
 }
 /** The refusals below change nothing in the database (the ones in plan, nothing at all): their words say so, once. */
@@ -26860,6 +26843,7 @@ function databaseRow(row, record) {
 
 
 
+
 /** The runbook speaks of P0–P2. */
 const notify_PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
@@ -26920,36 +26904,26 @@ function clipChat(text, max) {
     return `${kept.trimEnd()}…`;
 }
 /**
- * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them: a run
- * of n backticks opens a span only if a run of exactly n follows (a lone backtick in outside text is
- * literal). Each length's runs are walked once, so many runs of many lengths stay linear.
+ * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them (and
+ * readerView in markdown.ts): a run of n backticks opens a span only if a run of exactly n follows
+ * (a lone backtick in outside text is literal); the runs are indexed once (backtickRuns).
  */
 function spanOpenAt(text, at) {
-    const runs = [...text.matchAll(/`+/g)].map((m) => [m.index, m[0].length]);
-    const byLength = new Map();
-    runs.forEach(([, n], k) => {
-        const list = byLength.get(n);
-        if (list)
-            list.push(k);
-        else
-            byLength.set(n, [k]);
-    });
-    const next = new Map();
-    for (let k = 0; k < runs.length && runs[k][0] < at;) {
-        const [start, n] = runs[k];
-        const same = byLength.get(n);
-        let p = next.get(n) ?? 0;
-        while (p < same.length && same[p] <= k)
-            p++;
-        next.set(n, p);
-        if (p === same.length) {
-            k++;
+    const byLength = backtickRuns(text);
+    let passed = 0;
+    for (const m of text.matchAll(/`+/g)) {
+        if (m.index >= at)
+            break;
+        // Inside a span already passed: literal there.
+        if (m.index < passed)
             continue;
-        }
-        const close = runs[same[p]];
-        if (at < close[0] + n)
-            return start;
-        k = same[p] + 1;
+        const n = m[0].length;
+        const close = firstAtOrAfter(byLength.get(n), m.index + n);
+        if (close < 0)
+            continue;
+        if (at < close + n)
+            return m.index;
+        passed = close + n;
     }
     return -1;
 }
