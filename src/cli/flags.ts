@@ -36,7 +36,7 @@ export const FLAGS: Record<string, Flag> = {
   'netlify-token': { help: 'Netlify token (else NETLIFY_AUTH_TOKEN)', placeholder: 'token' },
   'github-token': { help: 'GitHub token (else GITHUB_TOKEN)', placeholder: 'token' },
   'database-url': { help: 'PostgreSQL connection string (else DATABASE_URL)', placeholder: 'url' },
-  'notify-webhook-url': { help: 'Slack-compatible webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
+  'notify-webhook-url': { help: 'Slack-compatible or Teams webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
   provider: { help: 'vercel, fly, railway, render, netlify, git-revert or command' },
   project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
   team: { help: 'Vercel team id or slug', placeholder: 'id' },

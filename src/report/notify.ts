@@ -1,8 +1,10 @@
 /**
  * Chat messages while a rollback runs, in the runbook's communication templates: "rollback in
  * progress" when it starts, an update per finished phase, an update whenever 5 minutes pass
- * without a message (heartbeat.ts), and "rollback complete" / "failed" / "unverified" at the end. Slack-compatible JSON: `text` (all Discord-style receivers read) plus
- * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
+ * without a message (heartbeat.ts), and "rollback complete" / "failed" / "unverified" at the end.
+ * Slack-compatible JSON, `text` (all Discord-style receivers read) plus `blocks` (what Slack shows),
+ * or to a Teams webhook the same message as an Adaptive Card (teams-card.ts). Sending never stops a
+ * rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
 import { blockedPortText, blockedPortWay, isBlockedPortError } from '../core/blocked-port.js';
@@ -17,6 +19,7 @@ import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
 import { backtickRuns, codeSpan, unlinked } from './markdown.js';
 import { firstAtOrAfter } from '../core/sorted.js';
 import { formatDuration } from '../core/duration.js';
+import { isTeamsWebhook, teamsCard, teamsMessage, textCard, type AdaptiveCard } from './teams-card.js';
 import { stopName } from '../core/stop-signals.js';
 import { cutAfterStop } from '../core/bounded-wait.js';
 import { budgetText, deploymentLabel, moveLabels, statusEmoji, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
@@ -24,8 +27,12 @@ import { budgetText, deploymentLabel, moveLabels, statusEmoji, statusLine, timeT
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
 
 export interface ChatMessage {
+  /** Slack's fallback text, and all that Discord-style receivers read. */
   text: string;
+  /** Slack's Block Kit. */
   blocks: unknown[];
+  /** The same message as a Teams Adaptive Card; without it (a message written by hand) Teams gets `text`. */
+  card?: AdaptiveCard;
 }
 
 /** The runbook speaks of P0–P2. */
@@ -188,22 +195,43 @@ function failedRows(record: RollbackRecord): TimelineEntry[] {
   return record.status === 'failed' || record.status === 'unverified' ? standingFailures(record.timeline) : [];
 }
 
-interface Field {
+/**
+ * A message's facts before any receiver's formatting: outside text raw (the record was redacted),
+ * one field a label and its lines. Slack's mrkdwn (slackMessage) and Teams' Adaptive Card
+ * (teams-card.ts) each escape it their own way.
+ */
+export interface ChatContent {
+  title: string;
+  fields: ChatField[];
+  /** Our own sentences, under the fields. */
+  notes: string[];
+  /** Our own links (the run, the incident issue). */
+  links: ChatLink[];
+}
+
+export interface ChatField {
   label: string;
-  value: string;
+  lines: string[];
+}
+
+export interface ChatLink {
+  label: string;
+  url: string;
 }
 
 /**
- * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
- * escaped; the title is not, since a header's plain_text shows entities as typed and parses no
- * mention, so it is escaped for `text` only. Everything here comes from a redacted record
- * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
+ * The same facts as `text` (one line per field) and as Slack blocks. Field lines are escaped here;
+ * the title is escaped for `text` only, since a header's plain_text shows entities as typed and
+ * parses no mention. Everything comes from a redacted record (chatMessage): the cuts to Slack's
+ * limits come after the redaction, so none halves a secret.
  */
-function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
+function slackMessage(content: ChatContent): Pick<ChatMessage, 'text' | 'blocks'> {
   // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
   // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
-  const oneLine = rawTitle.replace(/\s*[\r\n]+\s*/g, ' ');
+  const oneLine = content.title.replace(/\s*[\r\n]+\s*/g, ' ');
   const title = noBroadcast(oneLine);
+  const fields = content.fields.map((f) => ({ label: f.label, value: f.lines.map(line).join('\n') }));
+  const footer = [...content.notes, ...content.links.map((l) => `${l.label}: ${chatLink(l.url)}`)];
   const text = [chatText(oneLine), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
   const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
   const long = fields.filter((f) => !short.includes(f));
@@ -216,29 +244,34 @@ function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage
   return { text: clipChat(text, 39_000), blocks };
 }
 
-function links(record: RollbackRecord): string[] {
-  const out: string[] = [];
-  if (record.runUrl) out.push(`Run: ${chatLink(record.runUrl)}`);
-  if (record.incidentIssueUrl) out.push(`Incident issue: ${chatLink(record.incidentIssueUrl)}`);
+/** Every receiver's form of one message. */
+function build(content: ChatContent): ChatMessage {
+  return { ...slackMessage(content), card: teamsCard(content) };
+}
+
+function links(record: RollbackRecord): ChatLink[] {
+  const out: ChatLink[] = [];
+  if (record.runUrl) out.push({ label: 'Run', url: record.runUrl });
+  if (record.incidentIssueUrl) out.push({ label: 'Incident issue', url: record.incidentIssueUrl });
   return out;
 }
 
 function startMessage(record: RollbackRecord): ChatMessage {
   const env = record.environment.toUpperCase();
   const targets = record.components.map((c) => `${c.name} → ${deploymentLabel(c.to) ?? 'previous'}${c.to?.createdAt ? ` (from ${timeText(c.to.createdAt, true)})` : ''}`);
-  const title = `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`;
-  return build(
-    title,
-    [
-      { label: 'Issue', value: line(record.reason) },
-      { label: 'Severity', value: line(severityText(record)) },
-      { label: 'Components', value: line(componentsText(record)) },
-      { label: 'Started', value: line(timeText(record.startedAt, true)) },
-      { label: 'ETA', value: line(eta(record)) },
-      ...(targets.length ? [{ label: 'Action', value: targets.map(line).join('\n') }] : []),
+  return build({
+    title: `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`,
+    fields: [
+      { label: 'Issue', lines: [record.reason] },
+      { label: 'Severity', lines: [severityText(record)] },
+      { label: 'Components', lines: [componentsText(record)] },
+      { label: 'Started', lines: [timeText(record.startedAt, true)] },
+      { label: 'ETA', lines: [eta(record)] },
+      ...(targets.length ? [{ label: 'Action', lines: targets }] : []),
     ],
-    [`Updates will be posted here as each phase finishes, and at least every ${HEARTBEAT_INTERVAL_MS / 60_000} minutes.`, ...links(record)],
-  );
+    notes: [`Updates will be posted here as each phase finishes, and at least every ${HEARTBEAT_INTERVAL_MS / 60_000} minutes.`],
+    links: links(record),
+  });
 }
 
 /** The phase that runs next: without a database in the plan, snapshot and database do not run. */
@@ -254,54 +287,56 @@ function phaseMessage(entry: TimelineEntry, record: RollbackRecord): ChatMessage
   const blocked = entry.status === 'failed';
   const subject = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`;
   const next = nextPhase(entry, record);
-  return build(
-    `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
-    [
-      { label: 'Status', value: blocked ? 'Blocked' : 'In Progress' },
-      { label: 'Progress', value: line(`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`) },
-      { label: 'Took', value: line(budgetText(entry['duration-ms'], entry['budget-ms'])) },
-      ...(next && !blocked ? [{ label: 'Next', value: next }] : []),
-      { label: 'ETA', value: line(eta(record)) },
+  return build({
+    title: `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
+    fields: [
+      { label: 'Status', lines: [blocked ? 'Blocked' : 'In Progress'] },
+      { label: 'Progress', lines: [`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`] },
+      { label: 'Took', lines: [budgetText(entry['duration-ms'], entry['budget-ms'])] },
+      ...(next && !blocked ? [{ label: 'Next', lines: [next] }] : []),
+      { label: 'ETA', lines: [eta(record)] },
     ],
-    links(record),
-  );
+    notes: [],
+    links: links(record),
+  });
 }
 
 /** The runbook's 5-minute "UPDATE [HH:MM]": the phase under way against its budget, what is done, what is next. */
 function updateMessage(update: HeartbeatUpdate, record: RollbackRecord): ChatMessage {
   const at = `${timeText(update.at).slice(0, 5)} UTC`;
-  return build(
-    `⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`,
-    [
-      { label: 'Status', value: 'In Progress' },
-      ...(update.running ? [{ label: 'Under way', value: line(`${update.running}: ${budgetText(update.runningMs, update.budgetMs)}`) }] : []),
-      { label: 'Done', value: line(update.done.join(', ') || '-') },
-      ...(update.next ? [{ label: 'Next', value: update.next }] : []),
-      { label: 'ETA', value: line(`${timeText(update.eta)} (from the budgets left)`) },
+  return build({
+    title: `⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`,
+    fields: [
+      { label: 'Status', lines: ['In Progress'] },
+      ...(update.running ? [{ label: 'Under way', lines: [`${update.running}: ${budgetText(update.runningMs, update.budgetMs)}`] }] : []),
+      { label: 'Done', lines: [update.done.join(', ') || '-'] },
+      ...(update.next ? [{ label: 'Next', lines: [update.next] }] : []),
+      { label: 'ETA', lines: [`${timeText(update.eta)} (from the budgets left)`] },
     ],
-    links(record),
-  );
+    notes: [],
+    links: links(record),
+  });
 }
 
 function endMessage(record: RollbackRecord): ChatMessage {
-  const title = `${statusEmoji(record)} ${statusLine(record)}`;
-  const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
   const failed = failedRows(record);
   const shown = new Set(failed.map((e) => e.detail));
-  return build(
-    title,
-    [
-      { label: 'Issue', value: line(record.reason) },
-      { label: 'Severity', value: line(severityText(record)) },
-      { label: 'Rollback Method', value: line(methodText(record)) },
-      { label: 'Duration', value: line(totalText(record)) },
-      ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
-      ...(failed.length ? [{ label: 'What failed', value: failed.map((e) => line(`${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`)).join('\n') }] : []),
-      { label: 'Current State', value: stateLines(record, shown).map(line).join('\n') || '-' },
-      ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
+  const state = stateLines(record, shown);
+  return build({
+    title: `${statusEmoji(record)} ${statusLine(record)}`,
+    fields: [
+      { label: 'Issue', lines: [record.reason] },
+      { label: 'Severity', lines: [severityText(record)] },
+      { label: 'Rollback Method', lines: [methodText(record)] },
+      { label: 'Duration', lines: [totalText(record)] },
+      ...(record.failedPhase ? [{ label: 'Failed phase', lines: [record.failedPhase] }] : []),
+      ...(failed.length ? [{ label: 'What failed', lines: failed.map((e) => `${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`) }] : []),
+      { label: 'Current State', lines: state.length ? state : ['-'] },
+      ...(record.nextSteps.length ? [{ label: 'Next Steps', lines: record.nextSteps.map((s, i) => `${i + 1}. ${s}`) }] : []),
     ],
-    links(record),
-  );
+    notes: [],
+    links: links(record),
+  });
 }
 
 /**
@@ -429,7 +464,8 @@ function registerWebhookSecrets(webhookUrl: string, log: Log): void {
 export type ChatSender = (message: ChatMessage, opts?: SendOptions) => Promise<boolean>;
 
 /**
- * What posts messages to a Slack-compatible incoming webhook. The URL is a secret (its path is the
+ * What posts messages to a chat webhook: a Teams one (teams-card.ts) gets the card, any other the
+ * Slack-compatible JSON. The URL is a secret (its path is the
  * credential): its every form is registered with the log here, once, before the rollback prints
  * anything a provider's error could quote it in, and only its host is ever printed.
  */
@@ -455,7 +491,9 @@ async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Lo
       log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
       return false;
     }
-    const body = JSON.stringify(redactDeep(message, log.redact));
+    // Teams posts only a card; Slack and the receivers that read its JSON take text and blocks.
+    const payload = isTeamsWebhook(url) ? teamsMessage(message.card ?? textCard(message.text)) : { text: message.text, blocks: message.blocks };
+    const body = JSON.stringify(redactDeep(payload, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const cut = cutAfterStop(opts.stop, STOPPED_UNDER_WAY_MS);
     try {
