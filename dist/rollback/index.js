@@ -8982,7 +8982,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _pipeline_job_words_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(90074);
 /* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(34354);
 /* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_17__ = __nccwpck_require__(34649);
-/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(2580);
+/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_18__ = __nccwpck_require__(18285);
 /* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_19__ = __nccwpck_require__(43685);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(81260);
 /**
@@ -34728,7 +34728,7 @@ function nextStart(from, i) {
 
 /***/ }),
 
-/***/ 2580:
+/***/ 18285:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34765,6 +34765,105 @@ var markdown = __nccwpck_require__(54348);
 var sorted = __nccwpck_require__(55915);
 // EXTERNAL MODULE: ./.build/core/duration.js
 var duration = __nccwpck_require__(41634);
+;// CONCATENATED MODULE: ./.build/report/teams-card.js
+/**
+ * Chat messages for Microsoft Teams. Its webhooks (a Workflows flow "When a Teams webhook request is
+ * received", and the Office 365 connectors before them) post the Adaptive Card a message carries as
+ * its attachment. Slack's JSON has none: a Workflows flow still answers 202 Accepted and then fails
+ * to post, so the channel never sees the rollback while the sender reads it as delivered.
+ *
+ * Outside text (a reason, a deploy's name, a provider's error) goes in TextRuns, which Teams shows as
+ * written: a TextRun takes no Markdown, so such text can make no link, heading or list. Teams has no
+ * text that pages a channel (a mention needs an entity the card would have to declare).
+ */
+
+const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+/** The version Teams shows on desktop, web and mobile alike. */
+const CARD_VERSION = '1.4';
+/**
+ * Teams refuses a message over about 28 KB. A card past this (JSON characters) is made again with
+ * shorter runs and fewer lines a field (the lines left out said in one line), until it fits.
+ */
+const CARD_MAX = 20_000;
+const CUTS = [
+    { run: 2000, lines: 30 },
+    { run: 300, lines: 30 },
+    { run: 150, lines: 8 },
+];
+/**
+ * Whether a webhook URL is one of Teams': a Workflows (Power Automate, Logic Apps) HTTP trigger,
+ * `/workflows/<id>/triggers/<name>/paths/invoke` on any host (the flow's region and environment name
+ * it), or an Office 365 connector (`*.webhook.office.com`, `outlook.office.com/webhook…`).
+ */
+function isTeamsWebhook(url) {
+    if (/\/workflows\/[^/]+\/triggers\/[^/]+\/paths\/invoke\/?$/i.test(url.pathname))
+        return true;
+    const host = url.hostname.toLowerCase();
+    if (host.endsWith('.webhook.office.com'))
+        return true;
+    return (host === 'outlook.office.com' || host === 'outlook.office365.com') && url.pathname.toLowerCase().startsWith('/webhook');
+}
+function run(text, max, style = {}) {
+    return { type: 'TextRun', text: (0,secrets/* clip */.$Q)(text.replace(/\s*[\r\n]+\s*/g, ' '), max), ...style };
+}
+function paragraph(inlines, spacing) {
+    return { type: 'RichTextBlock', inlines, ...(spacing ? { spacing } : {}) };
+}
+function httpUrl(text) {
+    try {
+        const url = new URL(text.trim());
+        return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function build(content, { run: max, lines: linesMax }) {
+    const body = [paragraph([run(content.title, max, { weight: 'Bolder', size: 'Large' })])];
+    for (const field of content.fields) {
+        const lines = field.lines.length > linesMax ? [...field.lines.slice(0, linesMax - 1), `… and ${field.lines.length - linesMax + 1} more`] : field.lines;
+        body.push(paragraph([run(field.label, max, { weight: 'Bolder' })], 'Medium'));
+        for (const text of lines)
+            body.push(paragraph([run(text, max)], 'None'));
+    }
+    const actions = [];
+    for (const link of content.links) {
+        const url = httpUrl(link.url);
+        // Only our own links become buttons; one that is not a web address is shown as text.
+        if (url)
+            actions.push({ type: 'Action.OpenUrl', title: link.label, url });
+        else
+            body.push(paragraph([run(`${link.label}: ${link.url}`, max, { isSubtle: true })], 'Medium'));
+    }
+    for (const note of content.notes)
+        body.push(paragraph([run(note, max, { isSubtle: true })], 'Medium'));
+    return {
+        type: 'AdaptiveCard',
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        version: CARD_VERSION,
+        body,
+        ...(actions.length ? { actions } : {}),
+        msteams: { width: 'Full' },
+    };
+}
+/** The message as an Adaptive Card, within Teams' size limit. */
+function teamsCard(content) {
+    let card = build(content, CUTS[0]);
+    for (const cut of CUTS.slice(1)) {
+        if (JSON.stringify(card).length <= CARD_MAX)
+            break;
+        card = build(content, cut);
+    }
+    return card;
+}
+/** A card of plain text alone, for a message that has no card of its own. */
+function textCard(text) {
+    return teamsCard({ title: text.split('\n')[0] ?? '', fields: [], notes: text.split('\n').slice(1).filter((l) => l.trim()), links: [] });
+}
+function teamsMessage(card) {
+    return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, contentUrl: null, content: card }] };
+}
+
 // EXTERNAL MODULE: ./.build/core/stop-signals.js
 var stop_signals = __nccwpck_require__(61042);
 // EXTERNAL MODULE: ./.build/core/bounded-wait.js
@@ -34772,6 +34871,7 @@ var bounded_wait = __nccwpck_require__(51699);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js + 2 modules
 var rollback_summary = __nccwpck_require__(43685);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -34946,16 +35046,18 @@ function failedRows(record) {
     return record.status === 'failed' || record.status === 'unverified' ? (0,timeline/* standingFailures */.G7)(record.timeline) : [];
 }
 /**
- * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
- * escaped; the title is not, since a header's plain_text shows entities as typed and parses no
- * mention, so it is escaped for `text` only. Everything here comes from a redacted record
- * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
+ * The same facts as `text` (one line per field) and as Slack blocks. Field lines are escaped here;
+ * the title is escaped for `text` only, since a header's plain_text shows entities as typed and
+ * parses no mention. Everything comes from a redacted record (chatMessage): the cuts to Slack's
+ * limits come after the redaction, so none halves a secret.
  */
-function build(rawTitle, fields, footer) {
+function slackMessage(content) {
     // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
     // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
-    const oneLine = rawTitle.replace(/\s*[\r\n]+\s*/g, ' ');
+    const oneLine = content.title.replace(/\s*[\r\n]+\s*/g, ' ');
     const title = noBroadcast(oneLine);
+    const fields = content.fields.map((f) => ({ label: f.label, value: f.lines.map(line).join('\n') }));
+    const footer = [...content.notes, ...content.links.map((l) => `${l.label}: ${chatLink(l.url)}`)];
     const text = [chatText(oneLine), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
     const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
     const long = fields.filter((f) => !short.includes(f));
@@ -34969,26 +35071,34 @@ function build(rawTitle, fields, footer) {
         blocks.push({ type: 'context', elements: [mrkdwn(clipChat(footer.join(' · '), SECTION_MAX))] });
     return { text: clipChat(text, 39_000), blocks };
 }
+/** Every receiver's form of one message. */
+function notify_build(content) {
+    return { ...slackMessage(content), card: teamsCard(content) };
+}
 function links(record) {
     const out = [];
     if (record.runUrl)
-        out.push(`Run: ${chatLink(record.runUrl)}`);
+        out.push({ label: 'Run', url: record.runUrl });
     if (record.incidentIssueUrl)
-        out.push(`Incident issue: ${chatLink(record.incidentIssueUrl)}`);
+        out.push({ label: 'Incident issue', url: record.incidentIssueUrl });
     return out;
 }
 function startMessage(record) {
     const env = record.environment.toUpperCase();
     const targets = record.components.map((c) => `${c.name} → ${(0,rollback_summary/* deploymentLabel */.gP)(c.to) ?? 'previous'}${c.to?.createdAt ? ` (from ${(0,rollback_summary/* timeText */.Tc)(c.to.createdAt, true)})` : ''}`);
-    const title = `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`;
-    return build(title, [
-        { label: 'Issue', value: line(record.reason) },
-        { label: 'Severity', value: line(severityText(record)) },
-        { label: 'Components', value: line(componentsText(record)) },
-        { label: 'Started', value: line((0,rollback_summary/* timeText */.Tc)(record.startedAt, true)) },
-        { label: 'ETA', value: line(eta(record)) },
-        ...(targets.length ? [{ label: 'Action', value: targets.map(line).join('\n') }] : []),
-    ], [`Updates will be posted here as each phase finishes, and at least every ${heartbeat/* HEARTBEAT_INTERVAL_MS */.s / 60_000} minutes.`, ...links(record)]);
+    return notify_build({
+        title: `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`,
+        fields: [
+            { label: 'Issue', lines: [record.reason] },
+            { label: 'Severity', lines: [severityText(record)] },
+            { label: 'Components', lines: [componentsText(record)] },
+            { label: 'Started', lines: [(0,rollback_summary/* timeText */.Tc)(record.startedAt, true)] },
+            { label: 'ETA', lines: [eta(record)] },
+            ...(targets.length ? [{ label: 'Action', lines: targets }] : []),
+        ],
+        notes: [`Updates will be posted here as each phase finishes, and at least every ${heartbeat/* HEARTBEAT_INTERVAL_MS */.s / 60_000} minutes.`],
+        links: links(record),
+    });
 }
 /** The phase that runs next: without a database in the plan, snapshot and database do not run. */
 function nextPhase(entry, record) {
@@ -35003,40 +35113,54 @@ function phaseMessage(entry, record) {
     const blocked = entry.status === 'failed';
     const subject = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`;
     const next = nextPhase(entry, record);
-    return build(`⏱️ UPDATE${at}: ${subject} ${entry.status}`, [
-        { label: 'Status', value: blocked ? 'Blocked' : 'In Progress' },
-        { label: 'Progress', value: line(`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`) },
-        { label: 'Took', value: line((0,rollback_summary/* budgetText */.$e)(entry['duration-ms'], entry['budget-ms'])) },
-        ...(next && !blocked ? [{ label: 'Next', value: next }] : []),
-        { label: 'ETA', value: line(eta(record)) },
-    ], links(record));
+    return notify_build({
+        title: `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
+        fields: [
+            { label: 'Status', lines: [blocked ? 'Blocked' : 'In Progress'] },
+            { label: 'Progress', lines: [`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`] },
+            { label: 'Took', lines: [(0,rollback_summary/* budgetText */.$e)(entry['duration-ms'], entry['budget-ms'])] },
+            ...(next && !blocked ? [{ label: 'Next', lines: [next] }] : []),
+            { label: 'ETA', lines: [eta(record)] },
+        ],
+        notes: [],
+        links: links(record),
+    });
 }
 /** The runbook's 5-minute "UPDATE [HH:MM]": the phase under way against its budget, what is done, what is next. */
 function updateMessage(update, record) {
     const at = `${(0,rollback_summary/* timeText */.Tc)(update.at).slice(0, 5)} UTC`;
-    return build(`⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`, [
-        { label: 'Status', value: 'In Progress' },
-        ...(update.running ? [{ label: 'Under way', value: line(`${update.running}: ${(0,rollback_summary/* budgetText */.$e)(update.runningMs, update.budgetMs)}`) }] : []),
-        { label: 'Done', value: line(update.done.join(', ') || '-') },
-        ...(update.next ? [{ label: 'Next', value: update.next }] : []),
-        { label: 'ETA', value: line(`${(0,rollback_summary/* timeText */.Tc)(update.eta)} (from the budgets left)`) },
-    ], links(record));
+    return notify_build({
+        title: `⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`,
+        fields: [
+            { label: 'Status', lines: ['In Progress'] },
+            ...(update.running ? [{ label: 'Under way', lines: [`${update.running}: ${(0,rollback_summary/* budgetText */.$e)(update.runningMs, update.budgetMs)}`] }] : []),
+            { label: 'Done', lines: [update.done.join(', ') || '-'] },
+            ...(update.next ? [{ label: 'Next', lines: [update.next] }] : []),
+            { label: 'ETA', lines: [`${(0,rollback_summary/* timeText */.Tc)(update.eta)} (from the budgets left)`] },
+        ],
+        notes: [],
+        links: links(record),
+    });
 }
 function endMessage(record) {
-    const title = `${(0,rollback_summary/* statusEmoji */.H0)(record)} ${(0,rollback_summary/* statusLine */.Bs)(record)}`;
-    const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
     const failed = failedRows(record);
     const shown = new Set(failed.map((e) => e.detail));
-    return build(title, [
-        { label: 'Issue', value: line(record.reason) },
-        { label: 'Severity', value: line(severityText(record)) },
-        { label: 'Rollback Method', value: line(methodText(record)) },
-        { label: 'Duration', value: line((0,rollback_summary/* totalText */.IW)(record)) },
-        ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
-        ...(failed.length ? [{ label: 'What failed', value: failed.map((e) => line(`${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`)).join('\n') }] : []),
-        { label: 'Current State', value: stateLines(record, shown).map(line).join('\n') || '-' },
-        ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
-    ], links(record));
+    const state = stateLines(record, shown);
+    return notify_build({
+        title: `${(0,rollback_summary/* statusEmoji */.H0)(record)} ${(0,rollback_summary/* statusLine */.Bs)(record)}`,
+        fields: [
+            { label: 'Issue', lines: [record.reason] },
+            { label: 'Severity', lines: [severityText(record)] },
+            { label: 'Rollback Method', lines: [methodText(record)] },
+            { label: 'Duration', lines: [(0,rollback_summary/* totalText */.IW)(record)] },
+            ...(record.failedPhase ? [{ label: 'Failed phase', lines: [record.failedPhase] }] : []),
+            ...(failed.length ? [{ label: 'What failed', lines: failed.map((e) => `${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`) }] : []),
+            { label: 'Current State', lines: state.length ? state : ['-'] },
+            ...(record.nextSteps.length ? [{ label: 'Next Steps', lines: record.nextSteps.map((s, i) => `${i + 1}. ${s}`) }] : []),
+        ],
+        notes: [],
+        links: links(record),
+    });
 }
 /**
  * The record is redacted before anything is escaped or cut (see redactDeep): redacting the
@@ -35149,7 +35273,8 @@ function registerWebhookSecrets(webhookUrl, log) {
     }
 }
 /**
- * What posts messages to a Slack-compatible incoming webhook. The URL is a secret (its path is the
+ * What posts messages to a chat webhook: a Teams one (teams-card.ts) gets the card, any other the
+ * Slack-compatible JSON. The URL is a secret (its path is the
  * credential): its every form is registered with the log here, once, before the rollback prints
  * anything a provider's error could quote it in, and only its host is ever printed.
  */
@@ -35175,7 +35300,9 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
             return false;
         }
-        const body = JSON.stringify((0,secrets/* redactDeep */.KL)(message, log.redact));
+        // Teams posts only a card; Slack and the receivers that read its JSON take text and blocks.
+        const payload = isTeamsWebhook(url) ? teamsMessage(message.card ?? textCard(message.text)) : { text: message.text, blocks: message.blocks };
+        const body = JSON.stringify((0,secrets/* redactDeep */.KL)(payload, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         const cut = (0,bounded_wait/* cutAfterStop */.ph)(opts.stop, STOPPED_UNDER_WAY_MS);
         try {

@@ -1,14 +1,14 @@
-export const id = 937;
-export const ids = [937];
+export const id = 904;
+export const ids = [904];
 export const modules = {
 
-/***/ 2937:
+/***/ 8904:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  run: () => (/* binding */ run)
+  run: () => (/* binding */ run_run)
 });
 
 // EXTERNAL MODULE: ./node_modules/commander/esm.mjs
@@ -11827,7 +11827,7 @@ const FLAGS = {
     'netlify-token': { help: 'Netlify token (else NETLIFY_AUTH_TOKEN)', placeholder: 'token' },
     'github-token': { help: 'GitHub token (else GITHUB_TOKEN)', placeholder: 'token' },
     'database-url': { help: 'PostgreSQL connection string (else DATABASE_URL)', placeholder: 'url' },
-    'notify-webhook-url': { help: 'Slack-compatible webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
+    'notify-webhook-url': { help: 'Slack-compatible or Teams webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
     provider: { help: 'vercel, fly, railway, render, netlify, git-revert or command' },
     project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
     team: { help: 'Vercel team id or slug', placeholder: 'id' },
@@ -26828,7 +26828,107 @@ function databaseRow(row, record) {
     return 'the database phase failed (its row says what it changed)';
 }
 
+;// CONCATENATED MODULE: ./.build/report/teams-card.js
+/**
+ * Chat messages for Microsoft Teams. Its webhooks (a Workflows flow "When a Teams webhook request is
+ * received", and the Office 365 connectors before them) post the Adaptive Card a message carries as
+ * its attachment. Slack's JSON has none: a Workflows flow still answers 202 Accepted and then fails
+ * to post, so the channel never sees the rollback while the sender reads it as delivered.
+ *
+ * Outside text (a reason, a deploy's name, a provider's error) goes in TextRuns, which Teams shows as
+ * written: a TextRun takes no Markdown, so such text can make no link, heading or list. Teams has no
+ * text that pages a channel (a mention needs an entity the card would have to declare).
+ */
+
+const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+/** The version Teams shows on desktop, web and mobile alike. */
+const CARD_VERSION = '1.4';
+/**
+ * Teams refuses a message over about 28 KB. A card past this (JSON characters) is made again with
+ * shorter runs and fewer lines a field (the lines left out said in one line), until it fits.
+ */
+const CARD_MAX = 20_000;
+const CUTS = [
+    { run: 2000, lines: 30 },
+    { run: 300, lines: 30 },
+    { run: 150, lines: 8 },
+];
+/**
+ * Whether a webhook URL is one of Teams': a Workflows (Power Automate, Logic Apps) HTTP trigger,
+ * `/workflows/<id>/triggers/<name>/paths/invoke` on any host (the flow's region and environment name
+ * it), or an Office 365 connector (`*.webhook.office.com`, `outlook.office.com/webhook…`).
+ */
+function isTeamsWebhook(url) {
+    if (/\/workflows\/[^/]+\/triggers\/[^/]+\/paths\/invoke\/?$/i.test(url.pathname))
+        return true;
+    const host = url.hostname.toLowerCase();
+    if (host.endsWith('.webhook.office.com'))
+        return true;
+    return (host === 'outlook.office.com' || host === 'outlook.office365.com') && url.pathname.toLowerCase().startsWith('/webhook');
+}
+function run(text, max, style = {}) {
+    return { type: 'TextRun', text: (0,core_secrets/* clip */.$Q)(text.replace(/\s*[\r\n]+\s*/g, ' '), max), ...style };
+}
+function paragraph(inlines, spacing) {
+    return { type: 'RichTextBlock', inlines, ...(spacing ? { spacing } : {}) };
+}
+function httpUrl(text) {
+    try {
+        const url = new URL(text.trim());
+        return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function build(content, { run: max, lines: linesMax }) {
+    const body = [paragraph([run(content.title, max, { weight: 'Bolder', size: 'Large' })])];
+    for (const field of content.fields) {
+        const lines = field.lines.length > linesMax ? [...field.lines.slice(0, linesMax - 1), `… and ${field.lines.length - linesMax + 1} more`] : field.lines;
+        body.push(paragraph([run(field.label, max, { weight: 'Bolder' })], 'Medium'));
+        for (const text of lines)
+            body.push(paragraph([run(text, max)], 'None'));
+    }
+    const actions = [];
+    for (const link of content.links) {
+        const url = httpUrl(link.url);
+        // Only our own links become buttons; one that is not a web address is shown as text.
+        if (url)
+            actions.push({ type: 'Action.OpenUrl', title: link.label, url });
+        else
+            body.push(paragraph([run(`${link.label}: ${link.url}`, max, { isSubtle: true })], 'Medium'));
+    }
+    for (const note of content.notes)
+        body.push(paragraph([run(note, max, { isSubtle: true })], 'Medium'));
+    return {
+        type: 'AdaptiveCard',
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        version: CARD_VERSION,
+        body,
+        ...(actions.length ? { actions } : {}),
+        msteams: { width: 'Full' },
+    };
+}
+/** The message as an Adaptive Card, within Teams' size limit. */
+function teamsCard(content) {
+    let card = build(content, CUTS[0]);
+    for (const cut of CUTS.slice(1)) {
+        if (JSON.stringify(card).length <= CARD_MAX)
+            break;
+        card = build(content, cut);
+    }
+    return card;
+}
+/** A card of plain text alone, for a message that has no card of its own. */
+function textCard(text) {
+    return teamsCard({ title: text.split('\n')[0] ?? '', fields: [], notes: text.split('\n').slice(1).filter((l) => l.trim()), links: [] });
+}
+function teamsMessage(card) {
+    return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, contentUrl: null, content: card }] };
+}
+
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -27003,16 +27103,18 @@ function failedRows(record) {
     return record.status === 'failed' || record.status === 'unverified' ? (0,pipeline_timeline/* standingFailures */.G7)(record.timeline) : [];
 }
 /**
- * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
- * escaped; the title is not, since a header's plain_text shows entities as typed and parses no
- * mention, so it is escaped for `text` only. Everything here comes from a redacted record
- * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
+ * The same facts as `text` (one line per field) and as Slack blocks. Field lines are escaped here;
+ * the title is escaped for `text` only, since a header's plain_text shows entities as typed and
+ * parses no mention. Everything comes from a redacted record (chatMessage): the cuts to Slack's
+ * limits come after the redaction, so none halves a secret.
  */
-function build(rawTitle, fields, footer) {
+function slackMessage(content) {
     // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
     // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
-    const oneLine = rawTitle.replace(/\s*[\r\n]+\s*/g, ' ');
+    const oneLine = content.title.replace(/\s*[\r\n]+\s*/g, ' ');
     const title = noBroadcast(oneLine);
+    const fields = content.fields.map((f) => ({ label: f.label, value: f.lines.map(line).join('\n') }));
+    const footer = [...content.notes, ...content.links.map((l) => `${l.label}: ${chatLink(l.url)}`)];
     const text = [chatText(oneLine), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
     const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
     const long = fields.filter((f) => !short.includes(f));
@@ -27026,26 +27128,34 @@ function build(rawTitle, fields, footer) {
         blocks.push({ type: 'context', elements: [mrkdwn(clipChat(footer.join(' · '), SECTION_MAX))] });
     return { text: clipChat(text, 39_000), blocks };
 }
+/** Every receiver's form of one message. */
+function notify_build(content) {
+    return { ...slackMessage(content), card: teamsCard(content) };
+}
 function links(record) {
     const out = [];
     if (record.runUrl)
-        out.push(`Run: ${chatLink(record.runUrl)}`);
+        out.push({ label: 'Run', url: record.runUrl });
     if (record.incidentIssueUrl)
-        out.push(`Incident issue: ${chatLink(record.incidentIssueUrl)}`);
+        out.push({ label: 'Incident issue', url: record.incidentIssueUrl });
     return out;
 }
 function startMessage(record) {
     const env = record.environment.toUpperCase();
     const targets = record.components.map((c) => `${c.name} → ${deploymentLabel(c.to) ?? 'previous'}${c.to?.createdAt ? ` (from ${timeText(c.to.createdAt, true)})` : ''}`);
-    const title = `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`;
-    return build(title, [
-        { label: 'Issue', value: line(record.reason) },
-        { label: 'Severity', value: line(severityText(record)) },
-        { label: 'Components', value: line(componentsText(record)) },
-        { label: 'Started', value: line(timeText(record.startedAt, true)) },
-        { label: 'ETA', value: line(eta(record)) },
-        ...(targets.length ? [{ label: 'Action', value: targets.map(line).join('\n') }] : []),
-    ], [`Updates will be posted here as each phase finishes, and at least every ${HEARTBEAT_INTERVAL_MS / 60_000} minutes.`, ...links(record)]);
+    return notify_build({
+        title: `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`,
+        fields: [
+            { label: 'Issue', lines: [record.reason] },
+            { label: 'Severity', lines: [severityText(record)] },
+            { label: 'Components', lines: [componentsText(record)] },
+            { label: 'Started', lines: [timeText(record.startedAt, true)] },
+            { label: 'ETA', lines: [eta(record)] },
+            ...(targets.length ? [{ label: 'Action', lines: targets }] : []),
+        ],
+        notes: [`Updates will be posted here as each phase finishes, and at least every ${HEARTBEAT_INTERVAL_MS / 60_000} minutes.`],
+        links: links(record),
+    });
 }
 /** The phase that runs next: without a database in the plan, snapshot and database do not run. */
 function nextPhase(entry, record) {
@@ -27060,40 +27170,54 @@ function phaseMessage(entry, record) {
     const blocked = entry.status === 'failed';
     const subject = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`;
     const next = nextPhase(entry, record);
-    return build(`⏱️ UPDATE${at}: ${subject} ${entry.status}`, [
-        { label: 'Status', value: blocked ? 'Blocked' : 'In Progress' },
-        { label: 'Progress', value: line(`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`) },
-        { label: 'Took', value: line(budgetText(entry['duration-ms'], entry['budget-ms'])) },
-        ...(next && !blocked ? [{ label: 'Next', value: next }] : []),
-        { label: 'ETA', value: line(eta(record)) },
-    ], links(record));
+    return notify_build({
+        title: `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
+        fields: [
+            { label: 'Status', lines: [blocked ? 'Blocked' : 'In Progress'] },
+            { label: 'Progress', lines: [`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`] },
+            { label: 'Took', lines: [budgetText(entry['duration-ms'], entry['budget-ms'])] },
+            ...(next && !blocked ? [{ label: 'Next', lines: [next] }] : []),
+            { label: 'ETA', lines: [eta(record)] },
+        ],
+        notes: [],
+        links: links(record),
+    });
 }
 /** The runbook's 5-minute "UPDATE [HH:MM]": the phase under way against its budget, what is done, what is next. */
 function updateMessage(update, record) {
     const at = `${timeText(update.at).slice(0, 5)} UTC`;
-    return build(`⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`, [
-        { label: 'Status', value: 'In Progress' },
-        ...(update.running ? [{ label: 'Under way', value: line(`${update.running}: ${budgetText(update.runningMs, update.budgetMs)}`) }] : []),
-        { label: 'Done', value: line(update.done.join(', ') || '-') },
-        ...(update.next ? [{ label: 'Next', value: update.next }] : []),
-        { label: 'ETA', value: line(`${timeText(update.eta)} (from the budgets left)`) },
-    ], links(record));
+    return notify_build({
+        title: `⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`,
+        fields: [
+            { label: 'Status', lines: ['In Progress'] },
+            ...(update.running ? [{ label: 'Under way', lines: [`${update.running}: ${budgetText(update.runningMs, update.budgetMs)}`] }] : []),
+            { label: 'Done', lines: [update.done.join(', ') || '-'] },
+            ...(update.next ? [{ label: 'Next', lines: [update.next] }] : []),
+            { label: 'ETA', lines: [`${timeText(update.eta)} (from the budgets left)`] },
+        ],
+        notes: [],
+        links: links(record),
+    });
 }
 function endMessage(record) {
-    const title = `${statusEmoji(record)} ${statusLine(record)}`;
-    const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
     const failed = failedRows(record);
     const shown = new Set(failed.map((e) => e.detail));
-    return build(title, [
-        { label: 'Issue', value: line(record.reason) },
-        { label: 'Severity', value: line(severityText(record)) },
-        { label: 'Rollback Method', value: line(methodText(record)) },
-        { label: 'Duration', value: line(totalText(record)) },
-        ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
-        ...(failed.length ? [{ label: 'What failed', value: failed.map((e) => line(`${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`)).join('\n') }] : []),
-        { label: 'Current State', value: stateLines(record, shown).map(line).join('\n') || '-' },
-        ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
-    ], links(record));
+    const state = stateLines(record, shown);
+    return notify_build({
+        title: `${statusEmoji(record)} ${statusLine(record)}`,
+        fields: [
+            { label: 'Issue', lines: [record.reason] },
+            { label: 'Severity', lines: [severityText(record)] },
+            { label: 'Rollback Method', lines: [methodText(record)] },
+            { label: 'Duration', lines: [totalText(record)] },
+            ...(record.failedPhase ? [{ label: 'Failed phase', lines: [record.failedPhase] }] : []),
+            ...(failed.length ? [{ label: 'What failed', lines: failed.map((e) => `${e.phase}${e.component ? ` (${e.component})` : ''}: ${e.detail}`) }] : []),
+            { label: 'Current State', lines: state.length ? state : ['-'] },
+            ...(record.nextSteps.length ? [{ label: 'Next Steps', lines: record.nextSteps.map((s, i) => `${i + 1}. ${s}`) }] : []),
+        ],
+        notes: [],
+        links: links(record),
+    });
 }
 /**
  * The record is redacted before anything is escaped or cut (see redactDeep): redacting the
@@ -27206,7 +27330,8 @@ function registerWebhookSecrets(webhookUrl, log) {
     }
 }
 /**
- * What posts messages to a Slack-compatible incoming webhook. The URL is a secret (its path is the
+ * What posts messages to a chat webhook: a Teams one (teams-card.ts) gets the card, any other the
+ * Slack-compatible JSON. The URL is a secret (its path is the
  * credential): its every form is registered with the log here, once, before the rollback prints
  * anything a provider's error could quote it in, and only its host is ever printed.
  */
@@ -27232,7 +27357,9 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
             return false;
         }
-        const body = JSON.stringify((0,core_secrets/* redactDeep */.KL)(message, log.redact));
+        // Teams posts only a card; Slack and the receivers that read its JSON take text and blocks.
+        const payload = isTeamsWebhook(url) ? teamsMessage(message.card ?? textCard(message.text)) : { text: message.text, blocks: message.blocks };
+        const body = JSON.stringify((0,core_secrets/* redactDeep */.KL)(payload, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         const cut = cutAfterStop(opts.stop, STOPPED_UNDER_WAY_MS);
         try {
@@ -28122,7 +28249,7 @@ async function recordVerified(request, verdict, checks, deadlineSeconds, log) {
 
 
 /** A URL input; its user name, password and secret parameters are registered before anything can print them. */
-function httpUrl(inputs, name, log) {
+function smoke_inputs_httpUrl(inputs, name, log) {
     const raw = inputs.string(name);
     if (!raw)
         return undefined;
@@ -28150,8 +28277,8 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
     const bypassToken = inputs.secret('bypass-token', log);
     log.secret(databaseUrl);
     const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
-    const baseUrl = httpUrl(inputs, 'base-url', log);
-    const baseline = httpUrl(inputs, 'baseline-url', log);
+    const baseUrl = smoke_inputs_httpUrl(inputs, 'base-url', log);
+    const baseline = smoke_inputs_httpUrl(inputs, 'baseline-url', log);
     const { url: baselineUrl, authorization: baselineCredentials } = baseline ? splitCredentials(baseline) : { url: undefined, authorization: undefined };
     // The token opens the deployment it belongs to; a check on another origin (a third-party status page) never gets it.
     const bypassOrigins = [baseUrl, baselineUrl].filter((u) => Boolean(u)).map((u) => new URL(u).origin);
@@ -28515,7 +28642,7 @@ async function main(argv, host) {
 
 
 
-function run() {
+function run_run() {
     // A run left waiting on what can no longer happen must not end as a success with no result.
     unfinished_exit_failOnUnfinishedExit(() => core_output/* output */.CG.line(`error: ${(0,errors/* errorLine */.BP)(unfinished_exit_unfinishedError())}`, 'stderr'));
     main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
