@@ -459,6 +459,23 @@ async function exportRows(session: Session, tables: TableName[], column: string,
   return out;
 }
 
+/** What takeSnapshot and its dry run refuse before they touch anything; the target as it is printed. */
+function refuseUnfitRequest(req: SnapshotRequest): string {
+  validateRequest(req);
+  const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+  if (pooler) throw pooler;
+  return describeTarget(req.target);
+}
+
+/** The session a snapshot (or its dry run) reads through. */
+async function snapshotSession(req: SnapshotRequest, where: string, deadline: QueryDeadline): Promise<Session> {
+  // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
+  if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
+  return connect(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err: unknown) => {
+    throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+  });
+}
+
 export interface SnapshotPreview {
   target: string;
   serverVersion: string;
@@ -480,14 +497,8 @@ export interface SnapshotPreview {
  * A database that cannot be reached or a request the snapshot would refuse fails here too.
  */
 export async function previewSnapshot(req: SnapshotRequest, log: Log): Promise<SnapshotPreview> {
-  validateRequest(req);
-  const where = describeTarget(req.target);
-  const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
-  if (pooler) throw pooler;
-  if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
-  const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err: unknown) => {
-    throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
-  });
+  const where = refuseUnfitRequest(req);
+  const session = await snapshotSession(req, where, req.queryDeadline ?? SNAPSHOT_DEADLINE);
   // It only reads: a stop ends its session at once, whatever it waits for.
   const unwatch = closeAtStop(session, req.signal);
   try {
@@ -527,22 +538,15 @@ export async function previewSnapshot(req: SnapshotRequest, log: Log): Promise<S
 export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<SnapshotResult> {
   const started = Date.now();
   const now = req.now ?? (() => new Date());
-  validateRequest(req);
-  const where = describeTarget(req.target);
-  const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
-  if (pooler) throw pooler;
+  const where = refuseUnfitRequest(req);
   await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir', req.made);
   const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
   // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
   const tag = sessionTag('snapshot');
 
-  // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
-  if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
   const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-  const session = await connect(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err: unknown) => {
-    throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
-  });
+  const session = await snapshotSession(req, where, deadline);
   let path: string | undefined;
   let exportsDir: string | undefined;
   let cancelOnStop: (() => void) | undefined;
