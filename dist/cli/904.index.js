@@ -6867,6 +6867,23 @@ async function exportRows(session, tables, column, since, dir, made) {
     }
     return out;
 }
+/** What takeSnapshot and its dry run refuse before they touch anything; the target as it is printed. */
+function refuseUnfitRequest(req) {
+    validateRequest(req);
+    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
+    if (pooler)
+        throw pooler;
+    return describeTarget(req.target);
+}
+/** The session a snapshot (or its dry run) reads through. */
+async function snapshotSession(req, where, deadline) {
+    // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
+    if (!req.pgDumpPath)
+        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
+    return connect(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
+        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
+    });
+}
 /**
  * A dry run of takeSnapshot: what it checks before it writes anything, checked the same way, and
  * nothing written (no folder, no file, no lock taken). It connects, finds the pg_dump (and
@@ -6875,16 +6892,8 @@ async function exportRows(session, tables, column, since, dir, made) {
  * A database that cannot be reached or a request the snapshot would refuse fails here too.
  */
 async function previewSnapshot(req, log) {
-    validateRequest(req);
-    const where = describeTarget(req.target);
-    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
-    if (pooler)
-        throw pooler;
-    if (!req.pgDumpPath)
-        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err) => {
-        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
-    });
+    const where = refuseUnfitRequest(req);
+    const session = await snapshotSession(req, where, req.queryDeadline ?? SNAPSHOT_DEADLINE);
     // It only reads: a stop ends its session at once, whatever it waits for.
     const unwatch = closeAtStop(session, req.signal);
     try {
@@ -6928,23 +6937,14 @@ async function previewSnapshot(req, log) {
 async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
-    validateRequest(req);
-    const where = describeTarget(req.target);
-    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
-    if (pooler)
-        throw pooler;
+    const where = refuseUnfitRequest(req);
     await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir', req.made);
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
     const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
     const tag = sessionTag('snapshot');
-    // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
-    if (!req.pgDumpPath)
-        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
     const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-    const session = await connect(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
-        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
-    });
+    const session = await snapshotSession(req, where, deadline);
     let path;
     let exportsDir;
     let cancelOnStop;

@@ -16386,6 +16386,23 @@ async function exportRows(session, tables, column, since, dir, made) {
     }
     return out;
 }
+/** What takeSnapshot and its dry run refuse before they touch anything; the target as it is printed. */
+function refuseUnfitRequest(req) {
+    validateRequest(req);
+    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
+    if (pooler)
+        throw pooler;
+    return (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .describeTarget */ .ff)(req.target);
+}
+/** The session a snapshot (or its dry run) reads through. */
+async function snapshotSession(req, where, deadline) {
+    // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
+    if (!req.pgDumpPath)
+        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
+    return (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .connect */ .Ng)(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
+        throw err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .ConnectStopped */ .QE ? snapshotStoppedConnecting(where) : err;
+    });
+}
 /**
  * A dry run of takeSnapshot: what it checks before it writes anything, checked the same way, and
  * nothing written (no folder, no file, no lock taken). It connects, finds the pg_dump (and
@@ -16394,16 +16411,8 @@ async function exportRows(session, tables, column, since, dir, made) {
  * A database that cannot be reached or a request the snapshot would refuse fails here too.
  */
 async function previewSnapshot(req, log) {
-    validateRequest(req);
-    const where = describeTarget(req.target);
-    const pooler = transactionPoolerRefusal(req.target, "pg_dump's one session for the whole dump");
-    if (pooler)
-        throw pooler;
-    if (!req.pgDumpPath)
-        warmPgTools(['pg_dump', 'pg_restore'], req.tools);
-    const session = await connect(req.target, { queryDeadline: req.queryDeadline ?? SNAPSHOT_DEADLINE, signal: req.signal }).catch((err) => {
-        throw err instanceof ConnectStopped ? snapshotStoppedConnecting(where) : err;
-    });
+    const where = refuseUnfitRequest(req);
+    const session = await snapshotSession(req, where, req.queryDeadline ?? SNAPSHOT_DEADLINE);
     // It only reads: a stop ends its session at once, whatever it waits for.
     const unwatch = closeAtStop(session, req.signal);
     try {
@@ -16447,23 +16456,14 @@ async function previewSnapshot(req, log) {
 async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
-    validateRequest(req);
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .describeTarget */ .ff)(req.target);
-    const pooler = (0,_connection_js__WEBPACK_IMPORTED_MODULE_9__/* .transactionPoolerRefusal */ .id)(req.target, "pg_dump's one session for the whole dump");
-    if (pooler)
-        throw pooler;
+    const where = refuseUnfitRequest(req);
     await prepareSnapshotFolder(req.outputDir, req.outputDirInput ?? 'output-dir', req.made);
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
     const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
     const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_10__/* .sessionTag */ .vZ)('snapshot');
-    // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
-    if (!req.pgDumpPath)
-        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_13__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
     const deadline = req.queryDeadline ?? SNAPSHOT_DEADLINE;
-    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_14__/* .connect */ .Ng)(req.target, { queryDeadline: deadline, signal: req.signal }).catch((err) => {
-        throw err instanceof _session_js__WEBPACK_IMPORTED_MODULE_14__/* .ConnectStopped */ .QE ? snapshotStoppedConnecting(where) : err;
-    });
+    const session = await snapshotSession(req, where, deadline);
     let path;
     let exportsDir;
     let cancelOnStop;
