@@ -374,6 +374,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // Its planning session is gone before the run ends (a preview, read only, still running).
     await previewing?.catch(() => undefined);
     fail('plan');
+    // Nothing after the plan runs: `planned` would read as still to come, in the components output
+    // and the summary's tables, beside a state line that says unchanged.
+    skipUnstarted(record);
     // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
     // the earlier job's rows say what it already changed: only this job changed nothing (redact
     // puts the error's own words so too).
@@ -759,6 +762,12 @@ function verifyOnlyStartNote(earlier: TimelineEntry[], hasWebhook: boolean): str
   if (told) return `not sent again: an earlier job of this rollback had it ${told.status} (${told.detail.replace(/\.$/, '')})`;
   if (!hasWebhook) return 'no webhook configured';
   return 'scope verify changes nothing, so it sends no start message (no earlier job of this rollback is known to this one); the end message says what it found';
+}
+
+/** After a failed plan, each part still `planned` never ran: `skipped`, as a database phase that did not run says (and ComponentRecord's statuses name). */
+function skipUnstarted(record: RollbackRecord): void {
+  for (const c of record.components) if (c.status === 'planned') c.status = 'skipped';
+  if (record.database?.status === 'planned') record.database.status = 'skipped';
 }
 
 /** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
