@@ -505,7 +505,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         const t = timeline.start('app', c.name);
         try {
           const unfinished = rec.unfinished;
-          const outcome = await promotePrevious(promoteRequest(c, request, false), log);
+          // The plan phase logged this component's plan block: the provider does not log it again.
+          const planLogged = rec.status === 'planned' ? { from: rec.from?.id, to: rec.to?.id } : undefined;
+          const outcome = await promotePrevious({ ...promoteRequest(c, request, false), planLogged }, log);
           applyOutcome(rec, outcome);
           const pending = notLive(c, outcome);
           if (pending) {

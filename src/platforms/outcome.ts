@@ -31,6 +31,18 @@ export interface ProviderRunOptions {
   now?: () => number;
   /** The run's stop: no change sent after it, no wait past it (change-guard.ts). */
   stop?: ChangeGuard;
+  /**
+   * The plan this run already logged for the component, by its release ids: the whole rollback
+   * logs it when it plans (a dry run), then carries it out in its app phase. The provider logs its
+   * plan block again only when what it resolves now differs.
+   */
+  planLogged?: LoggedPlan;
+}
+
+/** A plan as its log block named it: what served, and what it put back. */
+export interface LoggedPlan {
+  from?: string;
+  to?: string;
 }
 
 export type PromoteStatus = 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';

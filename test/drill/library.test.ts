@@ -69,6 +69,15 @@ describe('runDrill (library)', () => {
     expect(record.components[0]).toMatchObject({ name: 'web', back: 'rolled-back', forward: 'promoted', original: { id: w.current.uid }, previous: { id: w.previous.uid } });
   });
 
+  it('logs the way back\'s plan block once: at readiness, not again when it goes back', async () => {
+    const log = memoryLog();
+    const record = await runDrill(await request(), {}, log);
+    expect(record.status).toBe('passed');
+    const plans = log.lines.filter((l) => l.startsWith('Plan: '));
+    // The way back's, then the roll-forward's (a plan of its own: promote what staging started on).
+    expect(plans).toEqual(['Plan: rollback project shop-staging', 'Plan: promote project shop-staging']);
+  });
+
   it('does not claim the whole way back works when the database part of it was only planned', async () => {
     const record = await runDrill(await request(), {}, memoryLog());
     expect(record.status).toBe('passed');

@@ -167,12 +167,15 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
   }
 
-  log.info(`Plan: ${opts.method} project ${project.name}`);
-  log.info(`  from ${describeDeployment(current)}`);
-  log.info(`  to   ${describeDeployment(target)}`);
-  const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
-  for (const s of skipped.slice(0, SKIPPED_LOGGED)) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
-  if (skippedCount > SKIPPED_LOGGED) log.info(`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds!)})`);
+  // The whole rollback logged this block when it planned: its app phase only says what changed.
+  if (opts.planLogged?.from !== current.id || opts.planLogged?.to !== target.id) {
+    log.info(`Plan: ${opts.method} project ${project.name}`);
+    log.info(`  from ${describeDeployment(current)}`);
+    log.info(`  to   ${describeDeployment(target)}`);
+    const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
+    for (const s of skipped.slice(0, SKIPPED_LOGGED)) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
+    if (skippedCount > SKIPPED_LOGGED) log.info(`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds!)})`);
+  }
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
   }
