@@ -800,7 +800,7 @@ export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) =
 }
 
 export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
-  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal };
+  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal, environmentName: request.plan.environment };
   switch (c.provider) {
     case 'vercel':
       return {

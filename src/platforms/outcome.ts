@@ -37,6 +37,11 @@ export interface ProviderRunOptions {
    * plan block again only when what it resolves now differs.
    */
   planLogged?: LoggedPlan;
+  /**
+   * The environment the platform's production serves, as the plan names it (staging in a drill):
+   * what the provider's sentences call it. Unset: production.
+   */
+  environmentName?: string;
 }
 
 /** A plan as its log block named it: what served, and what it put back. */

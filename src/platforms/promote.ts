@@ -74,6 +74,8 @@ export interface PromoteCommon {
   stop?: ChangeGuard;
   /** The plan the caller already logged (ProviderRunOptions.planLogged): not logged a second time. */
   planLogged?: LoggedPlan;
+  /** The plan's environment (ProviderRunOptions.environmentName): a drill's sentences say staging, not production. */
+  environmentName?: string;
 }
 
 export interface VercelPromoteRequest extends PromoteCommon {
@@ -352,7 +354,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   for (const url of componentUrls(request)) registerUrlSecrets(url, log);
   checkPromoteRequest(request);
   const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
-  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop, planLogged: request.planLogged };
+  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop, planLogged: request.planLogged, environmentName: request.environmentName };
   try {
     return await promoteWith(request, common, log);
   } catch (err) {

@@ -111,7 +111,10 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   if (!current) {
     throw new RollbackKitError(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
   }
-  log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
+  // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
+  const environment = opts.environmentName || 'production';
+  const served = `${environment[0]!.toUpperCase()}${environment.slice(1)} of ${project.name}`;
+  log.info(`${served} serves ${describeDeployment(current)}.`);
   const base: Omit<VercelPromoteResult, 'status' | 'from' | 'to'> = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
 
   const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
@@ -155,7 +158,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   if (history?.movedBack && !fromNamesCurrent) {
     const back = history.movedBack;
     const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-    const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+    const note = `${served} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back.from };
   }
@@ -215,7 +218,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
 
   const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
   const verb = opts.method === 'rollback' ? 'rolled back' : 'promoted';
-  notes.push(`Production of ${project.name} now serves ${describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
+  notes.push(`${served} now serves ${describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
   log.info(notes.at(-1)!);
   const autoAssignDisabled = final.autoAssignCustomDomains === false;
   if (autoAssignDisabled) {
