@@ -50,6 +50,15 @@ export interface LoggedPlan {
   to?: string;
 }
 
+/**
+ * A provider's plan block (what serves, what goes back, what it passes over), logged before anything
+ * changes: not again when the caller already logged the same plan (ProviderRunOptions.planLogged).
+ */
+export function logPlan(log: { info(message: string): void }, lines: string[], plan: LoggedPlan, logged: LoggedPlan | undefined): void {
+  if (logged && logged.from === plan.from && logged.to === plan.to) return;
+  for (const line of lines) log.info(line);
+}
+
 export type PromoteStatus = 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';
 
 export interface ReleaseInfo {

@@ -721,6 +721,10 @@ describe('rollback (root action) with a Railway backend', () => {
       expect(phases(run)).toContain('verify=ok');
       expect(run.masked).toContain(railwayToken);
       expect(railway.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
+      // Each plan block logged once, at plan: the app phase carries it out without saying it again.
+      const planLines = run.log.split('\n').filter((l) => /^Plan: /.test(l));
+      expect(planLines).toEqual(expect.arrayContaining(['Plan: rollback project shop', expect.stringMatching(/^Plan: roll back the /)]));
+      expect(planLines.filter((l) => l.startsWith('Plan: roll'))).toHaveLength(2);
       await expectNoSecrets(run, w);
       expect(await findSecret(run, railwayToken, [w.workspace])).toEqual([]);
       const sent = JSON.stringify(w.webhook.requests.map((r) => r.raw)) + JSON.stringify(w.issues.requests.map((r) => r.body ?? null));

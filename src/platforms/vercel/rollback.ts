@@ -12,7 +12,7 @@ import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
-import { notPutBackAgain, type ProviderRunOptions } from '../outcome.js';
+import { logPlan, notPutBackAgain, type ProviderRunOptions } from '../outcome.js';
 import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, skipReason, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
 import { productionHistory, when, type ProductionHistory } from './history.js';
 import { waitForAliasJob } from './wait.js';
@@ -170,15 +170,15 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
   }
 
-  // The whole rollback logged this block when it planned: its app phase only says what changed.
-  if (opts.planLogged?.from !== current.id || opts.planLogged?.to !== target.id) {
-    log.info(`Plan: ${opts.method} project ${project.name}`);
-    log.info(`  from ${describeDeployment(current)}`);
-    log.info(`  to   ${describeDeployment(target)}`);
-    const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
-    for (const s of skipped.slice(0, SKIPPED_LOGGED)) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
-    if (skippedCount > SKIPPED_LOGGED) log.info(`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds!)})`);
-  }
+  const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
+  const plan = [
+    `Plan: ${opts.method} project ${project.name}`,
+    `  from ${describeDeployment(current)}`,
+    `  to   ${describeDeployment(target)}`,
+    ...skipped.slice(0, SKIPPED_LOGGED).map((s) => `  skipped ${describeDeployment(s.deployment)}: ${s.reason}`),
+    ...(skippedCount > SKIPPED_LOGGED ? [`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds!)})`] : []),
+  ];
+  logPlan(log, plan, { from: current.id, to: target.id }, opts.planLogged);
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
   }
