@@ -11813,12 +11813,20 @@ const FLAGS = {
     reason: {
         help: 'why you are rolling back: shown in the incident report and messages',
         placeholder: 'text',
-        helpFor: { promote: 'why: the Vercel rollback’s description, the git-revert pull request’s text, ROLLBACK_REASON for a command' },
+        helpFor: {
+            promote: 'why: the Vercel rollback’s description, the git-revert pull request’s text, ROLLBACK_REASON for a command',
+            // The drill sends no messages and opens no incident; git-revert and command components cannot be drilled.
+            drill: 'why the drill runs: the description of its Vercel instant rollback, as Vercel’s dashboard shows it (default “Rollback drill”; with --sandbox “rollback-kit sandbox drill”)',
+        },
     },
     severity: { help: 'critical, major (default) or minor' },
     'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
     timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
-    'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'true|false' },
+    'incident-issue': {
+        help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)',
+        placeholder: 'true|false',
+        helpFor: { drill: 'comment the result and the trend on the environment’s “Rollback drill” issue on GitHub, opened by the first drill; a dry run comments only when readiness fails (default true with GITHUB_TOKEN; needs GITHUB_REPOSITORY)' },
+    },
     environment: { help: 'the environment’s name; with a plan file, the one it describes (default production; a drill: staging)', placeholder: 'name', helpFor: { promote: 'Railway environment id' } },
     'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
     'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
@@ -11832,7 +11840,12 @@ const FLAGS = {
     project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
     team: { help: 'Vercel team id or slug', placeholder: 'id' },
     target: { help: 'what to put back: previous (default), a deployment id/URL or a commit', placeholder: 'ref' },
-    from: { help: 'the bad deployment, so a re-run can tell it already happened', placeholder: 'ref' },
+    from: {
+        help: 'the bad deployment, so a re-run can tell it already happened',
+        placeholder: 'ref',
+        // runDrill drops it: a from names an incident's release, not what staging serves on the drill's day.
+        helpFor: { drill: 'not used: the drill goes back from whatever serves staging when it runs, and forward to it again' },
+    },
     'api-url': { help: 'the platform API base (default: the platform’s own)', placeholder: 'url' },
     method: { help: 'Vercel: rollback (default) or promote' },
     command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
@@ -11896,7 +11909,11 @@ const FLAGS = {
     clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says)', kind: 'on' },
     'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
     'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
-    'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
+    'dry-run': {
+        help: 'say what would happen; change nothing',
+        kind: 'switch',
+        helpFor: { drill: 'readiness only: check that the way back is there (targets, tokens, pg_dump, down migrations, checks); no snapshot, no rollback, and a drill issue comment only when readiness fails' },
+    },
 };
 const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
 const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
@@ -13334,6 +13351,16 @@ async function imageInRegistry(c, image) {
  * to, the releases passed over with the reason, plain notes for the summary) plus what was frozen
  * so the next push cannot re-ship the bad release, and how to undo that.
  */
+/**
+ * A provider's plan block (what serves, what goes back, what it passes over), logged before anything
+ * changes: not again when the caller already logged the same plan (ProviderRunOptions.planLogged).
+ */
+function logPlan(log, lines, plan, logged) {
+    if (logged && logged.from === plan.from && logged.to === plan.to)
+        return;
+    for (const line of lines)
+        log.info(line);
+}
 /** Passed-over releases as one sentence for error messages: the first few, then a count. */
 function describeSkipped(skipped, max = 5) {
     if (!skipped.length)
@@ -13711,12 +13738,14 @@ async function promoteOnFly(opts, log) {
         // Put there by an earlier rollback: what it moved production off names its incident (movedBackOf).
         return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note], ...(movedBack?.from ? { rolledBackFrom: movedBack.from.id } : {}) };
     }
-    log.info(`Plan: roll back app ${app}`);
-    log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
-    log.info(`  to   ${describeRelease(target)}`);
-    log.info(`  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
+    const plan = [
+        `Plan: roll back app ${app}`,
+        `  from ${current ? describeRelease(current) : images.join(', ')}`,
+        `  to   ${describeRelease(target)}`,
+        `  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`,
+        ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+    ];
+    logPlan(log, plan, { from: info(current).id, to: info(target).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would update ${todo.length} machine(s) to release v${target.version}.`] };
     }
@@ -14659,12 +14688,14 @@ async function promoteOnNetlify(opts, log) {
         }
     }
     const to = target;
-    log.info(`Plan: restore Netlify site ${name}`);
-    log.info(`  from ${describe(published)}`);
-    log.info(`  to   ${describe(to)}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
-    log.info('  then lock it so new builds stop publishing');
+    const plan = [
+        `Plan: restore Netlify site ${name}`,
+        `  from ${describe(published)}`,
+        `  to   ${describe(to)}`,
+        ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+        '  then lock it so new builds stop publishing',
+    ];
+    logPlan(log, plan, { from: rollback_info(published).id, to: rollback_info(to).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: rollback_info(published), to: rollback_info(to), skipped, notes: [`Dry run: nothing was changed. A real run would restore ${to.id} and lock it.`] };
     }
@@ -15109,11 +15140,8 @@ async function promoteOnRailway(opts, log) {
             throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from names the bad release'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
-    log.info(`Plan: roll back the ${where}`);
-    log.info(`  from ${describeDeployment(live)}`);
-    log.info(`  to   ${describeDeployment(target)}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
+    const plan = [`Plan: roll back the ${where}`, `  from ${describeDeployment(live)}`, `  to   ${describeDeployment(target)}`, ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`)];
+    logPlan(log, plan, { from: railway_rollback_info(live).id, to: railway_rollback_info(target).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: railway_rollback_info(live), to: railway_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would roll back to ${target.id}.`] };
     }
@@ -15411,12 +15439,14 @@ async function promoteOnRender(opts, log) {
         }
     }
     const to = target;
-    log.info(`Plan: roll back Render service ${name}`);
-    log.info(`  from ${rollback_describe(live)}`);
-    log.info(`  to   ${rollback_describe(to)}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
-    log.info(`  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`);
+    const plan = [
+        `Plan: roll back Render service ${name}`,
+        `  from ${rollback_describe(live)}`,
+        `  to   ${rollback_describe(to)}`,
+        ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+        `  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`,
+    ];
+    logPlan(log, plan, { from: render_rollback_info(live).id, to: render_rollback_info(to).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: render_rollback_info(live), to: render_rollback_info(to), skipped, notes: [`Dry run: nothing was changed. A real run would turn auto-deploy off and roll back to ${to.id}.`] };
     }
@@ -16059,7 +16089,10 @@ async function promoteOnVercel(opts, log) {
     if (!current) {
         throw new errors/* RollbackKitError */.dp(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
     }
-    log.info(`Production of ${project.name} serves ${model_describeDeployment(current)}.`);
+    // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
+    const environment = opts.environmentName || 'production';
+    const served = `${environment[0].toUpperCase()}${environment.slice(1)} of ${project.name}`;
+    log.info(`${served} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
     const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
     if (shaUncompared) {
@@ -16103,7 +16136,7 @@ async function promoteOnVercel(opts, log) {
     if (history?.movedBack && !fromNamesCurrent) {
         const back = history.movedBack;
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+        const note = `${served} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back.from };
     }
@@ -16113,14 +16146,15 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes: [note] };
     }
-    log.info(`Plan: ${opts.method} project ${project.name}`);
-    log.info(`  from ${model_describeDeployment(current)}`);
-    log.info(`  to   ${model_describeDeployment(target)}`);
     const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
-    for (const s of skipped.slice(0, SKIPPED_LOGGED))
-        log.info(`  skipped ${model_describeDeployment(s.deployment)}: ${s.reason}`);
-    if (skippedCount > SKIPPED_LOGGED)
-        log.info(`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds)})`);
+    const plan = [
+        `Plan: ${opts.method} project ${project.name}`,
+        `  from ${model_describeDeployment(current)}`,
+        `  to   ${model_describeDeployment(target)}`,
+        ...skipped.slice(0, SKIPPED_LOGGED).map((s) => `  skipped ${model_describeDeployment(s.deployment)}: ${s.reason}`),
+        ...(skippedCount > SKIPPED_LOGGED ? [`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds)})`] : []),
+    ];
+    logPlan(log, plan, { from: current.id, to: target.id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
     }
@@ -16160,7 +16194,7 @@ async function promoteOnVercel(opts, log) {
     }
     const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? vercel_rollback_DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
     const verb = opts.method === 'rollback' ? 'rolled back' : 'promoted';
-    notes.push(`Production of ${project.name} now serves ${model_describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
+    notes.push(`${served} now serves ${model_describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
     log.info(notes.at(-1));
     const autoAssignDisabled = final.autoAssignCustomDomains === false;
     if (autoAssignDisabled) {
@@ -16549,7 +16583,7 @@ async function promotePrevious(request, log) {
         registerUrlSecrets(url, log);
     checkPromoteRequest(request);
     const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
-    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop };
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop, planLogged: request.planLogged, environmentName: request.environmentName };
     try {
         return await promoteWith(request, common, log);
     }
@@ -21481,6 +21515,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         // Its planning session is gone before the run ends (a preview, read only, still running).
         await previewing?.catch(() => undefined);
         fail('plan');
+        // Nothing after the plan runs: `planned` would read as still to come, in the components output
+        // and the summary's tables, beside a state line that says unchanged.
+        skipUnstarted(record);
         // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
         // the earlier job's rows say what it already changed: only this job changed nothing (redact
         // puts the error's own words so too).
@@ -21612,7 +21649,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             const t = timeline.start('app', c.name);
             try {
                 const unfinished = rec.unfinished;
-                const outcome = await promotePrevious(promoteRequest(c, request, false), log);
+                // The plan phase logged this component's plan block: the provider does not log it again.
+                const planLogged = rec.status === 'planned' ? { from: rec.from?.id, to: rec.to?.id } : undefined;
+                const outcome = await promotePrevious({ ...promoteRequest(c, request, false), planLogged }, log);
                 applyOutcome(rec, outcome);
                 const pending = notLive(c, outcome);
                 if (pending) {
@@ -21889,6 +21928,14 @@ function verifyOnlyStartNote(earlier, hasWebhook) {
         return 'no webhook configured';
     return 'scope verify changes nothing, so it sends no start message (no earlier job of this rollback is known to this one); the end message says what it found';
 }
+/** After a failed plan, each part still `planned` never ran: `skipped`, as a database phase that did not run says (and ComponentRecord's statuses name). */
+function skipUnstarted(record) {
+    for (const c of record.components)
+        if (c.status === 'planned')
+            c.status = 'skipped';
+    if (record.database?.status === 'planned')
+        record.database.status = 'skipped';
+}
 /** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
 function endNotice(t, sent, told) {
     if (sent === undefined)
@@ -21915,7 +21962,7 @@ function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
 }
 function promoteRequest(c, request, dryRun) {
-    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal };
+    const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal, environmentName: request.plan.environment };
     switch (c.provider) {
         case 'vercel':
             return {
@@ -23349,7 +23396,9 @@ async function runDrill(request, deps, log) {
         const t = timeline.start('back', c.name);
         const warned = [];
         try {
-            const outcome = await promotePrevious(promoteRequest(c, asRollback, false), { ...log, warning: (m) => void warned.push(m) });
+            // Readiness logged this way back's plan block (its dry run): the provider does not log it again.
+            const planLogged = { from: rec.original?.id, to: rec.previous?.id };
+            const outcome = await promotePrevious({ ...promoteRequest(c, asRollback, false), planLogged }, { ...log, warning: (m) => void warned.push(m) });
             // Every other warning is said at once; the freeze's only if the roll-forward leaves it.
             const freeze = outcome.frozen.frozen ? warned.filter((m) => outcome.notes.includes(m)) : [];
             for (const m of warned)
@@ -24285,9 +24334,9 @@ function totalText(record) {
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 function stateNow(record) {
     const out = record.components.map((c) => {
-        // `planned`: the run stopped before its app phase, so production still serves `from`; `to` is
-        // only where it was going.
-        const unchanged = c.status === 'planned';
+        // The run stopped before its app phase, so production still serves `from`; `to` is only where
+        // it was going.
+        const unchanged = neverReached(record, c.status);
         const on = deploymentLabel(unchanged || c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
         return `${c.name} ${unchanged ? 'unchanged' : c.status}${on ? `, on ${on}` : ''}`;
     });
@@ -24295,16 +24344,24 @@ function stateNow(record) {
         out.push(`${m.name} rolled back by the earlier job, on ${m.to}`);
     const db = record.database;
     if (db)
-        out.push(databaseNow(db));
+        out.push(databaseNow(db, neverReached(record, db.status)));
     return out;
 }
+/**
+ * A part the run never reached because its plan failed (the pipeline's skipUnstarted marks it
+ * `skipped`; `planned` is the same part before it does): its state is "unchanged". `skipped` alone
+ * is also a database phase left out after a failed app, which the state line names as such.
+ */
+function neverReached(record, status) {
+    return status === 'planned' || (status === 'skipped' && record.failedPhase === 'plan');
+}
 /** The database's part of the state line: a plan that stopped early has no count to give, and must not say "0 of 0". */
-function databaseNow(db) {
-    const status = db.status === 'planned' ? 'unchanged' : db.status;
+function databaseNow(db, untouched) {
+    const status = untouched ? 'unchanged' : db.status;
     const n = db.planned.length;
     if (!n && db.method === 'restore')
         return `database ${status}`;
-    if (!n && db.status === 'planned')
+    if (!n && untouched)
         return `database ${status} (the run stopped before it worked out which migrations to revert)`;
     return `database ${status}, ${db.reverted.length} of ${n} planned migration${n === 1 ? '' : 's'} reverted`;
 }
@@ -24386,8 +24443,8 @@ function planSection(record) {
             ? `Database (${method}): ${nothingLeft(db)}`
             : db.planned.length
                 ? `Database (${method}), migrations to revert in this order:\n\n${ordered(db.planned)}`
-                : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
-                    db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+                : // Nothing listed after a failed plan: it stopped before it read the migrations.
+                    neverReached(record, db.status) && record.status === 'failed' && db.method === 'down-migrations'
                         ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
                         : `Database (${method}): no migration to revert.`);
         // A dry run's: what the restore would discard, as restore-db's dry run plans it.

@@ -5403,6 +5403,16 @@ function guardedSleep(stop, inner) {
  * to, the releases passed over with the reason, plain notes for the summary) plus what was frozen
  * so the next push cannot re-ship the bad release, and how to undo that.
  */
+/**
+ * A provider's plan block (what serves, what goes back, what it passes over), logged before anything
+ * changes: not again when the caller already logged the same plan (ProviderRunOptions.planLogged).
+ */
+function logPlan(log, lines, plan, logged) {
+    if (logged && logged.from === plan.from && logged.to === plan.to)
+        return;
+    for (const line of lines)
+        log.info(line);
+}
 /** Passed-over releases as one sentence for error messages: the first few, then a count. */
 function describeSkipped(skipped, max = 5) {
     if (!skipped.length)
@@ -5780,12 +5790,14 @@ async function promoteOnFly(opts, log) {
         // Put there by an earlier rollback: what it moved production off names its incident (movedBackOf).
         return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note], ...(movedBack?.from ? { rolledBackFrom: movedBack.from.id } : {}) };
     }
-    log.info(`Plan: roll back app ${app}`);
-    log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
-    log.info(`  to   ${describeRelease(target)}`);
-    log.info(`  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
+    const plan = [
+        `Plan: roll back app ${app}`,
+        `  from ${current ? describeRelease(current) : images.join(', ')}`,
+        `  to   ${describeRelease(target)}`,
+        `  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`,
+        ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+    ];
+    logPlan(log, plan, { from: info(current).id, to: info(target).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would update ${todo.length} machine(s) to release v${target.version}.`] };
     }
@@ -6796,12 +6808,14 @@ async function promoteOnNetlify(opts, log) {
         }
     }
     const to = target;
-    log.info(`Plan: restore Netlify site ${name}`);
-    log.info(`  from ${describe(published)}`);
-    log.info(`  to   ${describe(to)}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
-    log.info('  then lock it so new builds stop publishing');
+    const plan = [
+        `Plan: restore Netlify site ${name}`,
+        `  from ${describe(published)}`,
+        `  to   ${describe(to)}`,
+        ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+        '  then lock it so new builds stop publishing',
+    ];
+    logPlan(log, plan, { from: rollback_info(published).id, to: rollback_info(to).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: rollback_info(published), to: rollback_info(to), skipped, notes: [`Dry run: nothing was changed. A real run would restore ${to.id} and lock it.`] };
     }
@@ -7246,11 +7260,8 @@ async function promoteOnRailway(opts, log) {
             throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${source.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from names the bad release'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
-    log.info(`Plan: roll back the ${where}`);
-    log.info(`  from ${describeDeployment(live)}`);
-    log.info(`  to   ${describeDeployment(target)}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
+    const plan = [`Plan: roll back the ${where}`, `  from ${describeDeployment(live)}`, `  to   ${describeDeployment(target)}`, ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`)];
+    logPlan(log, plan, { from: railway_rollback_info(live).id, to: railway_rollback_info(target).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: railway_rollback_info(live), to: railway_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would roll back to ${target.id}.`] };
     }
@@ -7548,12 +7559,14 @@ async function promoteOnRender(opts, log) {
         }
     }
     const to = target;
-    log.info(`Plan: roll back Render service ${name}`);
-    log.info(`  from ${rollback_describe(live)}`);
-    log.info(`  to   ${rollback_describe(to)}`);
-    for (const s of skipped)
-        log.info(`  skipped ${s.id}: ${s.reason}`);
-    log.info(`  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`);
+    const plan = [
+        `Plan: roll back Render service ${name}`,
+        `  from ${rollback_describe(live)}`,
+        `  to   ${rollback_describe(to)}`,
+        ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+        `  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`,
+    ];
+    logPlan(log, plan, { from: render_rollback_info(live).id, to: render_rollback_info(to).id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: render_rollback_info(live), to: render_rollback_info(to), skipped, notes: [`Dry run: nothing was changed. A real run would turn auto-deploy off and roll back to ${to.id}.`] };
     }
@@ -8196,7 +8209,10 @@ async function promoteOnVercel(opts, log) {
     if (!current) {
         throw new errors/* RollbackKitError */.dp(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
     }
-    log.info(`Production of ${project.name} serves ${model_describeDeployment(current)}.`);
+    // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
+    const environment = opts.environmentName || 'production';
+    const served = `${environment[0].toUpperCase()}${environment.slice(1)} of ${project.name}`;
+    log.info(`${served} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
     const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
     if (shaUncompared) {
@@ -8240,7 +8256,7 @@ async function promoteOnVercel(opts, log) {
     if (history?.movedBack && !fromNamesCurrent) {
         const back = history.movedBack;
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+        const note = `${served} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note], rolledBackFrom: back.from };
     }
@@ -8250,14 +8266,15 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes: [note] };
     }
-    log.info(`Plan: ${opts.method} project ${project.name}`);
-    log.info(`  from ${model_describeDeployment(current)}`);
-    log.info(`  to   ${model_describeDeployment(target)}`);
     const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
-    for (const s of skipped.slice(0, SKIPPED_LOGGED))
-        log.info(`  skipped ${model_describeDeployment(s.deployment)}: ${s.reason}`);
-    if (skippedCount > SKIPPED_LOGGED)
-        log.info(`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds)})`);
+    const plan = [
+        `Plan: ${opts.method} project ${project.name}`,
+        `  from ${model_describeDeployment(current)}`,
+        `  to   ${model_describeDeployment(target)}`,
+        ...skipped.slice(0, SKIPPED_LOGGED).map((s) => `  skipped ${model_describeDeployment(s.deployment)}: ${s.reason}`),
+        ...(skippedCount > SKIPPED_LOGGED ? [`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds)})`] : []),
+    ];
+    logPlan(log, plan, { from: current.id, to: target.id }, opts.planLogged);
     if (opts.dryRun) {
         return { ...base, status: 'dry-run', from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
     }
@@ -8297,7 +8314,7 @@ async function promoteOnVercel(opts, log) {
     }
     const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? vercel_rollback_DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
     const verb = opts.method === 'rollback' ? 'rolled back' : 'promoted';
-    notes.push(`Production of ${project.name} now serves ${model_describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
+    notes.push(`${served} now serves ${model_describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
     log.info(notes.at(-1));
     const autoAssignDisabled = final.autoAssignCustomDomains === false;
     if (autoAssignDisabled) {
@@ -8686,7 +8703,7 @@ async function promotePrevious(request, log) {
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
     const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
-    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop };
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop, planLogged: request.planLogged, environmentName: request.environmentName };
     try {
         return await promoteWith(request, common, log);
     }

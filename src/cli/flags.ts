@@ -22,12 +22,20 @@ export const FLAGS: Record<string, Flag> = {
   reason: {
     help: 'why you are rolling back: shown in the incident report and messages',
     placeholder: 'text',
-    helpFor: { promote: 'why: the Vercel rollback’s description, the git-revert pull request’s text, ROLLBACK_REASON for a command' },
+    helpFor: {
+      promote: 'why: the Vercel rollback’s description, the git-revert pull request’s text, ROLLBACK_REASON for a command',
+      // The drill sends no messages and opens no incident; git-revert and command components cannot be drilled.
+      drill: 'why the drill runs: the description of its Vercel instant rollback, as Vercel’s dashboard shows it (default “Rollback drill”; with --sandbox “rollback-kit sandbox drill”)',
+    },
   },
   severity: { help: 'critical, major (default) or minor' },
   'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
   timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
-  'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'true|false' },
+  'incident-issue': {
+    help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)',
+    placeholder: 'true|false',
+    helpFor: { drill: 'comment the result and the trend on the environment’s “Rollback drill” issue on GitHub, opened by the first drill; a dry run comments only when readiness fails (default true with GITHUB_TOKEN; needs GITHUB_REPOSITORY)' },
+  },
   environment: { help: 'the environment’s name; with a plan file, the one it describes (default production; a drill: staging)', placeholder: 'name', helpFor: { promote: 'Railway environment id' } },
   'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
   'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
@@ -41,7 +49,12 @@ export const FLAGS: Record<string, Flag> = {
   project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
   team: { help: 'Vercel team id or slug', placeholder: 'id' },
   target: { help: 'what to put back: previous (default), a deployment id/URL or a commit', placeholder: 'ref' },
-  from: { help: 'the bad deployment, so a re-run can tell it already happened', placeholder: 'ref' },
+  from: {
+    help: 'the bad deployment, so a re-run can tell it already happened',
+    placeholder: 'ref',
+    // runDrill drops it: a from names an incident's release, not what staging serves on the drill's day.
+    helpFor: { drill: 'not used: the drill goes back from whatever serves staging when it runs, and forward to it again' },
+  },
   'api-url': { help: 'the platform API base (default: the platform’s own)', placeholder: 'url' },
   method: { help: 'Vercel: rollback (default) or promote' },
   command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
@@ -105,7 +118,11 @@ export const FLAGS: Record<string, Flag> = {
   clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says)', kind: 'on' },
   'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
   'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
-  'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
+  'dry-run': {
+    help: 'say what would happen; change nothing',
+    kind: 'switch',
+    helpFor: { drill: 'readiness only: check that the way back is there (targets, tokens, pg_dump, down migrations, checks); no snapshot, no rollback, and a drill issue comment only when readiness fails' },
+  },
 };
 
 const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];

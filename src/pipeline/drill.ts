@@ -336,7 +336,9 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       const t = timeline.start('back', c.name);
       const warned: string[] = [];
       try {
-        const outcome = await promotePrevious(promoteRequest(c, asRollback, false), { ...log, warning: (m) => void warned.push(m) });
+        // Readiness logged this way back's plan block (its dry run): the provider does not log it again.
+        const planLogged = { from: rec.original?.id, to: rec.previous?.id };
+        const outcome = await promotePrevious({ ...promoteRequest(c, asRollback, false), planLogged }, { ...log, warning: (m) => void warned.push(m) });
         // Every other warning is said at once; the freeze's only if the roll-forward leaves it.
         const freeze = outcome.frozen.frozen ? warned.filter((m) => outcome.notes.includes(m)) : [];
         for (const m of warned) if (!freeze.includes(m)) log.warning(m);

@@ -374,6 +374,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     // Its planning session is gone before the run ends (a preview, read only, still running).
     await previewing?.catch(() => undefined);
     fail('plan');
+    // Nothing after the plan runs: `planned` would read as still to come, in the components output
+    // and the summary's tables, beside a state line that says unchanged.
+    skipUnstarted(record);
     // Said once: a refusal of the restore's plan says it itself. In a later job of a split rollback
     // the earlier job's rows say what it already changed: only this job changed nothing (redact
     // puts the error's own words so too).
@@ -502,7 +505,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
         const t = timeline.start('app', c.name);
         try {
           const unfinished = rec.unfinished;
-          const outcome = await promotePrevious(promoteRequest(c, request, false), log);
+          // The plan phase logged this component's plan block: the provider does not log it again.
+          const planLogged = rec.status === 'planned' ? { from: rec.from?.id, to: rec.to?.id } : undefined;
+          const outcome = await promotePrevious({ ...promoteRequest(c, request, false), planLogged }, log);
           applyOutcome(rec, outcome);
           const pending = notLive(c, outcome);
           if (pending) {
@@ -761,6 +766,12 @@ function verifyOnlyStartNote(earlier: TimelineEntry[], hasWebhook: boolean): str
   return 'scope verify changes nothing, so it sends no start message (no earlier job of this rollback is known to this one); the end message says what it found';
 }
 
+/** After a failed plan, each part still `planned` never ran: `skipped`, as a database phase that did not run says (and ComponentRecord's statuses name). */
+function skipUnstarted(record: RollbackRecord): void {
+  for (const c of record.components) if (c.status === 'planned') c.status = 'skipped';
+  if (record.database?.status === 'planned') record.database.status = 'skipped';
+}
+
 /** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
 function endNotice(t: { end(status: PhaseStatus, detail: string): unknown }, sent: boolean | undefined, told: string): void {
   if (sent === undefined) t.end('skipped', 'no webhook configured');
@@ -789,7 +800,7 @@ export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) =
 }
 
 export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
-  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal };
+  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic, signal: request.signal, environmentName: request.plan.environment };
   switch (c.provider) {
     case 'vercel':
       return {

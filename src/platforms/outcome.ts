@@ -31,6 +31,32 @@ export interface ProviderRunOptions {
   now?: () => number;
   /** The run's stop: no change sent after it, no wait past it (change-guard.ts). */
   stop?: ChangeGuard;
+  /**
+   * The plan this run already logged for the component, by its release ids: the whole rollback
+   * logs it when it plans (a dry run), then carries it out in its app phase. The provider logs its
+   * plan block again only when what it resolves now differs.
+   */
+  planLogged?: LoggedPlan;
+  /**
+   * The environment the platform's production serves, as the plan names it (staging in a drill):
+   * what the provider's sentences call it. Unset: production.
+   */
+  environmentName?: string;
+}
+
+/** A plan as its log block named it: what served, and what it put back. */
+export interface LoggedPlan {
+  from?: string;
+  to?: string;
+}
+
+/**
+ * A provider's plan block (what serves, what goes back, what it passes over), logged before anything
+ * changes: not again when the caller already logged the same plan (ProviderRunOptions.planLogged).
+ */
+export function logPlan(log: { info(message: string): void }, lines: string[], plan: LoggedPlan, logged: LoggedPlan | undefined): void {
+  if (logged && logged.from === plan.from && logged.to === plan.to) return;
+  for (const line of lines) log.info(line);
 }
 
 export type PromoteStatus = 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';

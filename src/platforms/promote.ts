@@ -14,7 +14,7 @@ import { promoteOnFly } from './fly/rollback.js';
 import { revertWithPullRequest } from './git-revert/revert.js';
 import { NETLIFY_API_URL } from './netlify/api.js';
 import { promoteOnNetlify } from './netlify/rollback.js';
-import type { Frozen, ProviderOutcome } from './outcome.js';
+import type { Frozen, LoggedPlan, ProviderOutcome } from './outcome.js';
 import { RAILWAY_API_URL } from './railway/client.js';
 import { promoteOnRailway } from './railway/rollback.js';
 import { RENDER_API_URL } from './render/api.js';
@@ -72,6 +72,10 @@ export interface PromoteCommon {
   signal?: AbortSignal;
   /** The stop as the providers see it: set by promotePrevious from `signal`. */
   stop?: ChangeGuard;
+  /** The plan the caller already logged (ProviderRunOptions.planLogged): not logged a second time. */
+  planLogged?: LoggedPlan;
+  /** The plan's environment (ProviderRunOptions.environmentName): a drill's sentences say staging, not production. */
+  environmentName?: string;
 }
 
 export interface VercelPromoteRequest extends PromoteCommon {
@@ -350,7 +354,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   for (const url of componentUrls(request)) registerUrlSecrets(url, log);
   checkPromoteRequest(request);
   const stop = new ChangeGuard(request.signal, ...whereToCheck(request));
-  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop };
+  const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, timeoutInput: request.timeoutInput, dryRun: request.dryRun, automatic: request.automatic, stop, planLogged: request.planLogged, environmentName: request.environmentName };
   try {
     return await promoteWith(request, common, log);
   } catch (err) {

@@ -232,24 +232,33 @@ export function totalText(record: RollbackRecord): string {
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 export function stateNow(record: RollbackRecord): string[] {
   const out = record.components.map((c) => {
-    // `planned`: the run stopped before its app phase, so production still serves `from`; `to` is
-    // only where it was going.
-    const unchanged = c.status === 'planned';
+    // The run stopped before its app phase, so production still serves `from`; `to` is only where
+    // it was going.
+    const unchanged = neverReached(record, c.status);
     const on = deploymentLabel(unchanged || c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
     return `${c.name} ${unchanged ? 'unchanged' : c.status}${on ? `, on ${on}` : ''}`;
   });
   for (const m of record.earlierComponents ?? []) out.push(`${m.name} rolled back by the earlier job, on ${m.to}`);
   const db = record.database;
-  if (db) out.push(databaseNow(db));
+  if (db) out.push(databaseNow(db, neverReached(record, db.status)));
   return out;
 }
 
+/**
+ * A part the run never reached because its plan failed (the pipeline's skipUnstarted marks it
+ * `skipped`; `planned` is the same part before it does): its state is "unchanged". `skipped` alone
+ * is also a database phase left out after a failed app, which the state line names as such.
+ */
+function neverReached(record: RollbackRecord, status: string): boolean {
+  return status === 'planned' || (status === 'skipped' && record.failedPhase === 'plan');
+}
+
 /** The database's part of the state line: a plan that stopped early has no count to give, and must not say "0 of 0". */
-function databaseNow(db: DatabaseRecord): string {
-  const status = db.status === 'planned' ? 'unchanged' : db.status;
+function databaseNow(db: DatabaseRecord, untouched: boolean): string {
+  const status = untouched ? 'unchanged' : db.status;
   const n = db.planned.length;
   if (!n && db.method === 'restore') return `database ${status}`;
-  if (!n && db.status === 'planned') return `database ${status} (the run stopped before it worked out which migrations to revert)`;
+  if (!n && untouched) return `database ${status} (the run stopped before it worked out which migrations to revert)`;
   return `database ${status}, ${db.reverted.length} of ${n} planned migration${n === 1 ? '' : 's'} reverted`;
 }
 
@@ -340,8 +349,8 @@ function planSection(record: RollbackRecord): string[] {
         ? `Database (${method}): ${nothingLeft(db)}`
         : db.planned.length
           ? `Database (${method}), migrations to revert in this order:\n\n${ordered(db.planned)}`
-          : // Still `planned` with nothing listed after a failed run: the plan stopped before it read the migrations.
-            db.status === 'planned' && record.status === 'failed' && db.method === 'down-migrations'
+          : // Nothing listed after a failed plan: it stopped before it read the migrations.
+            neverReached(record, db.status) && record.status === 'failed' && db.method === 'down-migrations'
             ? `Database (${method}): not worked out; the run stopped before it read which migrations to revert.`
             : `Database (${method}): no migration to revert.`,
     );

@@ -27,11 +27,14 @@ it('drill --sandbox goes back to v1 and forward to v2, both verified, and leaves
     serving: string;
     started: { database: string };
     files: { markdown: string };
-    record: { timeline: { phase: string; status: string }[]; components: { name: string; back: string; forward: string }[]; verifyBack: { decision: string }; verifyForward: { decision: string }; };
+    record: { timeline: { phase: string; status: string; detail: string }[]; components: { name: string; back: string; forward: string }[]; verifyBack: { decision: string }; verifyForward: { decision: string }; };
   };
   expect(doc).toMatchObject({ command: 'drill', status: 'passed', serving: 'v2' });
   expect(doc.record.timeline.map((e) => e.phase)).toEqual([...DRILL_PHASES]);
   expect(doc.record.components).toEqual([expect.objectContaining({ name: 'web', back: 'rolled-back', forward: 'promoted' })]);
+  // The sandbox's shop is its staging: the rows say so, not "Production of".
+  expect(doc.record.timeline.find((e) => e.phase === 'back')!.detail).toMatch(/^\S+ → \S+: Staging of shop now serves /);
+  expect(run.stdout + run.stderr).not.toContain('Production of');
   expect(doc.record.verifyBack.decision).toBe('none');
   expect(doc.record.verifyForward.decision).toBe('none');
   expect(existsSync(doc.files.markdown)).toBe(true);

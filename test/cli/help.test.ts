@@ -128,6 +128,21 @@ describe('--help wraps to the terminal, 80 columns when there is none', () => {
   });
 });
 
+it('drill --reason, --incident-issue, --from and --dry-run say what the drill does with them, not what a rollback does', async () => {
+  const drill = options(await help('drill'));
+  const rollback = options(await help('rollback'));
+  for (const flag of ['--reason', '--incident-issue', '--from', '--dry-run']) expect(drill.get(flag), flag).not.toBe(rollback.get(flag));
+  // It goes only into a Vercel rollback's description: a drill sends no messages and opens no incident.
+  expect(drill.get('--reason')).toMatch(/^why the drill runs: .*Vercel/);
+  expect(drill.get('--reason')).not.toMatch(/incident|messages|rolling back/);
+  // A comment on the environment's drill issue, not an incident issue.
+  expect(drill.get('--incident-issue')).toMatch(/“Rollback drill” issue/);
+  expect(drill.get('--incident-issue')).not.toMatch(/incident issue/);
+  // runDrill drops a component's from: the drill goes back from what serves staging on the day.
+  expect(drill.get('--from')).toMatch(/^not used: /);
+  expect(drill.get('--dry-run')).toMatch(/^readiness only: /);
+});
+
 it('--report-dir’s default is the folder each sandbox really makes', async () => {
   expect(options(await help('sandbox')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/<time>)');
   expect(options(await help('drill')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/drill-<time>)');

@@ -58,6 +58,10 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(rows.find((r) => r.phase === 'back')!['budget-ms']).toBe(180_000);
     expect(rows.find((r) => r.phase === 'verify-forward')!['budget-ms']).toBe(120_000);
     expect(Number(run.outputs['way-back-ms'])).toBeGreaterThan(0);
+    // Said of the environment the drill ran on: staging, not production.
+    expect(rows.find((r) => r.phase === 'back')!.detail).toContain(`Staging of shop-staging now serves ${w.previous.uid}`);
+    expect(run.log).not.toContain('Production of');
+    expect(run.summary).not.toContain('Production of');
 
     const ready = readiness(run);
     expect(ready.target!.status).toBe('ok');

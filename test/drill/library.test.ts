@@ -69,6 +69,28 @@ describe('runDrill (library)', () => {
     expect(record.components[0]).toMatchObject({ name: 'web', back: 'rolled-back', forward: 'promoted', original: { id: w.current.uid }, previous: { id: w.previous.uid } });
   });
 
+  it('says the environment it ran on: staging now serves the deployment, not production', async () => {
+    const log = memoryLog();
+    const record = await runDrill(await request(), {}, log);
+    expect(record.status).toBe('passed');
+    const back = record.timeline.find((e) => e.phase === 'back')!;
+    const forward = record.timeline.find((e) => e.phase === 'forward')!;
+    expect(back.detail).toContain(`Staging of shop-staging now serves ${w.previous.uid}`);
+    expect(forward.detail).toContain(`Staging of shop-staging now serves ${w.current.uid}`);
+    // (The token check's "promote production of the project" is Vercel's permission, of any project.)
+    expect(log.lines.filter((l) => l.includes('Production of'))).toEqual([]);
+    expect(JSON.stringify(record)).not.toContain('Production of');
+  });
+
+  it('logs the way back\'s plan block once: at readiness, not again when it goes back', async () => {
+    const log = memoryLog();
+    const record = await runDrill(await request(), {}, log);
+    expect(record.status).toBe('passed');
+    const plans = log.lines.filter((l) => l.startsWith('Plan: '));
+    // The way back's, then the roll-forward's (a plan of its own: promote what staging started on).
+    expect(plans).toEqual(['Plan: rollback project shop-staging', 'Plan: promote project shop-staging']);
+  });
+
   it('does not claim the whole way back works when the database part of it was only planned', async () => {
     const record = await runDrill(await request(), {}, memoryLog());
     expect(record.status).toBe('passed');

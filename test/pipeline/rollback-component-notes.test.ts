@@ -100,7 +100,8 @@ it('a real run that stops while planning, after the components were previewed: n
     memoryLog(),
   );
   expect(record).toMatchObject({ status: 'failed', failedPhase: 'plan', dryRun: false });
-  expect(record.components).toMatchObject([{ name: 'api', status: 'planned', notes: [] }]);
+  // Previewed, then never run: skipped, not still planned.
+  expect(record.components).toMatchObject([{ name: 'api', status: 'skipped', notes: [] }]);
   expect(JSON.stringify(record)).not.toMatch(DRY);
 });
 

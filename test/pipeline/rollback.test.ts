@@ -195,6 +195,23 @@ describe('rollback (root action)', () => {
     await expectNoSecrets(run, w);
   });
 
+  it('a Vercel token refused while planning: fails in plan, and every component says it never ran, in the output and the summary', async () => {
+    await writePlan(w, planYaml(w));
+    const run = await rollback(w, { scope: 'full', 'vercel-token': 'vercel_tok_Refused0By0Vercel0000' });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+    // The api's preview succeeded and web's was refused: neither ran, so neither is still "planned".
+    const components = json<Record<string, { status: string }>>(run.outputs.components);
+    expect(Object.fromEntries(Object.entries(components).map(([name, c]) => [name, c.status]))).toEqual({ web: 'skipped', api: 'skipped' });
+    expect(run.summary).toMatch(/\*\*State now\*\*: web unchanged[^\n]*; api unchanged/);
+    const table = run.summary.split('### Components: from and to')[1]!.split('\n### ')[0]!;
+    expect(table).toMatch(/^\| web \| vercel \| skipped \|/m);
+    expect(table).toMatch(/^\| api \| command \| skipped \|/m);
+    expect(run.summary).not.toMatch(/\| planned/);
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
+    await expectNoSecrets(run, w);
+  });
+
   it('steps after a failure midway: the re-run reverts only what is left of the first plan', async () => {
     const sqlCheck = '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"';
     await writePlan(w, planYaml(w, { verify: sqlCheck, database: '  migrations-dir: db/migrations\n  format: dbmate\n  steps: 2' }));
@@ -704,6 +721,10 @@ describe('rollback (root action) with a Railway backend', () => {
       expect(phases(run)).toContain('verify=ok');
       expect(run.masked).toContain(railwayToken);
       expect(railway.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
+      // Each plan block logged once, at plan: the app phase carries it out without saying it again.
+      const planLines = run.log.split('\n').filter((l) => /^Plan: /.test(l));
+      expect(planLines).toEqual(expect.arrayContaining(['Plan: rollback project shop', expect.stringMatching(/^Plan: roll back the /)]));
+      expect(planLines.filter((l) => l.startsWith('Plan: roll'))).toHaveLength(2);
       await expectNoSecrets(run, w);
       expect(await findSecret(run, railwayToken, [w.workspace])).toEqual([]);
       const sent = JSON.stringify(w.webhook.requests.map((r) => r.raw)) + JSON.stringify(w.issues.requests.map((r) => r.body ?? null));

@@ -141,14 +141,20 @@ describe('the rollback job summary', () => {
     r.dryRun = false;
     r.failedPhase = 'plan';
     r.timeline = [{ ...r.timeline[0]!, status: 'failed', detail: 'ledger conflict. Nothing was changed.' }];
+    // As the pipeline leaves the parts a failed plan never ran (skipUnstarted).
+    r.components = r.components.map((c) => ({ ...c, status: 'skipped' }));
+    r.database!.status = 'skipped';
     const md = rollbackSummaryMarkdown(r);
     const [web, api] = r.components;
     expect(md).toContain(`**State now**: web unchanged, on ${inlineText(`${web!.from!.id}`)}`);
-    expect(md).not.toMatch(/State now[^\n]*planned, on/);
+    expect(md).not.toMatch(/State now[^\n]*(planned|skipped), on/);
     expect(md).toContain(`${api!.name} unchanged`);
     expect(md).toContain('database unchanged, 0 of 2 planned migrations reverted.');
+    // The tables say what became of each part: it never ran, not that it is still to come.
+    expect(md).not.toMatch(/\| planned|Database: planned/);
+    expect(md).toContain('### Database: skipped');
     // Stopped before the migrations were read: no made-up "0 of 0", and the plan does not say there is nothing to revert.
-    r.database = { method: 'down-migrations', planned: [], reverted: [], status: 'planned' };
+    r.database = { method: 'down-migrations', planned: [], reverted: [], status: 'skipped' };
     const early = rollbackSummaryMarkdown(r);
     expect(early).toContain('database unchanged (the run stopped before it worked out which migrations to revert).');
     expect(early).not.toContain('0 of 0');

@@ -54,11 +54,14 @@ const NEVER_URLS: Record<string, string> = {
   repoDir: 'a directory of the checkout',
   cwd: 'a directory of the checkout',
   baseBranch: 'a branch name',
+  'planLogged.from': 'a release id the plan phase logged (rollback.ts)',
+  'planLogged.to': 'a release id the plan phase logged (rollback.ts)',
+  environmentName: "the plan's environment name (production, staging)",
 };
 
 const common = (): Required<Omit<PromoteCommon, 'stop'>> & { stop: ChangeGuard } => {
   const signal = new AbortController().signal;
-  return { target: url('target'), from: url('from'), reason: url('reason'), timeoutSeconds: 5, timeoutInput: url('timeoutInput'), dryRun: true, automatic: false, signal, stop: new ChangeGuard(signal, 'web', 'the dashboard') };
+  return { target: url('target'), from: url('from'), reason: url('reason'), timeoutSeconds: 5, timeoutInput: url('timeoutInput'), dryRun: true, automatic: false, signal, stop: new ChangeGuard(signal, 'web', 'the dashboard'), planLogged: { from: url('planLogged.from'), to: url('planLogged.to') }, environmentName: url('environmentName') };
 };
 
 /** Every field of a plan's component. */

@@ -15,7 +15,7 @@ import type { Log } from '../../core/log.js';
 import { guardedSleep, StoppedHere } from '../change-guard.js';
 import { HttpApiError, sleep as realSleep } from '../http/client.js';
 import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, logPlan, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
 import { describeRelease, RELEASE_DONE, rolledBackFrom, splitImage, withRollbackNote, type FlyMachine, type FlyRelease } from './model.js';
 import { commitSha, urlHost, warnUnproven } from '../from-ref.js';
@@ -280,11 +280,14 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
     return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note], ...(movedBack?.from ? { rolledBackFrom: movedBack.from.id } : {}) };
   }
 
-  log.info(`Plan: roll back app ${app}`);
-  log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
-  log.info(`  to   ${describeRelease(target)}`);
-  log.info(`  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`);
-  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
+  const plan = [
+    `Plan: roll back app ${app}`,
+    `  from ${current ? describeRelease(current) : images.join(', ')}`,
+    `  to   ${describeRelease(target)}`,
+    `  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`,
+    ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+  ];
+  logPlan(log, plan, { from: info(current).id, to: info(target).id }, opts.planLogged);
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would update ${todo.length} machine(s) to release v${target.version}.`] };
   }

@@ -15,7 +15,7 @@ import type { Log } from '../../core/log.js';
 import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, logPlan, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
@@ -250,11 +250,14 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   }
   const to: NetlifyDeploy = target;
 
-  log.info(`Plan: restore Netlify site ${name}`);
-  log.info(`  from ${describe(published)}`);
-  log.info(`  to   ${describe(to)}`);
-  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
-  log.info('  then lock it so new builds stop publishing');
+  const plan = [
+    `Plan: restore Netlify site ${name}`,
+    `  from ${describe(published)}`,
+    `  to   ${describe(to)}`,
+    ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+    '  then lock it so new builds stop publishing',
+  ];
+  logPlan(log, plan, { from: info(published).id, to: info(to).id }, opts.planLogged);
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(published), to: info(to), skipped, notes: [`Dry run: nothing was changed. A real run would restore ${to.id} and lock it.`] };
   }

@@ -18,7 +18,7 @@ import type { Log } from '../../core/log.js';
 import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, logPlan, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deployments, getDeployment, latestDeployment, rollback, type ServiceRef } from './api.js';
 import { RAILWAY_API_URL, RailwayClient, type RailwayTokenKind } from './client.js';
 import { codeOf, describeDeployment, type RailwayDeployment } from './model.js';
@@ -337,10 +337,8 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     }
   }
 
-  log.info(`Plan: roll back the ${where}`);
-  log.info(`  from ${describeDeployment(live)}`);
-  log.info(`  to   ${describeDeployment(target)}`);
-  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
+  const plan = [`Plan: roll back the ${where}`, `  from ${describeDeployment(live)}`, `  to   ${describeDeployment(target)}`, ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`)];
+  logPlan(log, plan, { from: info(live).id, to: info(target).id }, opts.planLogged);
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(live), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would roll back to ${target.id}.`] };
   }

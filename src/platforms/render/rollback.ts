@@ -13,7 +13,7 @@ import type { HttpClient } from '../http/client.js';
 import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import { describeSkipped, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
+import { describeSkipped, logPlan, nextPoll, notPutBackAgain, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deploys, getDeploy, getService, renderClient, rollback, setAutoDeploy, type RenderDeploy, type RenderService } from './api.js';
 import { listingBound } from '../listing.js';
 import { StepDeadline } from '../http/deadline.js';
@@ -204,11 +204,14 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   }
 
   const to: RenderDeploy = target;
-  log.info(`Plan: roll back Render service ${name}`);
-  log.info(`  from ${describe(live)}`);
-  log.info(`  to   ${describe(to)}`);
-  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
-  log.info(`  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`);
+  const plan = [
+    `Plan: roll back Render service ${name}`,
+    `  from ${describe(live)}`,
+    `  to   ${describe(to)}`,
+    ...skipped.map((s) => `  skipped ${s.id}: ${s.reason}`),
+    `  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`,
+  ];
+  logPlan(log, plan, { from: info(live).id, to: info(to).id }, opts.planLogged);
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(live), to: info(to), skipped, notes: [`Dry run: nothing was changed. A real run would turn auto-deploy off and roll back to ${to.id}.`] };
   }

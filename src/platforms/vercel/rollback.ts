@@ -12,7 +12,7 @@ import { guardedSleep } from '../change-guard.js';
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
-import { notPutBackAgain, type ProviderRunOptions } from '../outcome.js';
+import { logPlan, notPutBackAgain, type ProviderRunOptions } from '../outcome.js';
 import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, skipReason, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
 import { productionHistory, when, type ProductionHistory } from './history.js';
 import { waitForAliasJob } from './wait.js';
@@ -111,7 +111,10 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   if (!current) {
     throw new RollbackKitError(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
   }
-  log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
+  // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
+  const environment = opts.environmentName || 'production';
+  const served = `${environment[0]!.toUpperCase()}${environment.slice(1)} of ${project.name}`;
+  log.info(`${served} serves ${describeDeployment(current)}.`);
   const base: Omit<VercelPromoteResult, 'status' | 'from' | 'to'> = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
 
   const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
@@ -155,7 +158,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   if (history?.movedBack && !fromNamesCurrent) {
     const back = history.movedBack;
     const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-    const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+    const note = `${served} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back.from };
   }
@@ -167,12 +170,15 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
   }
 
-  log.info(`Plan: ${opts.method} project ${project.name}`);
-  log.info(`  from ${describeDeployment(current)}`);
-  log.info(`  to   ${describeDeployment(target)}`);
   const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
-  for (const s of skipped.slice(0, SKIPPED_LOGGED)) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
-  if (skippedCount > SKIPPED_LOGGED) log.info(`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds!)})`);
+  const plan = [
+    `Plan: ${opts.method} project ${project.name}`,
+    `  from ${describeDeployment(current)}`,
+    `  to   ${describeDeployment(target)}`,
+    ...skipped.slice(0, SKIPPED_LOGGED).map((s) => `  skipped ${describeDeployment(s.deployment)}: ${s.reason}`),
+    ...(skippedCount > SKIPPED_LOGGED ? [`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds!)})`] : []),
+  ];
+  logPlan(log, plan, { from: current.id, to: target.id }, opts.planLogged);
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
   }
@@ -212,7 +218,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
 
   const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
   const verb = opts.method === 'rollback' ? 'rolled back' : 'promoted';
-  notes.push(`Production of ${project.name} now serves ${describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
+  notes.push(`${served} now serves ${describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
   log.info(notes.at(-1)!);
   const autoAssignDisabled = final.autoAssignCustomDomains === false;
   if (autoAssignDisabled) {
