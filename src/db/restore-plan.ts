@@ -26,6 +26,7 @@ import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
 import { CREATE_TABLE_PREFIXES, discardedBy, parseCreateTable, TABLE_OBJECT_TYPES, type DiscardedFromTable, type SnapshotTableShape, type TableObjectHeader } from './restore-discarded.js';
+import { nameClashes } from './restore-name-clashes.js';
 import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
 
@@ -510,8 +511,10 @@ const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
 /**
  * A restore without clean (clean: false) runs the snapshot's script without dropping anything
  * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
- * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
- * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * transaction (`relation "customers" already exists`), and so does its CREATE of an index, a primary
+ * key, unique or exclusion constraint, or a relation whose name an object it does not have takes in
+ * its schema (restore-name-clashes.ts). Asked while the restore is planned, a dry run's too: those
+ * objects are named and the restore refused before anything is locked or changed.
  * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
  */
 export async function refuseExistingWithoutClean(session: Session, contents: SnapshotContents, where: string): Promise<void> {
@@ -530,12 +533,24 @@ export async function refuseExistingWithoutClean(session: Session, contents: Sna
     ? await session.query<{ what: string }>("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
     : { rows: [] };
   const existing = [...tables, ...others].map((o) => o.what);
-  if (!existing.length) return;
-  throw new RollbackKitError(
-    `Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`,
-    `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`,
-    { changed: 'no' },
-  );
+  // Not the indexes of the relations named above: they clash only because their table does.
+  const clashes = await nameClashes(session, contents, relations.map((r) => r.oid));
+  if (!existing.length && !clashes.length) return;
+  const found: string[] = [];
+  const ways: string[] = [];
+  if (existing.length) {
+    found.push(`Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`);
+    ways.push(WITHOUT_CLEAN_WAY);
+  }
+  if (clashes.length) {
+    const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
+    found.push(
+      `${existing.length ? 'Nor can it create' : `Restore into ${where} cannot create`} what the snapshot holds under names objects it does not have already take: ${someNames(taken, NAMED)}. ` +
+        'An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index, so the CREATE would fail.',
+    );
+    ways.push(`${existing.length ? 'For the names taken, rename' : 'Rename'} what has the name (${clashes[0]!.rename}) and run again, or restore into an empty database.`);
+  }
+  throw new RollbackKitError(found.join(' '), `${ways.join(' ')} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
 }
 
 /** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */

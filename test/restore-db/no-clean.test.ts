@@ -43,15 +43,16 @@ describe('rollback-kit restore --no-clean', () => {
 
   it('a restore that fails on an object the plan could not see says what to do', async () => {
     const { db, cwd, snapshot } = await snapshotted();
-    // The snapshot's tables and function are gone, but its index's name is taken by another table's.
-    await db.query('DROP TABLE customers; DROP FUNCTION tax(numeric); CREATE INDEX customers_idx ON audit (id)');
+    // The snapshot's tables and function are gone, but its table's row type name is taken by an enum (a
+    // type, not a relation: the plan does not look there).
+    await db.query("DROP TABLE customers; DROP FUNCTION tax(numeric); CREATE TYPE customers AS ENUM ('a')");
     const run = await runMain(['restore', '--snapshot-path', snapshot, '--no-clean', '--yes'], { cwd, env: { DATABASE_URL: db.url } });
     const out = run.stdout + run.stderr;
     expect(run.code).toBe(1);
-    expect(out).toContain('failed: relation "customers_idx" already exists. The restore ran in one transaction, so the database is as it was before.');
+    expect(out).toContain('failed: type "customers" already exists HINT: A relation has an associated type of the same name, so you must use a name that doesn\'t conflict with any existing type. The restore ran in one transaction, so the database is as it was before.');
     expect(out).toContain("--no-clean is given, so the restore does not drop the snapshot's objects before its script creates them, and one of them is already there.");
     expect(out).toContain(WAY);
-    expect((await db.query("SELECT to_regclass('public.customers') IS NULL AS gone")).rows[0]).toEqual({ gone: true });
+    expect((await db.query("SELECT to_regclass('public.customers') IS NULL AS gone, (SELECT count(*) FROM audit)::int AS audit")).rows[0]).toEqual({ gone: true, audit: 7 });
   });
 
   it('into an empty database it restores, and --dry-run says it would', async () => {
