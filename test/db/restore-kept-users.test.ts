@@ -5,9 +5,6 @@
 // and works against the restored objects; and the snapshot's own objects of those kinds are never
 // taken for kept ones.
 import { readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -16,6 +13,7 @@ import { restoreSnapshot, type RestoreResult } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
 import { schemaDump } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 interface Restored {
   db: TestDatabase;
@@ -41,10 +39,10 @@ async function restoreAfter(setup: string, added: string, opts: RestoreOptions =
   await db.query(setup);
   const log = memoryLog();
   const target = parseConnectionString(db.url, log);
-  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-keptusers-')), label: 'before-deploy' }), log);
+  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-keptusers-'), label: 'before-deploy' }), log);
   await db.query(added);
   const before = await schemaDump(db);
-  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-keptusers-pre-'));
+  const preRestoreDir = await tempDir('rk-keptusers-pre-');
   let error: unknown;
   let result: RestoreResult | undefined;
   const after = await opts.around?.(db);

@@ -2,15 +2,13 @@
 // only create into a database that lacks every object of the snapshot. Its dry run finds the objects
 // that are there, and refuses as the restore does, before anything is locked; the restore's failure
 // on one it could not see says what to do; into an empty database it restores.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { runMain } from '../cli/run-main.js';
 import { createTestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -19,7 +17,7 @@ afterEach(() => {
 async function snapshotted() {
   const db = await createTestDatabase('rk_no_clean');
   await db.query("CREATE TABLE customers (id int PRIMARY KEY); INSERT INTO customers SELECT generate_series(1, 3); CREATE INDEX customers_idx ON customers (id); CREATE FUNCTION tax(numeric) RETURNS numeric LANGUAGE sql AS 'SELECT $1 * 0.2'");
-  const cwd = await mkdtemp(join(tmpdir(), 'rk-no-clean-'));
+  const cwd = await tempDir('rk-no-clean-');
   const snapshot = (await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: cwd }), memoryLog())).path;
   await db.query('CREATE TABLE audit (id int); INSERT INTO audit SELECT generate_series(1, 7)');
   return { db, cwd, snapshot };
