@@ -1,8 +1,8 @@
-export const id = 937;
-export const ids = [937];
+export const id = 71;
+export const ids = [71];
 export const modules = {
 
-/***/ 2937:
+/***/ 5071:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -4837,6 +4837,68 @@ function describeColumn(c) {
     return `${c.name} (${c.type}, ${values})`;
 }
 
+;// CONCATENATED MODULE: ./.build/db/restore-name-clashes.js
+/** The statement that renames a relation of each kind (pg_class.relkind). */
+const RENAME_KIND = `CASE c.relkind WHEN 'i' THEN 'INDEX' WHEN 'I' THEN 'INDEX' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                       WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END`;
+/**
+ * The names the snapshot's script needs (its indexes, its primary key, unique and exclusion
+ * constraints, its relations) that a relation of the database already takes in the same schema,
+ * other than the snapshot's own relations that exist (`named`, oids: the caller names those) and
+ * their indexes, which clash only because their table does. A constraint's header names it after its
+ * table (`-- Name: customers customers_pkey; Type: CONSTRAINT`): the name is what follows one of the
+ * snapshot's tables of that schema. Matched as the table of contents writes names, a line break as a
+ * space. Run with the empty search_path the restore's planning sets, so names carry their schema.
+ */
+async function nameClashes(session, snapshot, named) {
+    const indexes = snapshot.tableObjects.filter((o) => o.type === 'INDEX');
+    // Only CONSTRAINT is backed by an index: pg_dump heads check and foreign-key constraints CHECK CONSTRAINT and FK CONSTRAINT.
+    const constraints = snapshot.tableObjects.filter((o) => o.type === 'CONSTRAINT');
+    const tables = snapshot.relations.filter((r) => r.type === 'TABLE');
+    if (!indexes.length && !constraints.length && !snapshot.relations.length)
+        return [];
+    const { rows } = await session.query(`WITH tables AS (SELECT * FROM unnest($5::text[], $6::text[]) AS t(schema, name)),
+          wanted(schema, name, wanted, any_relation, pos) AS (
+            SELECT i.schema, i.name, 'index ' || quote_ident(i.schema) || '.' || quote_ident(i.name), true, i.pos
+              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(schema, name, pos)
+            UNION ALL
+            SELECT k.schema, substr(k.name, length(t.name) + 2),
+                   'constraint ' || quote_ident(substr(k.name, length(t.name) + 2)) || ' on table ' || quote_ident(t.schema) || '.' || quote_ident(t.name), true, 1000000 + k.pos
+              FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS k(schema, name, pos)
+              JOIN tables t ON t.schema = k.schema AND left(k.name, length(t.name) + 1) = t.name || ' '
+            UNION ALL
+            -- The snapshot's own relations that exist are named by the caller: here only an index or composite type can take their name.
+            SELECT r.schema, r.name, lower(r.type) || ' ' || quote_ident(r.schema) || '.' || quote_ident(r.name), false, 2000000 + r.pos
+              FROM unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS r(schema, name, type, pos)
+          ),
+          clashes AS (
+            SELECT DISTINCT ON (c.oid, w.wanted) c.oid, w.wanted, w.pos,
+                   pg_describe_object('pg_class'::regclass, c.oid, 0)
+                     || coalesce(' of ' || pg_describe_object('pg_class'::regclass, x.indrelid, 0), '') AS taken,
+                   'ALTER ' || ${RENAME_KIND} || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' RENAME TO <new name>' AS rename
+              FROM wanted w
+              JOIN pg_namespace n ON n.nspname = w.schema
+              JOIN pg_class c ON c.relnamespace = n.oid AND translate(c.relname, E'\\n\\r', '  ') = w.name
+              LEFT JOIN pg_index x ON x.indexrelid = c.oid
+             WHERE (w.any_relation OR c.relkind IN ('i', 'I', 'c'))
+               AND NOT c.oid = ANY($10::oid[]) AND (x.indrelid IS NULL OR NOT x.indrelid = ANY($10::oid[]))
+             ORDER BY c.oid, w.wanted, w.pos
+          )
+     SELECT taken, wanted, rename FROM clashes ORDER BY pos, taken`, [
+        indexes.map((i) => i.schema),
+        indexes.map((i) => i.name),
+        constraints.map((k) => k.schema),
+        constraints.map((k) => k.name),
+        tables.map((t) => t.schema),
+        tables.map((t) => t.name),
+        snapshot.relations.map((r) => r.schema),
+        snapshot.relations.map((r) => r.name),
+        snapshot.relations.map((r) => r.type),
+        named,
+    ]);
+    return rows;
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var external_node_fs_promises_ = __webpack_require__(1455);
 // EXTERNAL MODULE: external "node:os"
@@ -5370,6 +5432,7 @@ function psqlError(stderr, log) {
 
 
 
+
 const IDENTIFIER = String.raw `"(?:[^"]|"")+"|[^\s";]+`;
 /** pg_dump's owner statement for a schema: `ALTER SCHEMA name OWNER TO role;` (a quoted name may hold a newline). */
 const SCHEMA_OWNER = new RegExp(String.raw `^ALTER SCHEMA (${IDENTIFIER}) OWNER TO (${IDENTIFIER});$`);
@@ -5723,8 +5786,10 @@ const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
 /**
  * A restore without clean (clean: false) runs the snapshot's script without dropping anything
  * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
- * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
- * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * transaction (`relation "customers" already exists`), and so does its CREATE of an index, a primary
+ * key, unique or exclusion constraint, or a relation whose name an object it does not have takes in
+ * its schema (restore-name-clashes.ts). Asked while the restore is planned, a dry run's too: those
+ * objects are named and the restore refused before anything is locked or changed.
  * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
  */
 async function refuseExistingWithoutClean(session, contents, where) {
@@ -5740,9 +5805,23 @@ async function refuseExistingWithoutClean(session, contents, where) {
         ? await session.query("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
         : { rows: [] };
     const existing = [...tables, ...others].map((o) => o.what);
-    if (!existing.length)
+    // Not the indexes of the relations named above: they clash only because their table does.
+    const clashes = await nameClashes(session, contents, relations.map((r) => r.oid));
+    if (!existing.length && !clashes.length)
         return;
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`, `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+    const found = [];
+    const ways = [];
+    if (existing.length) {
+        found.push(`Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`);
+        ways.push(WITHOUT_CLEAN_WAY);
+    }
+    if (clashes.length) {
+        const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
+        found.push(`${existing.length ? 'Nor can it create' : `Restore into ${where} cannot create`} what the snapshot holds under names objects it does not have already take: ${someNames(taken, NAMED)}. ` +
+            'An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index, so the CREATE would fail.');
+        ways.push(`${existing.length ? 'For the names taken, rename' : 'Rename'} what has the name (${clashes[0].rename}) and run again, or restore into an empty database.`);
+    }
+    throw new errors/* RollbackKitError */.dp(found.join(' '), `${ways.join(' ')} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
 }
 /** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
 const WITHOUT_CLEAN_WAY = "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
@@ -12455,7 +12534,8 @@ function lineBuffer(emit) {
  * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
  * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
  * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
- * chat webhooks, smoke checks) tells it apart by this one classification.
+ * chat webhooks, smoke checks) tells it apart by this one classification. The artifact upload is
+ * no fetch (github/artifact.ts): its client connects to these ports.
  */
 /** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
 function isBlockedPortError(err) {
