@@ -10,6 +10,7 @@
  * snapshot creates, so never with an object it does not have. Found by the names the snapshot's
  * table of contents gives its objects (restore-plan.ts readSnapshotContents), before anything runs.
  */
+import { someNames } from './catalog.js';
 import type { Session } from './session.js';
 
 /** An object the snapshot does not have that takes a name the snapshot's script needs. */
@@ -90,4 +91,21 @@ export async function nameClashes(session: Session, snapshot: SnapshotNames, nam
     ],
   );
   return rows;
+}
+
+/** How many clashes a refusal names before it says how many more. */
+const NAMED = 8;
+
+/** The clashes, each with the snapshot's object that needs its name, for a refusal's first sentence: `… already take: X has the name of the snapshot's Y.` */
+export function takenNames(clashes: NameClash[]): string {
+  const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
+  return `what the snapshot holds under names objects it does not have already take: ${someNames(taken, NAMED)}. ${SHARED_NAMES}`;
+}
+
+/** Why a name is taken across tables. */
+const SHARED_NAMES = 'An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index';
+
+/** The way on, after `Rename` (or `rename`): renaming what has the name frees it, and keeps it and what it holds. */
+export function renameWay(clashes: NameClash[]): string {
+  return `what has the name (${clashes[0]!.rename}) and run again, or restore into an empty database.`;
 }
