@@ -6241,6 +6241,19 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
 ;// CONCATENATED MODULE: ./.build/db/restore-name-clashes.js
+/**
+ * Names the snapshot's script needs that an object it does not have already takes. In PostgreSQL
+ * an index is a relation: its name must differ from every table, view, materialized view, sequence,
+ * foreign table, composite type and other index of its schema, and a primary key, unique or
+ * exclusion constraint is named as the index behind it. So the snapshot's `CREATE INDEX
+ * customers_idx` fails where a kept table has an index (or is itself) called customers_idx, its
+ * `ADD CONSTRAINT customers_pkey PRIMARY KEY` where anything in the schema is called
+ * customers_pkey, and its `CREATE TABLE audit_log` where an index is called audit_log. Check and
+ * foreign-key constraints have no index: their names clash only on their own table, which the
+ * snapshot creates, so never with an object it does not have. Found by the names the snapshot's
+ * table of contents gives its objects (restore-plan.ts readSnapshotContents), before anything runs.
+ */
+
 /** The statement that renames a relation of each kind (pg_class.relkind). */
 const RENAME_KIND = `CASE c.relkind WHEN 'i' THEN 'INDEX' WHEN 'I' THEN 'INDEX' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
                        WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END`;
@@ -6300,6 +6313,19 @@ async function nameClashes(session, snapshot, named) {
         named,
     ]);
     return rows;
+}
+/** How many clashes a refusal names before it says how many more. */
+const NAMED = 8;
+/** The clashes, each with the snapshot's object that needs its name, for a refusal's first sentence: `… already take: X has the name of the snapshot's Y.` */
+function takenNames(clashes) {
+    const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
+    return `what the snapshot holds under names objects it does not have already take: ${(0,db_catalog/* someNames */.Xq)(taken, NAMED)}. ${SHARED_NAMES}`;
+}
+/** Why a name is taken across tables. */
+const SHARED_NAMES = 'An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index';
+/** The way on, after `Rename` (or `rename`): renaming what has the name frees it, and keeps it and what it holds. */
+function renameWay(clashes) {
+    return `what has the name (${clashes[0].rename}) and run again, or restore into an empty database.`;
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -7219,14 +7245,12 @@ async function refuseExistingWithoutClean(session, contents, where) {
     const found = [];
     const ways = [];
     if (existing.length) {
-        found.push(`Restore into ${where} cannot create what the snapshot holds that is already there: ${(0,db_catalog/* someNames */.Xq)(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`);
+        found.push(`Restore into ${where} cannot create what the snapshot holds that is already there: ${(0,db_catalog/* someNames */.Xq)(existing, restore_plan_NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`);
         ways.push(WITHOUT_CLEAN_WAY);
     }
     if (clashes.length) {
-        const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
-        found.push(`${existing.length ? 'Nor can it create' : `Restore into ${where} cannot create`} what the snapshot holds under names objects it does not have already take: ${(0,db_catalog/* someNames */.Xq)(taken, NAMED)}. ` +
-            'An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index, so the CREATE would fail.');
-        ways.push(`${existing.length ? 'For the names taken, rename' : 'Rename'} what has the name (${clashes[0].rename}) and run again, or restore into an empty database.`);
+        found.push(`${existing.length ? 'Nor can it create' : `Restore into ${where} cannot create`} ${takenNames(clashes)}, so the CREATE would fail.`);
+        ways.push(`${existing.length ? 'For the names taken, rename' : 'Rename'} ${renameWay(clashes)}`);
     }
     throw new errors/* RollbackKitError */.dp(found.join(' '), `${ways.join(' ')} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
 }
@@ -7237,6 +7261,9 @@ async function planRestore(session, contents, where) {
     // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
     await session.query("SELECT set_config('search_path', '', false)");
     const dropped = await existingRelations(session, contents);
+    // Names the snapshot needs that objects it does not have take: its script's DROP INDEX IF EXISTS
+    // names no table, so it would drop another table's index of the name; any other would fail its CREATE.
+    const clashes = await nameClashes(session, contents, dropped.map((r) => r.oid));
     const dropSet = new Set(dropped.map((r) => r.oid));
     // Read with the empty search_path above, so every name is schema-qualified.
     const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
@@ -7283,13 +7310,23 @@ async function planRestore(session, contents, where) {
             found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
         }
         const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
-        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
+        const way = 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
             `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
-            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
+            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`;
+        if (!clashes.length)
+            throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, way);
+        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nor can it create ${takenClean(clashes)} Nothing was changed.`, `${way} For the names taken, rename ${renameWay(clashes)}`, { changed: 'no' });
+    }
+    if (clashes.length) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} cannot create ${takenClean(clashes)}`, `Rename ${renameWay(clashes)} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
     }
     // The snapshot's own relations only: a kept view is dropped and created again as it is.
     const discarded = await (0,restore_discarded/* discardedBy */.jr)(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
+}
+/** Names taken (restore-name-clashes.ts), and what they would do to a restore with clean. */
+function takenClean(clashes) {
+    return `${takenNames(clashes)}: the snapshot's script would fail on the name, or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table).`;
 }
 /**
  * How to take each kind of object (as pg_describe_object names it, with the empty search_path
@@ -7312,7 +7349,7 @@ const REMEDIES = [
     { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
 ];
 /** How many objects an error names before it says how many more. */
-const NAMED = 8;
+const restore_plan_NAMED = 8;
 /**
  * What the restore needs of the role it connects as, asked while it is planned, before anything is
  * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
@@ -7370,7 +7407,7 @@ async function requireRestorePrivileges(session, plan, objects = [], schemas = [
     if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase)
         return;
     const role = rows[0]?.me ?? noDatabase.me;
-    const named = (items) => (0,db_catalog/* someNames */.Xq)(items, NAMED);
+    const named = (items) => (0,db_catalog/* someNames */.Xq)(items, restore_plan_NAMED);
     const lacks = [
         ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
         ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),
