@@ -4,8 +4,7 @@
 // `navigator` (pg's Cloudflare probe), a newer undici behind fetch, and new deprecation warnings
 // that would land on stderr: a run's stderr must stay empty of them.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -19,6 +18,7 @@ import { applyMigrations, existingTables, tables, trackingState, workspace, writ
 import { appliedVersions, GITHUB_TOKEN, planYaml, startWorld, writePlan, type World } from './pipeline/world.js';
 import { shopFixture, TOKEN, vercelInputs, type ShopFixture } from './promote-previous/fixture.js';
 import { startServer, type ScriptedServer } from './smoke/servers.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const PASSWORD = 'N0de24-db-s3cret!';
 /** Resolved at collection: a missing binary fails the file, it never skips it. */
@@ -96,7 +96,7 @@ describe('snapshot-db and restore-db on Node 24', () => {
   });
 
   it('a snapshot survives damage and restores the exact catalogue and data', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-node24-snaps-'));
+    const outputDir = await tempDir('rk-node24-snaps-');
     const snap = await run24('snapshot-db', { 'database-url': withPassword(db.url), 'output-dir': outputDir, label: 'node24' });
     expect(snap.errors).toEqual([]);
     expect(snap.code).toBe(0);
@@ -118,7 +118,7 @@ describe('snapshot-db and restore-db on Node 24', () => {
   });
 
   it('snapshot-db: an unreachable database is one clear error, and nothing is written', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-node24-snaps-'));
+    const outputDir = await tempDir('rk-node24-snaps-');
     const run = await run24('snapshot-db', { 'database-url': `postgres://postgres:${encodeURIComponent(PASSWORD)}@127.0.0.1:1/shop`, 'output-dir': outputDir });
     expectRefusal(run, /Cannot reach PostgreSQL at 127\.0\.0\.1:1\/shop: connection refused/);
     expect(readdirSync(outputDir)).toEqual([]);
@@ -126,7 +126,7 @@ describe('snapshot-db and restore-db on Node 24', () => {
   });
 
   it('restore-db: a confirm that is not the database’s name changes nothing', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-node24-snaps-'));
+    const outputDir = await tempDir('rk-node24-snaps-');
     const snap = await run24('snapshot-db', { 'database-url': db.url, 'output-dir': outputDir });
     expect(snap.code).toBe(0);
     await db.query('DELETE FROM public.audit_log');

@@ -4418,7 +4418,8 @@ function lineBuffer(emit) {
  * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
  * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
  * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
- * chat webhooks, smoke checks) tells it apart by this one classification.
+ * chat webhooks, smoke checks) tells it apart by this one classification. The artifact upload is
+ * no fetch (github/artifact.ts): its client connects to these ports.
  */
 /** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
 function isBlockedPortError(err) {

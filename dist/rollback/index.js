@@ -8972,7 +8972,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(69590);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5506);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(85484);
 /* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(94969);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(58975);
 /* harmony import */ var _report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(54375);
@@ -11071,7 +11071,8 @@ const core = {
  * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
  * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
  * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
- * chat webhooks, smoke checks) tells it apart by this one classification.
+ * chat webhooks, smoke checks) tells it apart by this one classification. The artifact upload is
+ * no fetch (github/artifact.ts): its client connects to these ports.
  */
 /** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
 function isBlockedPortError(err) {
@@ -17281,7 +17282,11 @@ function requireArtifactRuntime(available, step) {
         throw new RollbackKitError(what, 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
     throw new RollbackKitError(what, 'Run inside a GitHub Actions job, or set upload-artifact: auto (uploads only when the step runs on GitHub Actions) or false. Nothing was changed: the restore did not start.', { changed: 'no' });
 }
-/** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
+/**
+ * Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot.
+ * No blocked-port check (core/blocked-port.ts) here: @actions/artifact sends through node:http,
+ * which connects to the ports fetch refuses (test/db/upload-artifact-port.test.ts).
+ */
 async function uploadSnapshotArtifact(paths, retentionDays) {
     const name = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(paths[0]);
     const files = (await Promise.all(paths.map(filesOf))).flat();
@@ -21294,8 +21299,8 @@ async function vercelTokenReadiness(opts, log) {
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/plan-file.js + 1 modules
 var plan_file = __nccwpck_require__(23473);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 10 modules
-var rollback = __nccwpck_require__(5506);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 11 modules
+var rollback = __nccwpck_require__(85484);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -23153,7 +23158,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 5506:
+/***/ 85484:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23247,6 +23252,94 @@ var pg_tools = __nccwpck_require__(61934);
 var promises_ = __nccwpck_require__(46466);
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
+;// CONCATENATED MODULE: ./.build/db/restore-name-clashes.js
+/**
+ * Names the snapshot's script needs that an object it does not have already takes. In PostgreSQL
+ * an index is a relation: its name must differ from every table, view, materialized view, sequence,
+ * foreign table, composite type and other index of its schema, and a primary key, unique or
+ * exclusion constraint is named as the index behind it. So the snapshot's `CREATE INDEX
+ * customers_idx` fails where a kept table has an index (or is itself) called customers_idx, its
+ * `ADD CONSTRAINT customers_pkey PRIMARY KEY` where anything in the schema is called
+ * customers_pkey, and its `CREATE TABLE audit_log` where an index is called audit_log. Check and
+ * foreign-key constraints have no index: their names clash only on their own table, which the
+ * snapshot creates, so never with an object it does not have. Found by the names the snapshot's
+ * table of contents gives its objects (restore-plan.ts readSnapshotContents), before anything runs.
+ */
+
+/** The statement that renames a relation of each kind (pg_class.relkind). */
+const RENAME_KIND = `CASE c.relkind WHEN 'i' THEN 'INDEX' WHEN 'I' THEN 'INDEX' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                       WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END`;
+/**
+ * The names the snapshot's script needs (its indexes, its primary key, unique and exclusion
+ * constraints, its relations) that a relation of the database already takes in the same schema,
+ * other than the snapshot's own relations that exist (`named`, oids: the caller names those) and
+ * their indexes, which clash only because their table does. A constraint's header names it after its
+ * table (`-- Name: customers customers_pkey; Type: CONSTRAINT`): the name is what follows one of the
+ * snapshot's tables of that schema. Matched as the table of contents writes names, a line break as a
+ * space. Run with the empty search_path the restore's planning sets, so names carry their schema.
+ */
+async function nameClashes(session, snapshot, named) {
+    const indexes = snapshot.tableObjects.filter((o) => o.type === 'INDEX');
+    // Only CONSTRAINT is backed by an index: pg_dump heads check and foreign-key constraints CHECK CONSTRAINT and FK CONSTRAINT.
+    const constraints = snapshot.tableObjects.filter((o) => o.type === 'CONSTRAINT');
+    const tables = snapshot.relations.filter((r) => r.type === 'TABLE');
+    if (!indexes.length && !constraints.length && !snapshot.relations.length)
+        return [];
+    const { rows } = await session.query(`WITH tables AS (SELECT * FROM unnest($5::text[], $6::text[]) AS t(schema, name)),
+          wanted(schema, name, wanted, any_relation, pos) AS (
+            SELECT i.schema, i.name, 'index ' || quote_ident(i.schema) || '.' || quote_ident(i.name), true, i.pos
+              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(schema, name, pos)
+            UNION ALL
+            SELECT k.schema, substr(k.name, length(t.name) + 2),
+                   'constraint ' || quote_ident(substr(k.name, length(t.name) + 2)) || ' on table ' || quote_ident(t.schema) || '.' || quote_ident(t.name), true, 1000000 + k.pos
+              FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS k(schema, name, pos)
+              JOIN tables t ON t.schema = k.schema AND left(k.name, length(t.name) + 1) = t.name || ' '
+            UNION ALL
+            -- The snapshot's own relations that exist are named by the caller: here only an index or composite type can take their name.
+            SELECT r.schema, r.name, lower(r.type) || ' ' || quote_ident(r.schema) || '.' || quote_ident(r.name), false, 2000000 + r.pos
+              FROM unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS r(schema, name, type, pos)
+          ),
+          clashes AS (
+            SELECT DISTINCT ON (c.oid, w.wanted) c.oid, w.wanted, w.pos,
+                   pg_describe_object('pg_class'::regclass, c.oid, 0)
+                     || coalesce(' of ' || pg_describe_object('pg_class'::regclass, x.indrelid, 0), '') AS taken,
+                   'ALTER ' || ${RENAME_KIND} || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' RENAME TO <new name>' AS rename
+              FROM wanted w
+              JOIN pg_namespace n ON n.nspname = w.schema
+              JOIN pg_class c ON c.relnamespace = n.oid AND translate(c.relname, E'\\n\\r', '  ') = w.name
+              LEFT JOIN pg_index x ON x.indexrelid = c.oid
+             WHERE (w.any_relation OR c.relkind IN ('i', 'I', 'c'))
+               AND NOT c.oid = ANY($10::oid[]) AND (x.indrelid IS NULL OR NOT x.indrelid = ANY($10::oid[]))
+             ORDER BY c.oid, w.wanted, w.pos
+          )
+     SELECT taken, wanted, rename FROM clashes ORDER BY pos, taken`, [
+        indexes.map((i) => i.schema),
+        indexes.map((i) => i.name),
+        constraints.map((k) => k.schema),
+        constraints.map((k) => k.name),
+        tables.map((t) => t.schema),
+        tables.map((t) => t.name),
+        snapshot.relations.map((r) => r.schema),
+        snapshot.relations.map((r) => r.name),
+        snapshot.relations.map((r) => r.type),
+        named,
+    ]);
+    return rows;
+}
+/** How many clashes a refusal names before it says how many more. */
+const NAMED = 8;
+/** The clashes, each with the snapshot's object that needs its name, for a refusal's first sentence: `… already take: X has the name of the snapshot's Y.` */
+function takenNames(clashes) {
+    const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
+    return `what the snapshot holds under names objects it does not have already take: ${(0,catalog/* someNames */.Xq)(taken, NAMED)}. ${SHARED_NAMES}`;
+}
+/** Why a name is taken across tables. */
+const SHARED_NAMES = 'An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index';
+/** The way on, after `Rename` (or `rename`): renaming what has the name frees it, and keeps it and what it holds. */
+function renameWay(clashes) {
+    return `what has the name (${clashes[0].rename}) and run again, or restore into an empty database.`;
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var external_node_fs_promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
@@ -23782,6 +23875,7 @@ function psqlError(stderr, log) {
 
 
 
+
 const IDENTIFIER = String.raw `"(?:[^"]|"")+"|[^\s";]+`;
 /** pg_dump's owner statement for a schema: `ALTER SCHEMA name OWNER TO role;` (a quoted name may hold a newline). */
 const SCHEMA_OWNER = new RegExp(String.raw `^ALTER SCHEMA (${IDENTIFIER}) OWNER TO (${IDENTIFIER});$`);
@@ -24135,8 +24229,10 @@ const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
 /**
  * A restore without clean (clean: false) runs the snapshot's script without dropping anything
  * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
- * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
- * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * transaction (`relation "customers" already exists`), and so does its CREATE of an index, a primary
+ * key, unique or exclusion constraint, or a relation whose name an object it does not have takes in
+ * its schema (restore-name-clashes.ts). Asked while the restore is planned, a dry run's too: those
+ * objects are named and the restore refused before anything is locked or changed.
  * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
  */
 async function refuseExistingWithoutClean(session, contents, where) {
@@ -24152,9 +24248,21 @@ async function refuseExistingWithoutClean(session, contents, where) {
         ? await session.query("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
         : { rows: [] };
     const existing = [...tables, ...others].map((o) => o.what);
-    if (!existing.length)
+    // Not the indexes of the relations named above: they clash only because their table does.
+    const clashes = await nameClashes(session, contents, relations.map((r) => r.oid));
+    if (!existing.length && !clashes.length)
         return;
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} cannot create what the snapshot holds that is already there: ${(0,catalog/* someNames */.Xq)(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`, `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+    const found = [];
+    const ways = [];
+    if (existing.length) {
+        found.push(`Restore into ${where} cannot create what the snapshot holds that is already there: ${(0,catalog/* someNames */.Xq)(existing, restore_plan_NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`);
+        ways.push(WITHOUT_CLEAN_WAY);
+    }
+    if (clashes.length) {
+        found.push(`${existing.length ? 'Nor can it create' : `Restore into ${where} cannot create`} ${takenNames(clashes)}, so the CREATE would fail.`);
+        ways.push(`${existing.length ? 'For the names taken, rename' : 'Rename'} ${renameWay(clashes)}`);
+    }
+    throw new errors/* RollbackKitError */.dp(found.join(' '), `${ways.join(' ')} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
 }
 /** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
 const WITHOUT_CLEAN_WAY = "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
@@ -24163,6 +24271,9 @@ async function planRestore(session, contents, where) {
     // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
     await session.query("SELECT set_config('search_path', '', false)");
     const dropped = await existingRelations(session, contents);
+    // Names the snapshot needs that objects it does not have take: its script's DROP INDEX IF EXISTS
+    // names no table, so it would drop another table's index of the name; any other would fail its CREATE.
+    const clashes = await nameClashes(session, contents, dropped.map((r) => r.oid));
     const dropSet = new Set(dropped.map((r) => r.oid));
     // Read with the empty search_path above, so every name is schema-qualified.
     const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
@@ -24209,13 +24320,23 @@ async function planRestore(session, contents, where) {
             found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
         }
         const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
-        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
+        const way = 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
             `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
-            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
+            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`;
+        if (!clashes.length)
+            throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, way);
+        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nor can it create ${takenClean(clashes)} Nothing was changed.`, `${way} For the names taken, rename ${renameWay(clashes)}`, { changed: 'no' });
+    }
+    if (clashes.length) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} cannot create ${takenClean(clashes)}`, `Rename ${renameWay(clashes)} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
     }
     // The snapshot's own relations only: a kept view is dropped and created again as it is.
     const discarded = await (0,restore_discarded/* discardedBy */.jr)(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
+}
+/** Names taken (restore-name-clashes.ts), and what they would do to a restore with clean. */
+function takenClean(clashes) {
+    return `${takenNames(clashes)}: the snapshot's script would fail on the name, or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table).`;
 }
 /**
  * How to take each kind of object (as pg_describe_object names it, with the empty search_path
@@ -24238,7 +24359,7 @@ const REMEDIES = [
     { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
 ];
 /** How many objects an error names before it says how many more. */
-const NAMED = 8;
+const restore_plan_NAMED = 8;
 /**
  * What the restore needs of the role it connects as, asked while it is planned, before anything is
  * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
@@ -24296,7 +24417,7 @@ async function requireRestorePrivileges(session, plan, objects = [], schemas = [
     if (!notOwned.size && !noCreate.length && !superOnly.length && !noDatabase)
         return;
     const role = rows[0]?.me ?? noDatabase.me;
-    const named = (items) => (0,catalog/* someNames */.Xq)(items, NAMED);
+    const named = (items) => (0,catalog/* someNames */.Xq)(items, restore_plan_NAMED);
     const lacks = [
         ...[...notOwned].map(([owner, theirs]) => `the privileges of ${owner}, which owns ${named(theirs)}`),
         ...(superOnly.length ? [`superuser, which alone may create ${named(superOnly)}`] : []),

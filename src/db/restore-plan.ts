@@ -26,6 +26,7 @@ import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
 import { CREATE_TABLE_PREFIXES, discardedBy, parseCreateTable, TABLE_OBJECT_TYPES, type DiscardedFromTable, type SnapshotTableShape, type TableObjectHeader } from './restore-discarded.js';
+import { nameClashes, renameWay, takenNames } from './restore-name-clashes.js';
 import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
 
@@ -510,8 +511,10 @@ const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
 /**
  * A restore without clean (clean: false) runs the snapshot's script without dropping anything
  * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
- * transaction (`relation "customers" already exists`). Asked while the restore is planned, a dry
- * run's too: those objects are named and the restore refused before anything is locked or changed.
+ * transaction (`relation "customers" already exists`), and so does its CREATE of an index, a primary
+ * key, unique or exclusion constraint, or a relation whose name an object it does not have takes in
+ * its schema (restore-name-clashes.ts). Asked while the restore is planned, a dry run's too: those
+ * objects are named and the restore refused before anything is locked or changed.
  * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
  */
 export async function refuseExistingWithoutClean(session: Session, contents: SnapshotContents, where: string): Promise<void> {
@@ -530,12 +533,20 @@ export async function refuseExistingWithoutClean(session: Session, contents: Sna
     ? await session.query<{ what: string }>("SELECT pg_describe_object('pg_class'::regclass, r.oid, 0) AS what FROM unnest($1::oid[]) WITH ORDINALITY AS r(oid, pos) ORDER BY r.pos", [relations.map((r) => r.oid)])
     : { rows: [] };
   const existing = [...tables, ...others].map((o) => o.what);
-  if (!existing.length) return;
-  throw new RollbackKitError(
-    `Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`,
-    `${WITHOUT_CLEAN_WAY} Nothing was changed: the check ran before anything was locked.`,
-    { changed: 'no' },
-  );
+  // Not the indexes of the relations named above: they clash only because their table does.
+  const clashes = await nameClashes(session, contents, relations.map((r) => r.oid));
+  if (!existing.length && !clashes.length) return;
+  const found: string[] = [];
+  const ways: string[] = [];
+  if (existing.length) {
+    found.push(`Restore into ${where} cannot create what the snapshot holds that is already there: ${someNames(existing, NAMED)}. clean is false, so the restore does not drop the snapshot's objects first, and its CREATE of each of these would fail.`);
+    ways.push(WITHOUT_CLEAN_WAY);
+  }
+  if (clashes.length) {
+    found.push(`${existing.length ? 'Nor can it create' : `Restore into ${where} cannot create`} ${takenNames(clashes)}, so the CREATE would fail.`);
+    ways.push(`${existing.length ? 'For the names taken, rename' : 'Rename'} ${renameWay(clashes)}`);
+  }
+  throw new RollbackKitError(found.join(' '), `${ways.join(' ')} Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
 }
 
 /** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
@@ -547,6 +558,9 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
   // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
   await session.query("SELECT set_config('search_path', '', false)");
   const dropped = await existingRelations(session, contents);
+  // Names the snapshot needs that objects it does not have take: its script's DROP INDEX IF EXISTS
+  // names no table, so it would drop another table's index of the name; any other would fail its CREATE.
+  const clashes = await nameClashes(session, contents, dropped.map((r) => r.oid));
   const dropSet = new Set(dropped.map((r) => r.oid));
   // Read with the empty search_path above, so every name is schema-qualified.
   const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
@@ -590,16 +604,28 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
       found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
     }
     const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
-    throw new RollbackKitError(
-      `${found.join(' ')} Nothing was changed.`,
+    const way =
       'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
-        `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
-        `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`,
+      `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
+      `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`;
+    if (!clashes.length) throw new RollbackKitError(`${found.join(' ')} Nothing was changed.`, way);
+    throw new RollbackKitError(`${found.join(' ')} Nor can it create ${takenClean(clashes)} Nothing was changed.`, `${way} For the names taken, rename ${renameWay(clashes)}`, { changed: 'no' });
+  }
+  if (clashes.length) {
+    throw new RollbackKitError(
+      `Restore into ${where} cannot create ${takenClean(clashes)}`,
+      `Rename ${renameWay(clashes)} Nothing was changed: the check ran before anything was locked.`,
+      { changed: 'no' },
     );
   }
   // The snapshot's own relations only: a kept view is dropped and created again as it is.
   const discarded = await discardedBy(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
   return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
+}
+
+/** Names taken (restore-name-clashes.ts), and what they would do to a restore with clean. */
+function takenClean(clashes: Parameters<typeof takenNames>[0]): string {
+  return `${takenNames(clashes)}: the snapshot's script would fail on the name, or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table).`;
 }
 
 /**

@@ -46,7 +46,11 @@ export function requireArtifactRuntime(available: boolean, step: 'snapshot' | 'r
   );
 }
 
-/** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
+/**
+ * Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot.
+ * No blocked-port check (core/blocked-port.ts) here: @actions/artifact sends through node:http,
+ * which connects to the ports fetch refuses (test/db/upload-artifact-port.test.ts).
+ */
 export async function uploadSnapshotArtifact(paths: string[], retentionDays: number | undefined): Promise<UploadedArtifact> {
   const name = basename(paths[0]!);
   const files = (await Promise.all(paths.map(filesOf))).flat();

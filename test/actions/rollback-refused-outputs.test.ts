@@ -2,12 +2,12 @@
 // and failed-phase, as GitHub runs it: rollback.yml's jobs and a step with if: failure() branch on
 // them, and an empty status reads as "nothing happened" rather than "failed".
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT, runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const BASE = { reason: 'checkout 500s', provider: 'command', command: 'echo rolled back', 'incident-issue': 'false' };
 
@@ -19,14 +19,14 @@ describe('root action: refused inputs still say failed, and where', () => {
     ['severity loud', { severity: 'loud' }],
     ['mode sideways', { mode: 'sideways' }],
   ])('%s: status failed, failed-phase plan, one error', async (_what, extra) => {
-    const run = await runAction('rollback', { ...BASE, ...extra }, { cwd: await mkdtemp(join(tmpdir(), 'rk-refused-')) });
+    const run = await runAction('rollback', { ...BASE, ...extra }, { cwd: await tempDir('rk-refused-') });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
   });
 
   it('a plan file with a mistake: the same', async () => {
-    const ws = await mkdtemp(join(tmpdir(), 'rk-refused-plan-'));
+    const ws = await tempDir('rk-refused-plan-');
     await writeFile(join(ws, 'rollback-kit.yml'), 'components:\n  web: { provider: heroku }\n');
     const run = await runAction('rollback', { reason: 'checkout 500s' }, { cwd: ws });
     expect(run.code).toBe(1);
@@ -35,7 +35,7 @@ describe('root action: refused inputs still say failed, and where', () => {
 
   it('no reason outside mode drill: said so, and how to give one; reason is not required in action.yml, which mode drill leaves out', async () => {
     const { reason: _reason, ...noReason } = BASE;
-    const ws = await mkdtemp(join(tmpdir(), 'rk-refused-reason-'));
+    const ws = await tempDir('rk-refused-reason-');
     const run = await runAction('rollback', { ...noReason, command: 'touch ran.txt' }, { cwd: ws });
     expect(run.code).toBe(1);
     expect(run.errors).toEqual([expect.stringMatching(/^Input reason is required for a rollback: nothing was changed\. Set reason to why it runs .*mode: drill/)]);
@@ -48,7 +48,7 @@ describe('root action: refused inputs still say failed, and where', () => {
   it('refused in a later job of a split rollback, whose earlier job rolled the app back: this job changed nothing, not "nothing was changed"', async () => {
     const { reason: _reason, ...noReason } = BASE;
     const appRolledBack = [{ phase: 'app', component: 'web', started: '2026-12-03T10:00:00.000Z', 'duration-ms': 900, 'budget-ms': 60000, status: 'ok', detail: 'dpl_bad → dpl_good' }];
-    const run = await runAction('rollback', { ...noReason, scope: 'verify', timeline: JSON.stringify(appRolledBack) }, { cwd: await mkdtemp(join(tmpdir(), 'rk-refused-later-')) });
+    const run = await runAction('rollback', { ...noReason, scope: 'verify', timeline: JSON.stringify(appRolledBack) }, { cwd: await tempDir('rk-refused-later-') });
     expect(run.code).toBe(1);
     expect(run.errors).toEqual([expect.stringMatching(/^Input reason is required for a rollback: this job changed nothing\. Set reason/)]);
     expect(run.summary).toContain('The rollback stopped before it started. This job changed nothing.');
@@ -56,7 +56,7 @@ describe('root action: refused inputs still say failed, and where', () => {
   });
 
   it('mode drill, refused before it starts: failed in its first phase, readiness', async () => {
-    const run = await runAction('rollback', { ...BASE, mode: 'drill', scope: 'everything', severity: 'loud' }, { cwd: await mkdtemp(join(tmpdir(), 'rk-refused-drill-')) });
+    const run = await runAction('rollback', { ...BASE, mode: 'drill', scope: 'everything', severity: 'loud' }, { cwd: await tempDir('rk-refused-drill-') });
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'readiness' });
   });

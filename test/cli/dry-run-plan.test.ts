@@ -2,8 +2,6 @@
 // its rows now and from the snapshot; each migration's down file), and change nothing: the database
 // is the same, catalogue and rows, before and after, and no snapshot folder is made.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -14,6 +12,7 @@ import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, workspace, writeMigrations } from '../migrations/fixtures.js';
 import { runMain } from './run-main.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Everything a dry run must leave as it was: each relation, column and index, and every user table's rows. */
 async function state(db: TestDatabase): Promise<string> {
@@ -36,7 +35,7 @@ describe('restore --dry-run', () => {
   it('lists each table in order with its rows now and from the snapshot, and changes nothing', async () => {
     db = await createTestDatabase('rk_dry_plan_restore');
     await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 10); CREATE TABLE public.payments (id int PRIMARY KEY); INSERT INTO public.payments VALUES (1)');
-    const cwd = await mkdtemp(join(tmpdir(), 'rk-dry-plan-'));
+    const cwd = await tempDir('rk-dry-plan-');
     const snapshot = (await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: join(cwd, 'good') }), memoryLog())).path;
     await db.query('INSERT INTO public.orders SELECT generate_series(11, 14); DROP TABLE public.payments; ALTER TABLE public.orders ADD COLUMN note text');
     const before = await state(db);

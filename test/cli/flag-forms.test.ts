@@ -2,15 +2,14 @@
 // path in pg-dump-path", "jobs: 4 needs …", "one of steps", "pre-restore-snapshot is false") and
 // the runner ($RUNNER_TEMP); each command speaks of its own flags instead, and leaves a plan file's
 // keys, a spec's fields, JSON keys, quoted names, paths and SQL as they are.
-import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { COMMAND_FLAGS } from '../../src/cli/flags.js';
 import { Terminal } from '../../src/cli/terminal.js';
 import { cliWording, wordingFor } from '../../src/cli/wording.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { runMain } from './run-main.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const TEMP = '/var/tmp';
 const words = (command: keyof typeof COMMAND_FLAGS) => wordingFor(COMMAND_FLAGS[command], TEMP);
@@ -112,14 +111,14 @@ describe('the JSON document', () => {
 describe('from the command line', () => {
   it('down: which migrations, in flags', async () => {
     const db = await createTestDatabase('rk_cli_forms');
-    const run = await runMain(['down'], { cwd: await mkdtemp(join(tmpdir(), 'rk-cli-forms-')), env: { DATABASE_URL: db.url } });
+    const run = await runMain(['down'], { cwd: await tempDir('rk-cli-forms-'), env: { DATABASE_URL: db.url } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('error: Nothing says which migrations to revert. Give exactly one of --steps (how many of the newest), --to-version (the last migration to keep) or --since-ref (the last good commit).');
   });
 
   it('snapshot: a schema pattern that matches nothing', async () => {
     const db = await createTestDatabase('rk_cli_forms');
-    const cwd = await mkdtemp(join(tmpdir(), 'rk-cli-forms-'));
+    const cwd = await tempDir('rk-cli-forms-');
     const run = await runMain(['snapshot', '--schemas', 'Nope', '--json'], { cwd, env: { DATABASE_URL: db.url } });
     expect(run.code).toBe(1);
     expect((JSON.parse(run.stdout) as { error: string }).error).toMatch(/^--schemas "Nope" matches no schema/);

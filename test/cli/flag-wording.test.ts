@@ -1,15 +1,13 @@
 // The command line speaks of flags in spec and plan errors too ("--base-url is not set", "--provider:
 // must be one of …", "(the flags)"), where it used to say "the base-url input", "set base-url" and
 // "the root action inputs".
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliWording } from '../../src/cli/wording.js';
 import { runCli } from './run-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** An empty directory: no rollback-kit.yml, no checks file. */
-const empty = () => mkdtemp(join(tmpdir(), 'rk-cli-words-'));
+const empty = () => tempDir('rk-cli-words-');
 
 describe('spec and plan errors on the command line', () => {
   it('smoke: a relative check without --base-url, an SQL check without --database-url', async () => {

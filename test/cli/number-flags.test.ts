@@ -1,13 +1,11 @@
 // A numeric flag (and input) is a decimal number: 0x10, 1e1 and 0b11 are refused, not read as 16, 10
 // and 3 the way JavaScript's Number() reads them.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decimalNumber } from '../../src/core/parse.js';
 import { runCli } from './run-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const empty = () => mkdtemp(join(tmpdir(), 'rk-cli-numbers-'));
+const empty = () => tempDir('rk-cli-numbers-');
 
 describe('decimalNumber', () => {
   it.each([['10', 10], [' 2.5 ', 2.5], ['+3', 3], ['-1', -1], ['.5', 0.5], ['5.', 5]])('%s is %d', (text, n) => {

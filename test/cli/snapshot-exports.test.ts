@@ -1,12 +1,11 @@
 // `rollback-kit snapshot --export-since … --export-tables …` keeps the new rows as CSV beside the
 // snapshot; the person (and the script) must be told where, or the rows are as good as lost.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runMain } from './run-main.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -19,7 +18,7 @@ const SINCE = ['--export-since', '2025-05-01T00:00:00Z', '--export-tables', 'ord
 
 describe('where the CSV exports went', () => {
   it('the text names the folder, the rows and the tables', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'rk-cli-exports-'));
+    const out = await tempDir('rk-cli-exports-');
     const run = await runMain(['snapshot', '--output-dir', out, ...SINCE], { cwd: out, env: { DATABASE_URL: db.url } });
     expect(run.code, run.stderr).toBe(0);
     const line = /^CSV exports in (\S+): 2 row\(s\) of 1 table\(s\) with created_at after 2025-05-01T00:00:00\.000Z$/m.exec(run.stdout);
@@ -30,7 +29,7 @@ describe('where the CSV exports went', () => {
   });
 
   it('--json has exportsDir and each exported table', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'rk-cli-exports-'));
+    const out = await tempDir('rk-cli-exports-');
     const run = await runMain(['snapshot', '--output-dir', out, '--json', ...SINCE], { cwd: out, env: { DATABASE_URL: db.url } });
     expect(run.code, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout) as { path: string; exportsDir: string; exports: { table: string; file: string; rows: number }[] };
@@ -40,7 +39,7 @@ describe('where the CSV exports went', () => {
   });
 
   it('without exports: no line, and exportsDir is null', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'rk-cli-exports-'));
+    const out = await tempDir('rk-cli-exports-');
     const run = await runMain(['snapshot', '--output-dir', out, '--json'], { cwd: out, env: { DATABASE_URL: db.url } });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ exportsDir: null, exports: [] });

@@ -4,19 +4,18 @@
 // the command with pg_dump left running. The signal is emitted in this process, as the handlers
 // installed for the command receive it.
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { heldProcessGroups } from '../../src/core/process.js';
 import { adminQuery, createTestDatabase } from '../helpers/pg.js';
 import { runMain } from './run-main.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 it('rollback-kit snapshot, SIGTERM mid-dump: pg_dump ended, nothing kept, exit 143 saying no snapshot was made', async () => {
   const db = await createTestDatabase('rk_cli_stopped');
   // About 500 MB of COPY output from a small (compressed) table: the dump is busy long enough to be stopped.
   await db.query('CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 160) AS pad FROM generate_series(1, 100000) g');
-  const cwd = await mkdtemp(join(tmpdir(), 'rk-cli-stopped-'));
+  const cwd = await tempDir('rk-cli-stopped-');
   const outputDir = join(cwd, 'snaps');
   const running = runMain(['snapshot', '--output-dir', outputDir], { cwd, env: { DATABASE_URL: db.url } });
   for (;;) {

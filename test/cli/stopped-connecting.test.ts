@@ -4,14 +4,14 @@
 // because it was still connecting, where it used to wait out the whole grace time and then say that
 // what it had changed was not known. The built command line and bundle, a real signal to each.
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runAction } from '../helpers/run-action.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { runCli } from './run-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Accepts connections and answers nothing; at each one's first byte (the startup message) it calls what waits for that. */
 let server: Server;
@@ -46,7 +46,7 @@ function stopWhenConnecting(signal: NodeJS.Signals): (child: ChildProcess) => vo
 const NOT_KNOWN = /is not known|did not end within/;
 
 it('rollback-kit snapshot, SIGINT while connecting: ends at once, exit 130, no snapshot and nothing changed', async () => {
-  const cwd = await mkdtemp(join(tmpdir(), 'rk-stop-connect-'));
+  const cwd = await tempDir('rk-stop-connect-');
   const run = await runCli(['snapshot'], { cwd, env: { DATABASE_URL: url }, onSpawn: stopWhenConnecting('SIGINT') });
   expect(run.code, run.stderr).toBe(130);
   expect(run.stderr).toMatch(/rollback-kit snapshot was stopped by SIGINT: Snapshot of 127\.0\.0\.1:\d+\/db was stopped while still connecting to the database, so no snapshot was made: nothing had been sent to the database, so nothing was changed\./);
@@ -54,7 +54,7 @@ it('rollback-kit snapshot, SIGINT while connecting: ends at once, exit 130, no s
 });
 
 it('rollback-kit rollback db, SIGTERM while planning connects: the plan row says it was still connecting, nothing changed', async () => {
-  const cwd = await mkdtemp(join(tmpdir(), 'rk-stop-connect-'));
+  const cwd = await tempDir('rk-stop-connect-');
   await mkdir(join(cwd, 'db/migrations'), { recursive: true });
   await writeFile(join(cwd, 'db/migrations/20240101000000_a.sql'), '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n');
   const run = await runCli(['rollback', 'db', '--reason', 'x', '--steps', '1', '--yes'], { cwd, env: { DATABASE_URL: url }, onSpawn: stopWhenConnecting('SIGTERM') });
@@ -65,7 +65,7 @@ it('rollback-kit rollback db, SIGTERM while planning connects: the plan row says
 });
 
 it('rollback-kit down, SIGTERM while connecting: nothing changed, exit 143', async () => {
-  const cwd = await mkdtemp(join(tmpdir(), 'rk-stop-connect-'));
+  const cwd = await tempDir('rk-stop-connect-');
   await mkdir(join(cwd, 'db/migrations'), { recursive: true });
   await writeFile(join(cwd, 'db/migrations/20240101000000_a.sql'), '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n');
   const run = await runCli(['down', '--steps', '1', '--yes', '--no-require-snapshot'], { cwd, env: { DATABASE_URL: url }, onSpawn: stopWhenConnecting('SIGTERM') });
@@ -78,7 +78,7 @@ it('rollback-kit restore, SIGINT while its planning connects: nothing changed, e
   // A real snapshot to restore: the restore reads and checks it before it connects.
   const db = await createTestDatabase('rk_stop_connect');
   await db.query('CREATE TABLE t (id int)');
-  const cwd = await mkdtemp(join(tmpdir(), 'rk-stop-connect-'));
+  const cwd = await tempDir('rk-stop-connect-');
   const snap = await runCli(['snapshot', '--output-dir', cwd, '--json'], { cwd, env: { DATABASE_URL: db.url } });
   expect(snap.code, snap.stderr).toBe(0);
   const path = (JSON.parse(snap.stdout) as { path: string }).path;

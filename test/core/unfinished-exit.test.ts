@@ -2,14 +2,14 @@
 // else alive) is a failure that says so: before, Node exited 0 at the empty event loop, with no
 // outputs, no summary and no error, as if the step had succeeded.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { ROOT } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 it('an action whose work can never end fails with one ::error:: line and a failed summary', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'rk-unfinished-'));
+  const dir = await tempDir('rk-unfinished-');
   const summaryFile = join(dir, 'summary.md');
   await writeFile(summaryFile, '');
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/unfinished-action.ts')], {

@@ -1,15 +1,14 @@
 // Every way snapshot-db and restore-db can be pointed wrong: one clear ::error:: line, a non-zero
 // exit, nothing changed or left behind, and the password in nothing the run produced.
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync, mkdirSync, truncateSync, statSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { startPasswordServer, type PasswordServer } from '../helpers/password-pg.js';
 import { findSecret, runAction, type ActionRun } from '../helpers/run-action.js';
 import { buildShopDatabase, failWhenCreated, fingerprintDatabase } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'Wr0ng-but-s3cret#pw';
 
@@ -30,7 +29,7 @@ function withPassword(url: string, password = PASSWORD): string {
 beforeAll(async () => {
   db = await createTestDatabase('rk_bad');
   await buildShopDatabase(db, 300);
-  const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+  const dir = await tempDir('rk-bad-');
   const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
   expect(run.code).toBe(0);
   snapshotPath = run.outputs.path!;
@@ -64,14 +63,14 @@ function snapshotsIn(dir: string): string[] {
 
 describe('snapshot-db refuses bad input', () => {
   it('unreachable host: connection refused, names host:port', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const run = await runAction('snapshot-db', { 'database-url': `postgres://postgres:${encodeURIComponent(PASSWORD)}@127.0.0.1:1/shop`, 'output-dir': dir });
     await expectCleanFailure(run, /Cannot reach PostgreSQL at 127\.0\.0\.1:1\/shop: connection refused/);
     expect(snapshotsIn(dir)).toEqual([]);
   });
 
   it('host that never answers: fails at the connect timeout, names host:port', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const run = await runAction('snapshot-db', {
       'database-url': `postgres://postgres:${encodeURIComponent(PASSWORD)}@127.0.0.1:${blackHolePort}/shop?connect_timeout=1`,
       'output-dir': dir,
@@ -81,34 +80,34 @@ describe('snapshot-db refuses bad input', () => {
   });
 
   it('wrong password', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const run = await runAction('snapshot-db', { 'database-url': pwServer.urlWithPassword(PASSWORD), 'output-dir': dir });
     await expectCleanFailure(run, /rejected the password for user "postgres"/);
     expect(snapshotsIn(dir)).toEqual([]);
   });
 
   it('a password with a raw @ and /: refused without showing any piece of it', async () => {
-    const run = await runAction('snapshot-db', { 'database-url': 'postgres://postgres:hunter2@secret/word@127.0.0.1:5432/shop', 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    const run = await runAction('snapshot-db', { 'database-url': 'postgres://postgres:hunter2@secret/word@127.0.0.1:5432/shop', 'output-dir': await tempDir('rk-bad-') });
     for (const piece of ['hunter2', 'secret', 'hunter2@secret/word']) await expectCleanFailure(run, /password \(or user name\) holds a character .* Percent-encode/, piece);
   });
 
   it('a stray % in the password: the same advice, not an unexpected error', async () => {
-    const run = await runAction('snapshot-db', { 'database-url': 'postgres://postgres:100%sure@127.0.0.1:5432/shop', 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    const run = await runAction('snapshot-db', { 'database-url': 'postgres://postgres:100%sure@127.0.0.1:5432/shop', 'output-dir': await tempDir('rk-bad-') });
     await expectCleanFailure(run, /% that does not start a percent-encoded character/, '100%sure');
   });
 
   it('unknown database', async () => {
-    const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url.replace(db.name, 'no_such_db_xyz')), 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url.replace(db.name, 'no_such_db_xyz')), 'output-dir': await tempDir('rk-bad-') });
     await expectCleanFailure(run, /Database "no_such_db_xyz" does not exist on 127\.0\.0\.1:5432/);
   });
 
   it('missing pg_dump', async () => {
-    const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url), 'pg-dump-path': '/nonexistent/bin/pg_dump', 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url), 'pg-dump-path': '/nonexistent/bin/pg_dump', 'output-dir': await tempDir('rk-bad-') });
     await expectCleanFailure(run, /pg_dump at \/nonexistent\/bin\/pg_dump does not exist.*postgresql-client-\d+/);
   });
 
   it('pg_dump older than the server: fails before dumping and names the package to install', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const old = join(dir, 'pg_dump');
     // Stands in for an old client: answers --version as pg_dump 12 does, and fails loudly if ever asked to dump.
     writeFileSync(old, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 12.17"; exit 0; fi\necho dumped >&2; exit 3\n');
@@ -120,7 +119,7 @@ describe('snapshot-db refuses bad input', () => {
   });
 
   it('output-dir not writable', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url), 'output-dir': join(file, 'snapshots') });
@@ -136,7 +135,7 @@ describe('snapshot-db refuses bad input', () => {
     [{ 'export-since': '2026-01-01T00:00:00Z', 'export-tables': 'inventory.parts' }, /inventory\.parts has no column "created_at"/],
     [{ 'upload-artifact': 'yes' }, /upload-artifact must be true or false/],
   ])('invalid inputs %j', async (inputs, message) => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url), 'output-dir': dir, ...inputs });
     await expectCleanFailure(run, message);
     expect(snapshotsIn(dir)).toEqual([]);
@@ -149,7 +148,7 @@ describe('snapshot-db refuses bad input', () => {
   });
 
   it('upload-artifact outside GitHub Actions says so before dumping anything', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url), 'output-dir': dir, 'upload-artifact': 'true' });
     await expectCleanFailure(run, /upload-artifact needs the GitHub Actions runtime .* Nothing was dumped/);
     expect(snapshotsIn(dir)).toEqual([]);
@@ -172,7 +171,7 @@ describe('restore-db refuses bad input and changes nothing', () => {
   }
 
   async function copySnapshot(): Promise<{ path: string; dir: string }> {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     const path = join(dir, 'copy.dump');
     copyFileSync(snapshotPath, path);
     copyFileSync(manifestPath, `${path}.manifest.json`);
@@ -190,11 +189,11 @@ describe('restore-db refuses bad input and changes nothing', () => {
   it('upload-artifact: true outside GitHub Actions: says nothing was changed (it was not), and that auto exists', async () => {
     const damaged = await createTestDatabase('rk_bad_upload');
     await damaged.query('CREATE TABLE prices (id int PRIMARY KEY); INSERT INTO prices SELECT generate_series(1, 10)');
-    const snap = await runAction('snapshot-db', { 'database-url': damaged.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': damaged.url, 'output-dir': await tempDir('rk-bad-') });
     expect(snap.code).toBe(0);
     // What a restore would undo.
     await damaged.query('DELETE FROM prices WHERE id > 3');
-    const preDir = await mkdtemp(join(tmpdir(), 'rk-bad-pre-'));
+    const preDir = await tempDir('rk-bad-pre-');
     const run = await runAction('restore-db', {
       'database-url': withPassword(damaged.url),
       'snapshot-path': snap.outputs.path!,
@@ -265,7 +264,7 @@ describe('restore-db refuses bad input and changes nothing', () => {
   });
 
   it('no manifest beside the snapshot', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
+    const dir = await tempDir('rk-bad-');
     mkdirSync(join(dir, 'x'));
     const path = join(dir, 'x', 'lonely.dump');
     copyFileSync(snapshotPath, path);

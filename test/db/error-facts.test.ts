@@ -3,9 +3,6 @@
 // own refusals and from whatever failed under it before the COMMIT; a stopped snapshot says stopped.
 // Real PostgreSQL, pg_dump and pg_restore.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorFacts, RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -15,11 +12,12 @@ import { checkConfirmation, previewRestore, restoreSnapshot } from '../../src/db
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
 import { restoreRequest } from '../restore-db/request.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function shop(prefix: string): Promise<{ db: TestDatabase; snapshot: string }> {
   const db = await createTestDatabase(prefix);
   await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 50)');
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-facts-')), label: 'good' }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-facts-'), label: 'good' }), memoryLog());
   return { db, snapshot: snap.path };
 }
 
@@ -78,7 +76,7 @@ it('a snapshot stopped says stopped', async () => {
   const db = await createTestDatabase('rk_facts_snapshot');
   const stop = new AbortController();
   stop.abort(new Error('stopped by SIGTERM'));
-  const req = { ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-facts-')), label: 'x' }), signal: stop.signal };
+  const req = { ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-facts-'), label: 'x' }), signal: stop.signal };
   const err = await failure(takeSnapshot(req, memoryLog()));
   expect(err.stopped).toBe(true);
 });

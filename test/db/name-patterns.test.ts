@@ -2,12 +2,10 @@
 // the archive holds, whatever case, quoting or wildcard the user wrote.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let db: TestDatabase;
 
@@ -42,7 +40,7 @@ describe.each([
   [{ 'exclude-schemas': '"Billing", aud*' }, []],
 ])('%j', (inputs, expectedWithoutRows) => {
   it('the manifest lists exactly the tables and rows the archive holds', async () => {
-    const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-names-')), ...inputs });
+    const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-names-'), ...inputs });
     expect(run.errors).toEqual([]);
     const manifest = JSON.parse(readFileSync(run.outputs['manifest-path']!, 'utf8'));
     const names = (ts: { schema: string; name: string }[]) => ts.map((t) => `${t.schema}.${t.name}`).sort();
@@ -59,13 +57,13 @@ it.each([
   ['billing', /schemas: "billing" matches no schema; there are .*Billing.* Unquoted names are folded to lower case, as pg_dump does, and the name is Billing: write "Billing" in double quotes/],
   ['"billing"', /schemas: ""billing"" matches no schema; .* Quoted names match exactly and the name is Billing: write "Billing" to match it/],
 ])('says how to match a mixed-case schema that %s misses', async (pattern, message) => {
-  const run = await runAction('snapshot-db', { 'database-url': db.url, schemas: pattern, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-names-')) });
+  const run = await runAction('snapshot-db', { 'database-url': db.url, schemas: pattern, 'output-dir': await tempDir('rk-names-') });
   expect(run.code).not.toBe(0);
   expect(run.errors).toEqual([expect.stringMatching(message)]);
 });
 
 it('restore-db will not empty tables a snapshot has no rows for unless their rows are kept first', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'rk-names-'));
+  const dir = await tempDir('rk-names-');
   const snap = await runAction('snapshot-db', { 'database-url': db.url, 'exclude-table-data': 'audit.log', 'output-dir': dir });
   const refused = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path, confirm: db.name, 'pre-restore-snapshot': 'false' });
   expect(refused.code).not.toBe(0);

@@ -2,12 +2,10 @@
 // expression backtrack exponentially ("a*a*a*…b" against "aaaa…"), and snapshot-db hung. They are
 // matched by a wildcard matcher now, so a snapshot with such a pattern finishes with the same answer.
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const LONG = 'a'.repeat(60);
 let db: TestDatabase;
@@ -23,7 +21,7 @@ const NEVER = `${'a*'.repeat(25)}b`;
 const ALL_AS = `${'a*'.repeat(25)}a`;
 
 async function snapshot(inputs: Record<string, string>) {
-  const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-globs-')), ...inputs });
+  const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-globs-'), ...inputs });
   expect(run.errors).toEqual([]);
   expect(run.code).toBe(0);
   const manifest = JSON.parse(readFileSync(run.outputs['manifest-path']!, 'utf8')) as { tables: { schema: string; name: string; rows: number | null }[] };

@@ -1,14 +1,13 @@
 // Choosing pg_dump: real version probing of stand-in executables laid out as Debian installs them.
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { findPgTool, majorFromVersionNum, siblingTool } from '../../src/db/pg-tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function fakeInstall(versions: Record<string, string>): Promise<{ root: string; pathDir: string }> {
-  const base = await mkdtemp(join(tmpdir(), 'rk-tools-'));
+  const base = await tempDir('rk-tools-');
   const root = join(base, 'lib');
   const pathDir = join(base, 'bin');
   mkdirSync(pathDir, { recursive: true });
@@ -49,12 +48,12 @@ describe('findPgTool', () => {
   });
 
   it('says none was found at all', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'rk-tools-'));
+    const empty = await tempDir('rk-tools-');
     await expect(findPgTool('pg_dump', 15, { searchPath: empty, versionedRoot: join(empty, 'none') })).rejects.toThrow(/none found on PATH/);
   });
 
   it('probes each program once per run: PATH entries reaching one file, and repeated searches', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rk-tools-'));
+    const base = await tempDir('rk-tools-');
     const probes = join(base, 'probes.log');
     const root = join(base, 'lib');
     mkdirSync(join(root, '16', 'bin'), { recursive: true });
@@ -74,7 +73,7 @@ describe('findPgTool', () => {
 
   it("prefers the versioned binary over Debian's wrapper, which is then not started at all", async () => {
     const { root } = await fakeInstall({ '15': '15.8' });
-    const base = await mkdtemp(join(tmpdir(), 'rk-tools-'));
+    const base = await tempDir('rk-tools-');
     const started = join(base, 'wrapper-started');
     const share = join(base, 'share');
     mkdirSync(share);

@@ -5,8 +5,7 @@
 // umask 000, the loosest there is: a file or folder that takes its mode from the umask shows here.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -17,6 +16,7 @@ import { runMain } from '../cli/run-main.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { ROOT, runAction } from '../helpers/run-action.js';
 import { restoreRequest } from '../restore-db/request.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -58,7 +58,7 @@ function request(outputDir: string, more: Partial<SnapshotRequest> = {}): Snapsh
 
 describe('snapshot-db', () => {
   it('custom format into a folder it creates (and its parent): folders 0700, dump and manifest 0600, a .gitignore of *', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rk-private-'));
+    const base = await tempDir('rk-private-');
     const outputDir = join(base, 'new', 'snapshots');
     const result = await takeSnapshot(request(outputDir), memoryLog());
     expect(mode(join(base, 'new'))).toBe(0o700);
@@ -69,7 +69,7 @@ describe('snapshot-db', () => {
   });
 
   it("directory format with parallel jobs and CSV exports: pg_dump's own files and every export 0600, their folders 0700", async () => {
-    const outputDir = join(await mkdtemp(join(tmpdir(), 'rk-private-')), 'snapshots');
+    const outputDir = join(await tempDir('rk-private-'), 'snapshots');
     const result = await takeSnapshot(request(outputDir, { format: 'directory', jobs: 2, exportSince: new Date('2025-06-01T00:10:00Z'), exportTables: ['orders'] }), memoryLog());
     expect(readdirSync(result.path).length).toBeGreaterThan(1);
     expect(readdirSync(result.exportsDir!)).toEqual(['public.orders.csv']);
@@ -77,7 +77,7 @@ describe('snapshot-db', () => {
   });
 
   it('a folder that was there is left as it is (mode, no .gitignore); the snapshot in it is still private', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-private-'));
+    const outputDir = await tempDir('rk-private-');
     await chmod(outputDir, 0o755);
     const result = await takeSnapshot(request(outputDir, { format: 'plain' }), memoryLog());
     expect(mode(outputDir)).toBe(0o755);
@@ -88,8 +88,8 @@ describe('snapshot-db', () => {
 });
 
 it("restore-db's pre-restore snapshot: into a folder it creates, private as any snapshot", async () => {
-  const snapshot = await takeSnapshot(request(await mkdtemp(join(tmpdir(), 'rk-private-'))), memoryLog());
-  const preRestoreDir = join(await mkdtemp(join(tmpdir(), 'rk-private-')), 'before-restore');
+  const snapshot = await takeSnapshot(request(await tempDir('rk-private-')), memoryLog());
+  const preRestoreDir = join(await tempDir('rk-private-'), 'before-restore');
   const result = await restoreSnapshot(await restoreRequest(db.url, snapshot.path, { preRestoreDir }), memoryLog());
   expect(result.preRestoreSnapshotPath?.startsWith(preRestoreDir)).toBe(true);
   expectPrivate(preRestoreDir);
@@ -97,7 +97,7 @@ it("restore-db's pre-restore snapshot: into a folder it creates, private as any 
 });
 
 it('rollback-kit snapshot in a git repository: its default folder is private and git ignores it', async () => {
-  const repo = await mkdtemp(join(tmpdir(), 'rk-private-repo-'));
+  const repo = await tempDir('rk-private-repo-');
   execFileSync('git', ['init', '-q', repo]);
   await writeFile(join(repo, 'app.txt'), 'app\n');
   const run = await runMain(['snapshot', '--export-since', '2025-06-01T00:10:00Z', '--export-tables', 'orders'], { cwd: repo, env: { DATABASE_URL: db.url } });
@@ -111,7 +111,7 @@ it('rollback-kit snapshot in a git repository: its default folder is private and
 it('the snapshot-db bundle under umask 000: its default folders under RUNNER_TEMP 0700, every file 0600', async () => {
   // The runner's Node, loosening the umask before it loads the bundle (a shell would drop the
   // INPUT_DATABASE-URL variable: its name is not one a shell keeps).
-  const dir = await mkdtemp(join(tmpdir(), 'rk-private-node-'));
+  const dir = await tempDir('rk-private-node-');
   const node = join(dir, 'node.mjs');
   await writeFile(node, `#!${process.execPath}\nprocess.umask(0);\nprocess.argv.splice(1, 1);\nawait import(process.argv[1]);\n`);
   chmodSync(node, 0o755);
@@ -123,7 +123,7 @@ it('the snapshot-db bundle under umask 000: its default folders under RUNNER_TEM
 });
 
 it('a folder the user gave that does not exist yet, several levels deep, is made private level by level', async () => {
-  const base = await mkdtemp(join(tmpdir(), 'rk-private-'));
+  const base = await tempDir('rk-private-');
   await mkdir(join(base, 'kept'), { mode: 0o755 });
   const outputDir = join(base, 'kept', 'a', 'b');
   await takeSnapshot(request(outputDir), memoryLog());

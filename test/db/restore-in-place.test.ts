@@ -2,8 +2,6 @@
 // views, a materialized view, triggers and foreign keys, damaged after the snapshot, with a table and
 // a view a bad deploy added over snapshot tables. Whatever fails, the database stays as it was.
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -11,6 +9,7 @@ import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers
 import { startPrivateServer } from '../helpers/password-pg.js';
 import { findSecret, runAction, type ActionRun } from '../helpers/run-action.js';
 import { addPartitionedPayments, buildShopDatabase, failWhenCreated, fingerprintDatabase, schemaDump } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'In-pl4ce-s3cret!';
 
@@ -33,7 +32,7 @@ async function snapshottedShop(prefix: string): Promise<Shop> {
   const db = await createTestDatabase(prefix);
   await buildShopDatabase(db, 600);
   await addPartitionedPayments(db);
-  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-inplace-')) });
+  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-inplace-') });
   expect(snap.errors).toEqual([]);
   return { db, snapshot: snap.outputs.path!, original: await fingerprintDatabase(db), originalSchema: await schemaDump(db) };
 }
@@ -105,7 +104,7 @@ describe('a restore that fails', () => {
     const removeTrigger = await failWhenCreated(shop.db, 'public.payment_2026_02');
     const before = await fingerprintDatabase(shop.db);
     const beforeSchema = await schemaDump(shop.db);
-    const preDir = await mkdtemp(join(tmpdir(), 'rk-keep-'));
+    const preDir = await tempDir('rk-keep-');
     const run = await restore(shop, { 'pre-restore-dir': preDir, jobs: '4' });
     expect(run.code).not.toBe(0);
     expect(run.errors).toHaveLength(1);
@@ -164,7 +163,7 @@ describe('partitions the snapshot does not have', () => {
       CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY, at date NOT NULL, kind int NOT NULL REFERENCES kinds, payload text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
       CREATE TABLE events_2024_01 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
       INSERT INTO events (at, kind, payload) SELECT '2024-01-01'::date + (i % 30), 1 + i % 2, 'jan' || i FROM generate_series(1, 100) i;`);
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-keep-part-') });
     expect(snap.errors).toEqual([]);
     const january = await rowsOf(db, 'events_2024_01');
     await db.query(`
@@ -195,7 +194,7 @@ describe('partitions the snapshot does not have', () => {
       CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
       CREATE TABLE archive.events_2023 PARTITION OF app.events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
       INSERT INTO app.events SELECT i, '2023-06-01'::date + i, 'x' FROM generate_series(1, 300) i;`);
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')), schemas: 'app' });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-keep-part-'), schemas: 'app' });
     expect(snap.errors).toEqual([]);
     const current = await rowsOf(db, 'app.events_2024');
     await db.query("UPDATE app.events SET payload = 'changed'");
@@ -217,7 +216,7 @@ describe('partitions the snapshot does not have', () => {
       CREATE TABLE orders_2024_01 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
       CREATE TABLE order_items (id int PRIMARY KEY, order_id int, order_at date, FOREIGN KEY (order_id, order_at) REFERENCES orders);
       INSERT INTO orders VALUES (1, '2024-01-05'); INSERT INTO order_items VALUES (1, 1, '2024-01-05');`);
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-keep-part-') });
     expect(snap.errors).toEqual([]);
     await db.query(`CREATE TABLE orders_2024_02 PARTITION OF orders FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
       INSERT INTO orders VALUES (2, '2024-02-05'); INSERT INTO order_items VALUES (2, 2, '2024-02-05');`);
@@ -234,7 +233,7 @@ describe('partitions the snapshot does not have', () => {
       CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
       CREATE TABLE events_2024_01 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
       INSERT INTO events SELECT i, '2024-01-01'::date + (i % 30) FROM generate_series(1, 100) i;`);
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-keep-part-') });
     expect(snap.errors).toEqual([]);
     // The bad deploy added a column; the new partition has it, the restored table will not.
     await db.query(`ALTER TABLE events ADD COLUMN source text;
@@ -255,7 +254,7 @@ describe('a table with columns named begin and atomic', () => {
   it('restores in one transaction with everything kept put back (its COPY is not read as a BEGIN ATOMIC body)', async () => {
     const db = await createTestDatabase('rk_begin_atomic');
     await db.query('CREATE TABLE t (id int, begin int, atomic int); INSERT INTO t VALUES (1, 2, 3)');
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-atomic-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-atomic-') });
     expect(snap.errors).toEqual([]);
     await db.query('CREATE VIEW v AS SELECT id FROM t; DELETE FROM t');
     const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
@@ -269,7 +268,7 @@ describe('a kept operator that uses a function the snapshot re-creates', () => {
   it('is refused while the restore is planned, naming it, and warns off CASCADE; nothing changed', async () => {
     const db = await createTestDatabase('rk_kept_type');
     await db.query('CREATE FUNCTION same(a int, b int) RETURNS bool LANGUAGE sql AS $$ SELECT a = b $$; CREATE TABLE t (id int); INSERT INTO t VALUES (1)');
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-kept-type-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-kept-type-') });
     expect(snap.errors).toEqual([]);
     await db.query('CREATE OPERATOR === (leftarg = int, rightarg = int, function = same); DELETE FROM t');
     const before = await schemaDump(db);
@@ -308,7 +307,7 @@ describe('lock waits', () => {
     const db = await createTestDatabase('rk_script_lock');
     await db.query(`CREATE TABLE public.users (id int PRIMARY KEY); INSERT INTO public.users SELECT generate_series(1, 10);
       CREATE SCHEMA app; CREATE TABLE app.orders (id int PRIMARY KEY, uid int REFERENCES public.users); INSERT INTO app.orders VALUES (1, 1);`);
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-script-lock-')), schemas: 'app' });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-script-lock-'), schemas: 'app' });
     expect(snap.errors).toEqual([]);
     await db.query('DROP TABLE app.orders');
     const before = await schemaDump(db);
@@ -335,7 +334,7 @@ describe('lock waits', () => {
       CREATE SCHEMA app;
       CREATE FUNCTION app.known(uid int) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM public.users WHERE id = uid) $$;
       CREATE TABLE app.orders (id int PRIMARY KEY, uid int CHECK (app.known(uid))); INSERT INTO app.orders VALUES (1, 1), (2, 2);`);
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-data-lock-')), schemas: 'app' });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-data-lock-'), schemas: 'app' });
     expect(snap.errors).toEqual([]);
     await db.query('DELETE FROM app.orders WHERE id = 2');
     const state = async () => [await schemaDump(db), (await db.query('SELECT id, uid FROM app.orders ORDER BY id')).rows];
@@ -358,7 +357,7 @@ describe('lock waits', () => {
   it('snapshot-db: a session holding an exclusive lock stops the dump at lock-timeout-seconds, naming it; nothing is kept', async () => {
     const db = await createTestDatabase('rk_snap_lock');
     await buildShopDatabase(db, 100);
-    const dir = await mkdtemp(join(tmpdir(), 'rk-inplace-'));
+    const dir = await tempDir('rk-inplace-');
     const held = await holdTableLock(db, 'inventory.parts', 'ACCESS EXCLUSIVE');
     let run: ActionRun;
     try {
@@ -377,7 +376,7 @@ describe('lock waits', () => {
 
 it('pre-restore-dir that cannot be written: the error names pre-restore-dir, the input restore-db has', async () => {
   const shop = await snapshottedShop('rk_inplace_dir');
-  const dir = await mkdtemp(join(tmpdir(), 'rk-inplace-'));
+  const dir = await tempDir('rk-inplace-');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'a-file'), 'x');
   const run = await restore(shop, { 'pre-restore-dir': join(dir, 'a-file', 'keep') });
@@ -401,7 +400,7 @@ it('out of locks: a one-transaction restore of many tables keeps PostgreSQL\'s H
     db.on('error', () => undefined);
     await db.connect();
     await db.query("DO $$ BEGIN FOR i IN 1..100 LOOP EXECUTE format('CREATE TABLE t%s (id serial PRIMARY KEY, v text)', i); EXECUTE format('INSERT INTO t%s (v) VALUES (''a'')', i); END LOOP; END $$");
-    const snap = await runAction('snapshot-db', { 'database-url': url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-inplace-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': url, 'output-dir': await tempDir('rk-inplace-') });
     expect(snap.errors).toEqual([]);
     await db.query('INSERT INTO t1 (v) VALUES (\'after\')');
     const run = await runAction('restore-db', { 'database-url': url, 'snapshot-path': snap.outputs.path, confirm: 'many', 'pre-restore-snapshot': 'false' });

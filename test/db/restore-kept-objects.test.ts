@@ -3,23 +3,21 @@
 // while the restore is planned (before the pre-restore snapshot, nothing changed), and tables the
 // snapshot does not have are named, those in a schema created after an unfiltered snapshot too.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 import { schemaDump } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function snapshotOf(db: TestDatabase, inputs: Record<string, string> = {}): Promise<string> {
-  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-restoreplan-')), ...inputs });
+  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-restoreplan-'), ...inputs });
   expect(snap.errors).toEqual([]);
   return snap.outputs.path!;
 }
 
 /** A restore that takes its pre-restore snapshot (the default), into a folder of its own. */
 async function restore(db: TestDatabase, snapshot: string): Promise<ActionRun & { preRestoreDir: string }> {
-  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-restoreplan-pre-'));
+  const preRestoreDir = await tempDir('rk-restoreplan-pre-');
   const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'pre-restore-dir': preRestoreDir });
   return { ...run, preRestoreDir };
 }

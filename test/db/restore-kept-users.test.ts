@@ -5,9 +5,6 @@
 // and works against the restored objects; and the snapshot's own objects of those kinds are never
 // taken for kept ones.
 import { readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -16,6 +13,7 @@ import { restoreSnapshot, type RestoreResult } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
 import { schemaDump } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 interface Restored {
   db: TestDatabase;
@@ -41,10 +39,10 @@ async function restoreAfter(setup: string, added: string, opts: RestoreOptions =
   await db.query(setup);
   const log = memoryLog();
   const target = parseConnectionString(db.url, log);
-  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-keptusers-')), label: 'before-deploy' }), log);
+  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-keptusers-'), label: 'before-deploy' }), log);
   await db.query(added);
   const before = await schemaDump(db);
-  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-keptusers-pre-'));
+  const preRestoreDir = await tempDir('rk-keptusers-pre-');
   let error: unknown;
   let result: RestoreResult | undefined;
   const after = await opts.around?.(db);
@@ -278,8 +276,14 @@ describe('the refusal says how to change each kind of object', () => {
     const r = await restoreAfter("CREATE TABLE clients (id serial PRIMARY KEY, name text); INSERT INTO clients (name) VALUES ('a')", 'ALTER TABLE clients RENAME TO customers');
     expect(r.error).toBeInstanceOf(RollbackKitError);
     const e = r.error as RollbackKitError;
-    expect(e.message).toBe('The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: default value for column id of table public.customers. Nothing was changed.');
+    // Renamed, the table keeps its primary key's index clients_pkey: the name the snapshot's clients_pkey needs.
+    expect(e.message).toBe(
+      'The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: default value for column id of table public.customers. ' +
+        "Nor can it create what the snapshot holds under names objects it does not have already take: index public.clients_pkey of table public.customers has the name of the snapshot's constraint clients_pkey on table public.clients. " +
+        "An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index: the snapshot's script would fail on the name, or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table). Nothing was changed.",
+    );
     expect(e.hint).toContain('for a column default: ALTER TABLE public.customers ALTER COLUMN "id" DROP DEFAULT, and after the restore give it one of its own');
+    expect(e.hint).toContain('For the names taken, rename what has the name (ALTER INDEX public.clients_pkey RENAME TO <new name>) and run again, or restore into an empty database.');
     expect(e.hint).not.toContain('TYPE text');
     expect(await schemaDump(r.db)).toEqual(r.before);
   });

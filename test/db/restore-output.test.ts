@@ -1,9 +1,6 @@
 // Output past the 1 MB runProcess keeps of a program's: psql's during a restore is read for the
 // lines its script has it print (its COMMIT's among them), and pg_restore's table of contents and
 // the kept views' pg_dump are read whole as they come, so none of it is lost past that mark.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
@@ -11,11 +8,12 @@ import { restoreSnapshot } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { restoreRequest } from '../restore-db/request.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 it('a restore whose psql prints megabytes before its COMMIT is known to have committed', async () => {
   const db = await createTestDatabase('rk_restore_output');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t SELECT generate_series(1, 50)');
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-restore-output-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-restore-output-') }), memoryLog());
   await db.query('DELETE FROM public.t WHERE id > 40');
   // A statement of the restore's transaction that prints 2 MB, as a script setting tens of thousands of sequences does.
   const request = await restoreRequest(db.url, snap.path, { preRestoreSnapshot: false, inTransaction: { first: ["SELECT repeat('x', 2000000) AS wide;"], last: [] } });
@@ -33,7 +31,7 @@ it("an archive whose table of contents lists more than 1 MB is restored whole: e
     DO $$ BEGIN FOR i IN 1..9000 LOOP
       EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON public.${table} FOR EACH ROW EXECUTE FUNCTION public.noop()', 'trg_' || lpad(i::text, 5, '0') || repeat('y', 54));
     END LOOP; END $$`);
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-restore-long-list-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-restore-long-list-') }), memoryLog());
   await db.query(`DELETE FROM public.${table} WHERE id > 5`);
   // Each trigger is a line of about 150 bytes in the list, after the table's data: 9,000 of them
   // come to 1.3 MB. Before, the list was read from what runProcess keeps of pg_restore's output (1 MB),
@@ -46,7 +44,7 @@ it("an archive whose table of contents lists more than 1 MB is restored whole: e
 it('a kept view whose definition runs past 1 MB is put back whole', async () => {
   const db = await createTestDatabase('rk_restore_wide_view');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t SELECT generate_series(1, 10)');
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-restore-wide-view-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-restore-wide-view-') }), memoryLog());
   // Created since the snapshot, on a table it restores: dropped for the restore, then put back from
   // a pg_dump of its definition, which is 1.2 MB. Before, that was read from what runProcess keeps
   // of pg_dump's output (1 MB): the view's line was cut off, and it was not put back.

@@ -2,9 +2,6 @@
 // session holds (VACUUM FULL pg_depend holds this one): the planning session only reads, so the stop
 // closes it and the wait ends at once, where it used to go on until lock-timeout-seconds, past the
 // stop's grace, and the step could only say that what it had changed was not known.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { errorFacts, RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -14,11 +11,12 @@ import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, holdTableLock, waitForLockWaiter } from '../helpers/pg.js';
 import { restoreRequest } from '../restore-db/request.js';
 import { schemaDump } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 it('a stop while planning waits for a catalogue lock ends the restore at once: stopped, nothing changed', async () => {
   const db = await createTestDatabase('rk_restore_plan_stopped');
   await db.query('CREATE TABLE prices (id int, amount numeric); INSERT INTO prices VALUES (1, 10)');
-  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-restore-plan-stopped-')) }), memoryLog());
+  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-restore-plan-stopped-') }), memoryLog());
   await db.query('DELETE FROM prices');
   const before = await schemaDump(db);
   const holder = await holdTableLock(db, 'pg_catalog.pg_depend', 'ACCESS EXCLUSIVE');

@@ -3,12 +3,10 @@
 // restore creates, grants made on a kept schema since the snapshot go, and pg_default_acl ends as it
 // was. Supabase's setup (new tables granted to anon) is the case that matters: a table whose grant
 // to anon was revoked must not come back readable by anon.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 type Acls = Record<string, string[] | null>;
 
@@ -52,7 +50,7 @@ async function defaultAcls(db: TestDatabase): Promise<string[]> {
 const asUser = (db: TestDatabase, user: string) => Object.assign(new URL(db.url), { username: user }).toString();
 
 async function snapshot(db: TestDatabase, inputs: Record<string, string> = {}): Promise<string> {
-  const snap = await runAction('snapshot-db', { 'output-dir': await mkdtemp(join(tmpdir(), 'rk-privs-')), 'database-url': db.url, ...inputs });
+  const snap = await runAction('snapshot-db', { 'output-dir': await tempDir('rk-privs-'), 'database-url': db.url, ...inputs });
   expect(snap.errors).toEqual([]);
   return snap.outputs.path!;
 }

@@ -4,9 +4,7 @@
 // database as it was.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -15,9 +13,10 @@ import { restoreSnapshot, type RestoreRequest } from '../../src/db/restore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 import { schemaDump } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function snapshotOf(db: TestDatabase, inputs: Record<string, string> = {}): Promise<string> {
-  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-early-')), ...inputs });
+  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-early-'), ...inputs });
   expect(snap.errors).toEqual([]);
   return snap.outputs.path!;
 }
@@ -30,7 +29,7 @@ async function request(db: TestDatabase, snapshotPath: string): Promise<RestoreR
     preRestoreSnapshot: false,
     jobs: 1,
     clean: true,
-    preRestoreDir: await mkdtemp(join(tmpdir(), 'rk-early-pre-')),
+    preRestoreDir: await tempDir('rk-early-pre-'),
     preRestoreDirInput: 'pre-restore-dir',
     lockTimeoutSeconds: 30,
     tools: { searchPath: process.env.PATH ?? '' },

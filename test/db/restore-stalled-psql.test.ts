@@ -2,9 +2,7 @@
 // cloud SQL proxy whose upstream died keeps the socket open and answers keepalives): psql would wait
 // for ever. The lock watcher sees psql's session gone while psql still runs, ends psql, and the
 // restore fails saying what stalled and that the database is as it was.
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -14,11 +12,12 @@ import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { stallingProxy } from '../helpers/stalling-proxy.js';
 import { restoreRequest } from '../restore-db/request.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 it("psql's connection stalls mid-restore and its session is gone: psql is ended, the restore fails saying so, the database as it was", async () => {
   const db = await createTestDatabase('rk_psql_stall');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-psql-stall-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-psql-stall-') }), memoryLog());
   await db.query('DELETE FROM public.t WHERE id > 400');
   // Only psql's COPY of the restored rows says FROM stdin: the watcher and the pre-restore snapshot go on.
   const proxy = await stallingProxy(db, { clientSends: 'FROM stdin' });
@@ -49,7 +48,7 @@ it("psql's connection stalls mid-restore and its session is gone: psql is ended,
 it("psql's session is gone before the watcher's first look, before psql could say its pid: psql is ended, the restore fails saying so, nothing changed", async () => {
   const db = await createTestDatabase('rk_psql_stall_start');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-psql-stall-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-psql-stall-') }), memoryLog());
   await db.query('DELETE FROM public.t WHERE id > 400');
   // psql connects first of the restore's sessions named rollback-kit-restore-… (its startup says so).
   const proxy = await stallingProxy(db, { clientSends: 'rollback-kit-restore-', limit: 1, atReady: true, endServer: true });
@@ -70,7 +69,7 @@ it("psql's session is gone before the watcher's first look, before psql could sa
 it("psql's connection stalls once its COMMIT has reached the server: the server's record of the transaction says it committed, and the restore is done", async () => {
   const db = await createTestDatabase('rk_psql_stall_commit');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-psql-stall-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-psql-stall-') }), memoryLog());
   await db.query('DELETE FROM public.t WHERE id > 400');
   // psql's connection (the one that asked its pid) stalls as its COMMIT goes to the server: the
   // COMMIT runs there, and its answer never comes back.
@@ -104,11 +103,11 @@ it("the pre-restore snapshot's pg_dump stalls with its session gone: the restore
   // once: a backend never seen starts no stall clock, and on a loaded machine a tiny database's
   // pg_dump could reach its first COPY (where the proxy stalls it) before that first look.
   await db.query("DO $$ BEGIN FOR i IN 1..300 LOOP EXECUTE format('CREATE TABLE public.pad_%s (id int PRIMARY KEY, note text)', i); END LOOP; END $$");
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-pre-stall-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-pre-stall-') }), memoryLog());
   await db.query('DELETE FROM public.t WHERE id > 400');
   // Only pg_dump's COPY says TO stdout: psql, the planning session and the watchers go on.
   const proxy = await stallingProxy(db, { clientSends: 'TO stdout', endServer: true });
-  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-pre-stall-dir-'));
+  const preRestoreDir = await tempDir('rk-pre-stall-dir-');
   const log = memoryLog();
   let err: unknown;
   try {
@@ -141,14 +140,14 @@ it("the pre-restore snapshot's pg_dump stalls with its session gone: the restore
 it("the pre-restore snapshot's pg_dump's session ends before any look could see it: the restore stops all the same, before changing anything", async () => {
   const db = await createTestDatabase('rk_pre_stall_start');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-pre-stall-')) }), memoryLog());
+  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-pre-stall-') }), memoryLog());
   await db.query('DELETE FROM public.t WHERE id > 400');
   // The planning session sets its search_path first; pg_dump's own first query is the next to.
   const proxy = await stallingProxy(db, { clientSends: "set_config('search_path'", skip: 1, limit: 1, endServer: true });
   // A short connect timeout: pg_dump's session is due once it has passed.
   const url = new URL(proxy.url);
   url.searchParams.set('connect_timeout', '1');
-  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-pre-stall-dir-'));
+  const preRestoreDir = await tempDir('rk-pre-stall-dir-');
   try {
     await expect(restoreSnapshot(await restoreRequest(url.toString(), snap.path, { preRestoreDir, stallAfterMs: 1500 }), memoryLog())).rejects.toThrow(
       /^Restore into 127\.0\.0\.1:\d+\/rk_pre_stall_start_\w+ stopped before it changed anything, in its pre-restore snapshot: pg_dump's connection stalled\. .*Nothing of the restore was applied: the database was not changed\.$/,

@@ -3,12 +3,11 @@
 // transaction back and frees its locks), removes its FIFO folder, and fails with one ::error:: that
 // says the database is as it was, a summary and the pre-restore snapshot's output.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Sessions of restore-db's psql still on the server (a backend may take a moment to exit after its client). */
 async function restoreSessions(db: TestDatabase): Promise<string[]> {
@@ -24,13 +23,13 @@ async function restoreSessions(db: TestDatabase): Promise<string[]> {
 it('SIGTERM while the restore waits for a lock: rolled back, said so, nothing left behind', async () => {
   const db = await createTestDatabase('rk_restore_stopped');
   await db.query('CREATE TABLE public.t (id int PRIMARY KEY, note text); INSERT INTO public.t SELECT g, g::text FROM generate_series(1, 500) g');
-  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-stopped-')) });
+  const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-stopped-') });
   expect(snap.errors).toEqual([]);
   await db.query('DELETE FROM public.t WHERE id > 400');
   // An idle transaction that has read t: the restore's DROP waits for it (its EXCLUSIVE lock and the
   // pre-restore dump do not).
   const blocker = await holdTableLock(db, 'public.t');
-  const temp = await mkdtemp(join(tmpdir(), 'rk-stopped-tmp-'));
+  const temp = await tempDir('rk-stopped-tmp-');
   try {
     const run = await runAction(
       'restore-db',

@@ -6,9 +6,6 @@
 // neither, and the step still said "verified".
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import type { RollbackKitError } from '../../src/core/errors.js';
@@ -17,6 +14,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { restoreSnapshot } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** An app's writer: commits one row after another (autocommit) until stopped; `committed` holds each id whose INSERT returned. */
 function startWriter(db: TestDatabase, firstId: number) {
@@ -67,7 +65,7 @@ it('no row a writer commits during the restore is lost: each is in the pre-resto
     CREATE TABLE public.customers (id int PRIMARY KEY); INSERT INTO public.customers SELECT generate_series(1, 100);`);
   const log = memoryLog();
   const target = parseConnectionString(db.url, log);
-  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-writers-')), label: 'before-deploy' }), log);
+  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-writers-'), label: 'before-deploy' }), log);
   // The bad deploy's rows, which the restore discards (and the pre-restore snapshot keeps).
   await db.query("INSERT INTO public.orders SELECT g, 'after the snapshot' FROM generate_series(20001, 20500) g");
 
@@ -84,7 +82,7 @@ it('no row a writer commits during the restore is lost: each is in the pre-resto
       preRestoreSnapshot: true,
       jobs: 1,
       clean: true,
-      preRestoreDir: await mkdtemp(join(tmpdir(), 'rk-writers-pre-')),
+      preRestoreDir: await tempDir('rk-writers-pre-'),
       preRestoreDirInput: 'pre-restore-dir',
       lockTimeoutSeconds: 30,
       onPreRestoreSnapshot: async () => {
@@ -128,14 +126,14 @@ it('a writer that holds its transaction open stops the restore at lock-timeout-s
   await db.query('CREATE TABLE public.orders (id int NOT NULL, note text); INSERT INTO public.orders SELECT g, g::text FROM generate_series(1, 100) g');
   const log = memoryLog();
   const target = parseConnectionString(db.url, log);
-  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-writers-')), label: 'before-deploy' }), log);
+  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-writers-'), label: 'before-deploy' }), log);
   await db.query('DELETE FROM public.orders WHERE id > 50');
   // A writer mid-transaction: its row lock mode (ROW EXCLUSIVE) conflicts with the restore's EXCLUSIVE.
   const writer = new pg.Client({ connectionString: db.url });
   await writer.connect();
   const pid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   await writer.query("BEGIN; INSERT INTO public.orders VALUES (1000, 'uncommitted')");
-  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-writers-pre-'));
+  const preRestoreDir = await tempDir('rk-writers-pre-');
   try {
     const err = await restoreSnapshot(
       { target, snapshotPath: snapshot.path, confirm: db.name, preRestoreSnapshot: true, jobs: 1, clean: true, preRestoreDir, preRestoreDirInput: 'pre-restore-dir', lockTimeoutSeconds: 1 },

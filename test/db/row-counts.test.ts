@@ -3,12 +3,12 @@
 // transaction before the commit. snapshot-db and restore-db run through their bundles on tables
 // whose names and values are awkward, against count(*).
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 describe('through the bundles, against count(*)', () => {
   let db: TestDatabase;
@@ -30,7 +30,7 @@ describe('through the bundles, against count(*)', () => {
   });
 
   it.each(['custom', 'directory', 'plain'] as const)('%s: the manifest counts what each table holds, and the restore commits those rows', async (format) => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-copyrows-'));
+    const dir = await tempDir('rk-copyrows-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(snap.outputs['manifest-path']!, 'utf8'));
@@ -51,7 +51,7 @@ describe('through the bundles, against count(*)', () => {
   });
 
   it('rolls back, naming the table, when a table does not hold the rows the manifest counts', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-copyrows-'));
+    const dir = await tempDir('rk-copyrows-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     // The archive is untouched (its sha256 still matches); only the manifest's count is wrong.
@@ -69,7 +69,7 @@ describe('through the bundles, against count(*)', () => {
   });
 
   it('with a manifest from before rowCounts, counts a parent with its inheritance children, as it did', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-copyrows-'));
+    const dir = await tempDir('rk-copyrows-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     const path = snap.outputs['manifest-path']!;
@@ -97,7 +97,7 @@ describe('restored without clean, over tables dropped since the snapshot', () =>
       CREATE TABLE pr_low PARTITION OF pr FOR VALUES FROM (0) TO (100);
       CREATE TABLE pr_high PARTITION OF pr FOR VALUES FROM (100) TO (1000);
       INSERT INTO pr SELECT generate_series(1, 150);`);
-    const dir = await mkdtemp(join(tmpdir(), 'rk-noclean-'));
+    const dir = await tempDir('rk-noclean-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     const path = snap.outputs['manifest-path']!;
@@ -161,7 +161,7 @@ COPY public.a FROM stdin;
       (await db.query(`SELECT md5(loader()) AS f, md5(obj_description('public.a'::regclass)) AS c, (SELECT count(*) FROM hp) AS h, (SELECT count(*) FROM "new
 line") AS nl`)).rows[0];
     const before = await fingerprint();
-    const dir = await mkdtemp(join(tmpdir(), 'rk-lookalike-'));
+    const dir = await tempDir('rk-lookalike-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     await db.query('DELETE FROM hp; INSERT INTO a VALUES (1)');
@@ -220,7 +220,7 @@ ema".kept VALUES (1);`);
   it.each(['custom', 'plain'] as const)('%s: restores bodies and comments byte for byte, and keeps the schema', async (format) => {
     const before = await definitions();
     expect(before.f).toContain('\nDROP SCHEMA IF EXISTS tmp;\nCREATE SCHEMA tmp2;\n');
-    const dir = await mkdtemp(join(tmpdir(), 'rk-bodies-'));
+    const dir = await tempDir('rk-bodies-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     await db.query(`DELETE FROM a; CREATE TABLE "sch
@@ -245,7 +245,7 @@ describe('a database whose dumps are not UTF-8', () => {
     const fingerprint = async () => (await db.query(`SELECT obj_description('t'::regclass, 'pg_class') AS c, f() AS f, (SELECT string_agg(v, ',') FROM t) AS v`)).rows[0];
     const before = await fingerprint();
     expect(before).toEqual({ c: 'naïve', f: 'brûlée', v: 'déjà vu' });
-    const dir = await mkdtemp(join(tmpdir(), 'rk-latin1-'));
+    const dir = await tempDir('rk-latin1-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     await db.query('DELETE FROM t');
@@ -259,7 +259,7 @@ describe('a table truncated the moment pg_dump ends', () => {
   it('cannot change the manifest: the tables stay locked until the last count', async () => {
     const db = await createTestDatabase('rk_truncate');
     await db.query(`CREATE TABLE big (id int PRIMARY KEY, v text); INSERT INTO big SELECT g, repeat('v', 100) FROM generate_series(1, 20000) g;`);
-    const dir = await mkdtemp(join(tmpdir(), 'rk-truncate-'));
+    const dir = await tempDir('rk-truncate-');
     // pg_dump, then a TRUNCATE that gives up after a second if it cannot have its lock.
     const wrapper = join(dir, 'pg_dump');
     await writeFile(
@@ -282,7 +282,7 @@ describe('a table row-level security would filter for the owner (FORCE)', () => 
     await db.query(`CREATE ROLE ${role} LOGIN; CREATE TABLE f (id int, owner text); INSERT INTO f VALUES (1, 'a'); ALTER TABLE f OWNER TO ${role};
       ALTER TABLE f ENABLE ROW LEVEL SECURITY; ALTER TABLE f FORCE ROW LEVEL SECURITY; CREATE POLICY p ON f USING (owner = current_user)`);
     try {
-      const dir = await mkdtemp(join(tmpdir(), 'rk-rls-'));
+      const dir = await tempDir('rk-rls-');
       const url = Object.assign(new URL(db.url), { username: role, password: '' }).toString();
       const snap = await runAction('snapshot-db', { 'database-url': url, 'output-dir': dir });
       expect(snap.code).not.toBe(0);
@@ -308,7 +308,7 @@ describe('text that looks like the headers pg_dump writes before each object', (
       CREATE FUNCTION app.f() RETURNS text LANGUAGE sql AS $f$ SELECT '
 ${FORGED}
 '::text $f$;`);
-    const dir = await mkdtemp(join(tmpdir(), 'rk-forged-'));
+    const dir = await tempDir('rk-forged-');
     const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format, schemas: 'app' });
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     await db.query('DELETE FROM app.comments');

@@ -1,8 +1,7 @@
 // Where snapshot-db connects is what database-url says, and nothing else: libpq variables in the
 // runner's environment (PGSERVICE) do not steer pg_dump elsewhere, and a connection string that
 // relies on what rollback-kit cannot honour is refused before anything connects.
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -10,6 +9,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let db: TestDatabase;
 let other: TestDatabase;
@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 describe('snapshot-db connects where database-url says', () => {
   it('PGSERVICE in the environment does not send pg_dump to the service\'s database', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-service-'));
+    const dir = await tempDir('rk-service-');
     const u = new URL(other.url);
     await writeFile(join(dir, 'pg_service.conf'), `[prod]\nhost=${u.hostname}\nport=${u.port || 5432}\ndbname=${other.name}\nuser=postgres\n`);
     const saved = { PGSERVICE: process.env.PGSERVICE, PGSERVICEFILE: process.env.PGSERVICEFILE };
@@ -41,7 +41,7 @@ describe('snapshot-db connects where database-url says', () => {
   });
 
   it('through the bundle: service=prod is refused before connecting, naming it and what to give instead', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-service-'));
+    const outputDir = await tempDir('rk-service-');
     const run = await runAction('snapshot-db', { 'database-url': 'service=prod', 'output-dir': outputDir });
     expect(run.code).not.toBe(0);
     expect(run.errors).toEqual([

@@ -1,14 +1,14 @@
 // export-since / export-tables through the library, on real PostgreSQL: one CSV file per table whose
 // name no other table folds to, never written over anything, and rows ordered by the export column
 // (a json first column has no ordering).
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { exportFileName, snapshotBaseName, takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const SINCE = new Date('2026-01-01T00:00:00Z');
 const TABLES = ['"заказы"', '"платежи"', '"order items"', '"order-items"', 'customers'];
@@ -36,7 +36,7 @@ const snapshot = (outputDir: string, now?: () => Date) =>
 
 describe('CSV exports', () => {
   it('writes one file per table, named so no two tables share one, and the manifest names each', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-exports-'));
+    const outputDir = await tempDir('rk-exports-');
     const result = await snapshot(outputDir);
     const exports = result.manifest.exports!;
     const files = (await readdir(result.exportsDir!)).sort();
@@ -75,7 +75,7 @@ describe('CSV exports', () => {
   });
 
   it('never writes over what is already in output-dir: a name whose exports folder is there is passed over', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-exports-'));
+    const outputDir = await tempDir('rk-exports-');
     const at = new Date('2026-02-03T04:05:06.789Z');
     const first = join(outputDir, `${snapshotBaseName(db.name, undefined, at)}.dump`);
     // What an earlier run left: its exports, whose snapshot was moved away.

@@ -1,9 +1,7 @@
 // Large objects in a snapshot, through the library on real PostgreSQL: counted into the manifest,
 // kept even when `schemas` names only some schemas (pg_dump alone would leave them all out), and a
 // plain script, which restore-db cannot restore in one transaction with them, refused up front.
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -12,6 +10,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotRequest } from '../../src/db/snapshot.js';
 import { snapshotSummary } from '../../src/report/snapshot-db-summary.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let db: TestDatabase;
 
@@ -25,7 +24,7 @@ beforeAll(async () => {
 });
 
 async function snapshot(extra: Partial<SnapshotRequest>) {
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-lobs-'));
+  const outputDir = await tempDir('rk-lobs-');
   const log = memoryLog();
   const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir }), ...extra }, log);
   return { attempt, outputDir, log };

@@ -3,8 +3,7 @@
 // on the table queues behind both. Through the library on real PostgreSQL, with a pg_dump that waits
 // for the test's go-ahead so the ALTER arrives in that window.
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -15,6 +14,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { findPgTool } from '../../src/db/pg-tools.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let db: TestDatabase;
 
@@ -52,8 +52,8 @@ exec "${real}" "$@"
 
 describe('an ALTER TABLE between the snapshot\'s locks and pg_dump\'s', () => {
   it('is let through at once: the snapshot stops, names the session, and keeps nothing', async () => {
-    const tools = await mkdtemp(join(tmpdir(), 'rk-cycle-tool-'));
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-cycle-'));
+    const tools = await tempDir('rk-cycle-tool-');
+    const outputDir = await tempDir('rk-cycle-');
     const log = memoryLog();
     // A lock timeout far longer than the test would wait: only seeing the cycle ends it early.
     const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir, lockTimeoutSeconds: 90 }), pgDumpPath: await waitingPgDump(tools) }, log).then(
@@ -90,7 +90,7 @@ describe('a session that only holds a lock, waiting for nothing of ours', () => 
   it('is waited for up to lock-timeout-seconds and named, as before: no cycle', async () => {
     const held = await holdTableLock(db, 'public.orders', 'ACCESS EXCLUSIVE');
     try {
-      const outputDir = await mkdtemp(join(tmpdir(), 'rk-cycle-'));
+      const outputDir = await tempDir('rk-cycle-');
       const err = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir, lockTimeoutSeconds: 1 }), memoryLog()).then(
         () => undefined,
         (e: unknown) => e,

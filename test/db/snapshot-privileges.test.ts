@@ -2,9 +2,7 @@
 // name: through the library, on real PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
@@ -12,6 +10,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { compareSource, snapshotSource } from '../../src/db/server-identity.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROLE = `rk_reader_${randomBytes(4).toString('hex')}`;
 let db: TestDatabase;
@@ -24,7 +23,7 @@ function urlAs(user: string, password?: string): string {
 }
 
 async function snapshotAs(url: string, log = memoryLog()) {
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-priv-'));
+  const outputDir = await tempDir('rk-priv-');
   const attempt = takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(url, log), { outputDir }), log);
   return { attempt, outputDir, log };
 }

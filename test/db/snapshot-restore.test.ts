@@ -1,12 +1,11 @@
 // snapshot-db and restore-db through their bundles, as the runner runs them, on real PostgreSQL.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { findSecret, runAction } from '../helpers/run-action.js';
 import { buildShopDatabase, fingerprintDatabase } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'Sn4p-s3cret!pw';
 
@@ -39,7 +38,7 @@ async function damage(): Promise<void> {
 
 describe.each(['custom', 'directory', 'plain'] as const)('%s format', (format) => {
   it('snapshots, survives damage and restores the exact catalogue and data', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-snaps-'));
+    const outputDir = await tempDir('rk-snaps-');
     const snap = await runAction('snapshot-db', {
       'database-url': withPassword(db.url),
       format,
@@ -92,7 +91,7 @@ describe.each(['custom', 'directory', 'plain'] as const)('%s format', (format) =
 
 describe('snapshot-db options', () => {
   it('exports rows newer than export-since to CSV in the same snapshot', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-snaps-'));
+    const outputDir = await tempDir('rk-snaps-');
     const run = await runAction('snapshot-db', {
       'database-url': db.url,
       'output-dir': outputDir,
@@ -113,7 +112,7 @@ describe('snapshot-db options', () => {
   });
 
   it('accepts a libpq key=value connection string and keeps its password out of everything', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-snaps-'));
+    const outputDir = await tempDir('rk-snaps-');
     const u = new URL(db.url);
     const run = await runAction('snapshot-db', { 'database-url': `host=${u.hostname} port=${u.port || 5432} dbname=${db.name} user=postgres password='${PASSWORD}'`, 'output-dir': outputDir });
     expect(run.errors).toEqual([]);
@@ -122,7 +121,7 @@ describe('snapshot-db options', () => {
   });
 
   it('keeps migration history when only some schemas are dumped, and honours exclude-table-data', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-snaps-'));
+    const outputDir = await tempDir('rk-snaps-');
     const run = await runAction('snapshot-db', {
       'database-url': db.url,
       'output-dir': outputDir,
@@ -141,7 +140,7 @@ describe('snapshot-db options', () => {
   it('restores over a database that changed after the snapshot, and leaves new tables named in the summary', async () => {
     const target = await createTestDatabase('rk_snap2');
     await buildShopDatabase(target, 200);
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-snaps-'));
+    const outputDir = await tempDir('rk-snaps-');
     const snap = await runAction('snapshot-db', { 'database-url': target.url, 'output-dir': outputDir });
     await target.query("CREATE TABLE public.task_templates (id int); INSERT INTO public.customers (email) VALUES ('late@example.com')");
     const restore = await runAction('restore-db', { 'database-url': target.url, 'snapshot-path': snap.outputs.path, confirm: target.name, 'pre-restore-snapshot': 'false' });

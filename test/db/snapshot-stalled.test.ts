@@ -1,9 +1,7 @@
 // A connection that stops forwarding without closing (a proxy or NAT box that drops the flow), under
 // the snapshot's own session and under its lock watcher: the snapshot fails once the query's deadline
 // has passed, keeping nothing, and the watcher's stop() returns, instead of either waiting forever.
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
@@ -11,13 +9,14 @@ import { cancelQuery, sessionTag, watchBlockers } from '../../src/db/lock-wait.j
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { stallingProxy } from '../helpers/stalling-proxy.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 it('the snapshot session stalls while it locks the tables: the snapshot fails past its deadline, nothing kept', async () => {
   const db = await createTestDatabase('rk_snapshot_stall');
   await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1)');
   // The session's LOCK TABLE reaches the server; its answer never comes back.
   const proxy = await stallingProxy(db, { clientSends: 'IN ACCESS SHARE MODE' });
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-snapshot-stall-'));
+  const outputDir = await tempDir('rk-snapshot-stall-');
   try {
     const attempt = takeSnapshot(
       { ...wholeDatabaseSnapshot(parseConnectionString(proxy.url), { outputDir }), queryDeadline: { statementMs: 2000, marginMs: 500 } },
@@ -35,7 +34,7 @@ it('the snapshot session stalls while it exports rows (a COPY, a stream): the sn
   const db = await createTestDatabase('rk_export_stall');
   await db.query("CREATE TABLE orders (id int PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now()); INSERT INTO orders VALUES (1)");
   const proxy = await stallingProxy(db, { clientSends: 'COPY (SELECT' });
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-export-stall-'));
+  const outputDir = await tempDir('rk-export-stall-');
   try {
     const attempt = takeSnapshot(
       {
@@ -91,7 +90,7 @@ it("pg_dump's connection stalls and its backend is gone: pg_dump is ended, the s
   await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 100)');
   // Only pg_dump's COPY says TO stdout: the snapshot's session and the watcher go on through the proxy.
   const proxy = await stallingProxy(db, { clientSends: 'TO stdout' });
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-dump-stall-'));
+  const outputDir = await tempDir('rk-dump-stall-');
   const log = memoryLog();
   try {
     const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(proxy.url), { outputDir }), stallAfterMs: 1500 }, log);
@@ -113,7 +112,7 @@ it("pg_dump's connection stalls and its backend is gone: pg_dump is ended, the s
 it('a snapshot that waits (for a table lock) longer than the stall time is not a stall: it completes', async () => {
   const db = await createTestDatabase('rk_dump_waits');
   await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1)');
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-dump-waits-'));
+  const outputDir = await tempDir('rk-dump-waits-');
   // The snapshot's tables are locked before pg_dump starts: the wait is the session's, watched all the while.
   const pg = (await import('pg')).default;
   const holder = new pg.Client({ connectionString: db.url });
@@ -144,7 +143,7 @@ it("a parallel pg_dump's worker whose upstream went away at once: pg_dump is end
   for (const t of ['a', 'b', 'c', 'd']) await db.query(`CREATE TABLE ${t} (id int PRIMARY KEY); INSERT INTO ${t} SELECT generate_series(1, 1000)`);
   // pg_dump's own first query, on each of its connections: the leader's goes on, the first worker's stalls.
   const proxy = await stallingProxy(db, { clientSends: "set_config('search_path'", skip: 1, limit: 1, endServer: true });
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-worker-stall-'));
+  const outputDir = await tempDir('rk-worker-stall-');
   try {
     const attempt = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(proxy.url), { outputDir }), format: 'directory', jobs: 2, stallAfterMs: 1500 }, memoryLog());
     await expect(attempt).rejects.toThrow(/^Snapshot of 127\.0\.0\.1:\d+\/rk_worker_stall_\w+ stopped: pg_dump's connection stalled\. .*No snapshot was made: what it had written was removed, and the database was only read, never changed\.$/);
@@ -168,7 +167,7 @@ it("pg_dump's backend ends before the watcher's first look at it: pg_dump is end
   await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 100)');
   // pg_dump's own first query: only pg_dump sends it.
   const proxy = await stallingProxy(db, { clientSends: "set_config('search_path'", limit: 1, endServer: true });
-  const outputDir = await mkdtemp(join(tmpdir(), 'rk-dump-stall-start-'));
+  const outputDir = await tempDir('rk-dump-stall-start-');
   // A short connect timeout: pg_dump's session is due once it has passed.
   const url = new URL(proxy.url);
   url.searchParams.set('connect_timeout', '1');

@@ -2,15 +2,14 @@
 // ended, nothing it wrote is left where someone could trust it, and the error says no snapshot was
 // made, rather than "pg_dump failed: no message" (pg_dump killed by a signal says nothing).
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { adminQuery, createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** A database whose dump is busy long enough to be stopped: about 500 MB of COPY output from a small (compressed) table. */
 async function bigDatabase(): Promise<TestDatabase> {
@@ -41,7 +40,7 @@ describe('snapshot stopped mid-dump', () => {
   it('library: aborted while pg_dump copies, it fails saying no snapshot was made, and leaves no file', async () => {
     const db = await bigDatabase();
     const log = memoryLog();
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-snapshot-stopped-'));
+    const outputDir = await tempDir('rk-snapshot-stopped-');
     const stop = new AbortController();
     const taking = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url, log), { outputDir }), signal: stop.signal }, log);
     taking.catch(() => undefined);
@@ -62,7 +61,7 @@ describe('snapshot stopped mid-dump', () => {
     const blocker = await holdTableLock(db, 't', 'ACCESS EXCLUSIVE');
     try {
       const log = memoryLog();
-      const outputDir = await mkdtemp(join(tmpdir(), 'rk-snapshot-stopped-'));
+      const outputDir = await tempDir('rk-snapshot-stopped-');
       const stop = new AbortController();
       // A lock-timeout far beyond the test's own timeout: only the stop can end this wait in time.
       const taking = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url, log), { outputDir, lockTimeoutSeconds: 3600 }), signal: stop.signal }, log);

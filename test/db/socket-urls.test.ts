@@ -3,14 +3,13 @@
 // the command line's prompt and the sandbox's loopback check. Each form must reach the database it
 // names, as psql would, over the local Unix socket.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertLoopback } from '../../src/sandbox/postgres.js';
 import { runCli } from '../cli/run-cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // This machine's local server, as its libpq finds it (Debian: /var/run/postgresql).
 const SOCKET_DIR = ['/var/run/postgresql', '/run/postgresql', '/tmp'].find((d) => existsSync(join(d, '.s.PGSQL.5432')));
@@ -46,7 +45,7 @@ describe('a database-url with an empty host or a socket directory as its host', 
     await db.query('CREATE TABLE orders (id int PRIMARY KEY)');
     await db.query('INSERT INTO orders SELECT generate_series(1, 3)');
     const [query, encoded, bare] = forms(db.name);
-    const outputDir = await mkdtemp(join(tmpdir(), 'rk-sock-snap-'));
+    const outputDir = await tempDir('rk-sock-snap-');
     const snap = await runAction('snapshot-db', { 'database-url': encoded, 'output-dir': outputDir, label: 'socket' });
     expect(snap.errors).toEqual([]);
     expect(JSON.parse(readFileSync(snap.outputs['manifest-path']!, 'utf8'))).toMatchObject({ database: db.name });
@@ -63,7 +62,7 @@ describe('a database-url with an empty host or a socket directory as its host', 
   it('the command line: pg_dump through the socket, and the prompt names the database it would change', async () => {
     const db = await createTestDatabase('rk_sock_cli');
     await db.query('CREATE TABLE t (id int)');
-    const cwd = await mkdtemp(join(tmpdir(), 'rk-sock-cli-'));
+    const cwd = await tempDir('rk-sock-cli-');
     const [, encoded, bare] = forms(db.name);
     const dry = await runCli(['snapshot', '--dry-run'], { cwd, env: { DATABASE_URL: bare } });
     expect(dry.stdout).toContain(`would snapshot ${SOCKET_DIR}:5432/${db.name}`);

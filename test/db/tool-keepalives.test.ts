@@ -4,8 +4,7 @@
 // of either, snapshot, pre-restore snapshot, kept views' definitions and the restore, gets them, and
 // the real tools accept them.
 import { symlinkSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -15,6 +14,7 @@ import { restoreSnapshot } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { restoreRequest } from '../restore-db/request.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const CONNINFO = '--dbname=keepalives=1 keepalives_idle=10 keepalives_interval=10 keepalives_count=3 tcp_user_timeout=60000';
 
@@ -34,7 +34,7 @@ const runs = async (dir: string, name: string) => (await readFile(join(dir, `${n
 it('every pg_dump and psql run connects with rollback-kit\'s keepalive and TCP user timeout, and works', async () => {
   const db = await createTestDatabase('rk_tool_keepalives');
   await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 10)');
-  const dir = await mkdtemp(join(tmpdir(), 'rk-tool-keepalives-'));
+  const dir = await tempDir('rk-tool-keepalives-');
   const tools = await recordingTools(dir);
   const snapshot = await takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: join(dir, 'out'), tools }) }, memoryLog());
   // A view the snapshot does not have: the restore keeps it, through a pg_dump of its definition.

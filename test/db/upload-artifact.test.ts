@@ -1,13 +1,12 @@
 // upload-artifact: the snapshot, manifest and exports go up through @actions/artifact, to a local
 // stand-in of GitHub's artifact service, with the retention asked for.
-import { mkdtemp } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArtifactService, type FakeArtifactService } from '../fakes/artifact-service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 import { buildShopDatabase } from './fixture.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let db: TestDatabase;
 let service: FakeArtifactService;
@@ -20,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => service?.close());
 
 it('uploads the snapshot and its manifest as one artifact, kept retention-days', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'rk-upload-'));
+  const dir = await tempDir('rk-upload-');
   const run = await runAction(
     'snapshot-db',
     { 'database-url': db.url, 'output-dir': dir, 'upload-artifact': 'true', 'retention-days': '7', 'export-since': '2026-01-01T00:00:00Z', 'export-tables': 'customers' },
@@ -55,12 +54,12 @@ it('snapshot-db: not uploaded, its snapshot in RUNNER_TEMP (the default output-d
   const uploaded = await runAction('snapshot-db', { 'database-url': db.url, 'upload-artifact': 'true' }, { env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } });
   expect(uploaded.errors).toEqual([]);
   expect(uploaded.log).not.toContain('GitHub deletes');
-  const elsewhere = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-upload-')) });
+  const elsewhere = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-upload-') });
   expect(elsewhere.log).not.toContain('GitHub deletes');
 });
 
 it('restore-db uploads its pre-restore snapshot before restoring, and says where it is even if the restore then fails', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'rk-upload-'));
+  const dir = await tempDir('rk-upload-');
   const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
   expect(snap.errors).toEqual([]);
   // A row the snapshot has not, pointed at by a table it has not: the restore cannot keep both, and fails.
@@ -91,7 +90,7 @@ it('restore-db: upload-artifact with pre-restore-snapshot false is refused befor
 
 describe('restore-db keeps its pre-restore snapshot past the job by default', () => {
   async function changedSinceSnapshot(): Promise<string> {
-    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-upload-')) });
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await tempDir('rk-upload-') });
     expect(snap.errors).toEqual([]);
     await db.query("INSERT INTO public.audit_log (message) SELECT 'late ' || g FROM generate_series(1, 25) g");
     return snap.outputs.path!;
@@ -146,7 +145,7 @@ describe('restore-db keeps its pre-restore snapshot past the job by default', ()
   it('off GitHub (no artifact runtime) auto uploads nothing; a pre-restore-dir outside RUNNER_TEMP draws no warning', async () => {
     const snapshot = await changedSinceSnapshot();
     const before = service.artifacts.length;
-    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'pre-restore-dir': await mkdtemp(join(tmpdir(), 'rk-upload-kept-')) });
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'pre-restore-dir': await tempDir('rk-upload-kept-') });
     expect(run.errors).toEqual([]);
     expect(service.artifacts).toHaveLength(before);
     expect(run.log).not.toContain('deleted when this job ends');

@@ -32,7 +32,8 @@ function body(req: IncomingMessage): Promise<Buffer> {
 
 const b64url = (s: string) => Buffer.from(s).toString('base64url');
 
-export async function startArtifactService(): Promise<FakeArtifactService> {
+/** `port`: listen there (both the results service and the upload URL), else on a free one. */
+export async function startArtifactService(opts: { port?: number } = {}): Promise<FakeArtifactService> {
   const artifacts: UploadedArtifact[] = [];
   let base = '';
   const azureHeaders = () => ({ 'x-ms-request-id': randomUUID(), 'x-ms-version': '2024-11-04', date: new Date().toUTCString(), etag: `"0x${Date.now().toString(16)}"` });
@@ -86,7 +87,10 @@ export async function startArtifactService(): Promise<FakeArtifactService> {
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'bad_route', msg: `no route ${req.method} ${url.pathname}` }));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const token = `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify({ scp: `Actions.GenericRead Actions.Results:${randomUUID()}:${randomUUID()}` }))}.sig`;
   return { url: `${base}/`, token, artifacts, close: () => new Promise((r) => server.close(() => r())) };

@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tempDir } from './temp-dir.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -79,7 +79,7 @@ export async function runAction(name: string, inputs: Record<string, string | nu
   if (!existsSync(bundle)) throw new Error(`${bundle} does not exist: run npm run build`);
   // The repository's tsx by its path: the action runs in a folder of its own, where `tsx` is not to be found.
   const args = opts.source ? ['--import', pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, bundle] : [bundle];
-  const workDir = await mkdtemp(join(tmpdir(), `rk-${name}-`));
+  const workDir = await tempDir(`rk-${name}-`);
   const runnerTemp = opts.runnerTemp ?? join(workDir, 'runner-temp');
   const files = {
     GITHUB_OUTPUT: join(workDir, 'output'),

@@ -1,6 +1,8 @@
 // Test files remove the temporary folders they make: run on their own with a private TMPDIR, they
 // leave it empty. test/cli/required-flags.test.ts once left one rk-cli-required-* folder per case
-// in /tmp on every run (13 a run), and /tmp filled with thousands of rk-* folders.
+// in /tmp on every run (13 a run), and /tmp filled with thousands of rk-* folders. Folders a test
+// keeps until its file ends come from test/helpers/temp-dir.ts, which removes them then; runAction's
+// (test/helpers/run-action.ts) are made there too: upload-artifact.test.ts left 23 a run before.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +30,17 @@ async function leftBy(file: string): Promise<{ code: number | null; left: string
   return { code, left: await readdir(tmp), output };
 }
 
-it.each(['test/cli/required-flags.test.ts', 'test/restore-db/verified-once.test.ts', 'test/cli/snapshot-dry-run.test.ts', 'test/cli/unmatched-names.test.ts', 'test/report/summary-redaction.test.ts'])('%s leaves no folder behind', async (file) => {
+it.each([
+  'test/cli/required-flags.test.ts',
+  'test/restore-db/verified-once.test.ts',
+  'test/cli/snapshot-dry-run.test.ts',
+  'test/cli/unmatched-names.test.ts',
+  'test/report/summary-redaction.test.ts',
+  // Through tempDir (test/helpers/temp-dir.ts): runAction's folders, and a test's own.
+  'test/restore-db/no-clean-action.test.ts',
+  'test/cli/flag-forms.test.ts',
+  'test/restore-db/no-clean.test.ts',
+])('%s leaves no folder behind', async (file) => {
   const { code, left, output } = await leftBy(file);
   expect(code, output).toBe(0);
   expect(left).toEqual([]);

@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { dbmatePath } from '../../scripts/dbmate-path.mjs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProcess } from '../../src/core/process.js';
 import type { FormatName } from '../../src/migrations/types.js';
 import type { TestDatabase } from '../helpers/pg.js';
 import { ROOT } from '../helpers/run-action.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 export interface Step {
   version: string;
@@ -64,7 +64,7 @@ export const VERSION_STYLE: Record<FormatName, (i: number) => string> = {
 };
 
 export async function workspace(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'rk-down-ws-'));
+  return tempDir('rk-down-ws-');
 }
 
 /** Writes the steps in `format`'s layout under `ws`; returns the migrations folder. */

@@ -1,12 +1,12 @@
 // Bad inputs fail with one clear error, change nothing, and never print the password; the snapshot
 // requirement holds unless explicitly waived.
-import { mkdir, mkdtemp, open, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { findSecret, runAction, type ActionRun } from '../helpers/run-action.js';
 import { applyMigrations, existingTables, git, tables, trackingState, workspace, writeMigrations } from './fixtures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'Down-Migr4tion-S3cret';
 
@@ -78,7 +78,7 @@ describe('run-down-migrations inputs', () => {
 
   it('rejects an empty folder and a folder of unknown files', async () => {
     const db = await createTestDatabase('rk_down_in');
-    const ws = await mkdtemp(join(tmpdir(), 'rk-down-empty-'));
+    const ws = await tempDir('rk-down-empty-');
     await mkdir(join(ws, 'db/migrations'), { recursive: true });
     await expectCleanFailure(await down(db, ws, { steps: '1' }), /migrations folder .* is empty/);
     await writeFile(join(ws, 'db/migrations/notes.txt'), 'hello');

@@ -1,6 +1,5 @@
 // Reading each tool's folder layout: where the down SQL comes from, and what counts as missing.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodePgMigrate } from '../../src/migrations/formats/node-pg-migrate.js';
@@ -11,9 +10,10 @@ import { golangMigrate } from '../../src/migrations/formats/golang-migrate.js';
 import { pickFormat } from '../../src/migrations/registry.js';
 import { memoryLog } from '../../src/core/log.js';
 import { planReverts } from '../../src/migrations/planner.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function folder(files: Record<string, string>, sub = ''): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'rk-down-load-'));
+  const root = await tempDir('rk-down-load-');
   const dir = join(root, sub);
   for (const [name, text] of Object.entries(files)) {
     await mkdir(join(dir, name, '..'), { recursive: true });

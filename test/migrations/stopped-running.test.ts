@@ -4,8 +4,7 @@
 // so it is cancelled shortly after the stop, and the step says it rolled back and is still applied.
 // The action runs as the runner runs it (node, INPUT_* variables, file commands), from this source
 // through tsx rather than the dist bundle, so the test reads the code it sits beside.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
@@ -16,13 +15,14 @@ import { RevertFailed, revertMigrations } from '../../src/migrations/revert.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { ROOT, runAction } from '../helpers/run-action.js';
 import { applyMigrations, existingTables, tables, trackingState, workspace, writeMigrations, type Step } from './fixtures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A dist-like folder whose run-down-migrations/index.js is this source's entry point. */
 let dist: string;
 beforeAll(async () => {
-  dist = await mkdtemp(join(tmpdir(), 'rk-src-dist-'));
+  dist = await tempDir('rk-src-dist-');
   await mkdir(join(dist, 'run-down-migrations'));
   // An ES module, as the bundles are: tsx would load a CommonJS one's import as a require, which top-level await refuses.
   await writeFile(join(dist, 'package.json'), '{ "type": "module" }\n');

@@ -5,9 +5,7 @@
 // taken before a table that holds rows now is refused too, naming it (snapshot-cover.test.ts runs
 // the bundles). Real snapshots by snapshot-db's own code, real dbmate and node-pg-migrate, the real server.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
@@ -20,6 +18,7 @@ import { ageText } from '../../src/migrations/way-back.js';
 import { revertSummary } from '../../src/report/run-down-migrations-summary.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, trackingState, VERSION_STYLE, workspace, writeMigrations, type Step } from './fixtures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** The sandbox's incident: v1 brings orders, v2 brings discount_codes; both have rows. */
 const SHOP: Step[] = [
@@ -36,7 +35,7 @@ async function shop(prefix: string): Promise<{ db: TestDatabase; ws: string }> {
 
 async function snapshot(db: TestDatabase, change: Partial<SnapshotRequest> = {}): Promise<string> {
   const target = parseConnectionString(db.url);
-  const request = wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-wayback-')), label: 'before-rollback' });
+  const request = wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-wayback-'), label: 'before-rollback' });
   return (await takeSnapshot({ ...request, ...change }, memoryLog())).path;
 }
 

@@ -2,8 +2,6 @@
 // it replaces (columns, indexes, … added since the snapshot: restore-discarded.ts), as restore-db
 // does: in its dry run's plan row and summary (with the rows it would throw away, counted now), and
 // in the summary of the restore itself.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -12,6 +10,7 @@ import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { createTestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** orders as the snapshot has it, then a column with 3 values and an index added since. */
 async function restoreAfterAChange(dryRun: boolean) {
@@ -19,11 +18,11 @@ async function restoreAfterAChange(dryRun: boolean) {
   await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 10)');
   const log = memoryLog();
   const target = parseConnectionString(db.url, log);
-  const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-rollback-discarded-')), label: 'before-deploy' }), log);
+  const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-rollback-discarded-'), label: 'before-deploy' }), log);
   await db.query("ALTER TABLE public.orders ADD COLUMN note text; UPDATE public.orders SET note = 'x' WHERE id <= 3; CREATE INDEX orders_note_idx ON public.orders (note)");
   // Orders taken since the snapshot: the restore throws them away.
   await db.query('INSERT INTO public.orders (id) SELECT generate_series(11, 15)');
-  const temp = await mkdtemp(join(tmpdir(), 'rk-rollback-discarded-temp-'));
+  const temp = await tempDir('rk-rollback-discarded-temp-');
   const request: RollbackRequest = {
     plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, components: [], database: { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 30 }, labels: [] },
     scope: ['database'],

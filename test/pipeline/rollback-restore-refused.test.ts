@@ -4,8 +4,6 @@
 // it left the rollback half-done: the app on the previous deployment, the database as it was.
 // Real PostgreSQL and pg_dump; Vercel is the fake API, which records every request.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -17,6 +15,7 @@ import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
 import { planYaml, rollback, startWorld, writePlan } from './world.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let shop: ShopFixture;
 let db: TestDatabase;
@@ -25,7 +24,7 @@ beforeEach(async () => {
   shop = await shopFixture({ historySize: 3 });
   db = await createTestDatabase('rk_rollback_refused');
   await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100)');
-  temp = await mkdtemp(join(tmpdir(), 'rk-rollback-refused-'));
+  temp = await tempDir('rk-rollback-refused-');
 });
 afterEach(async () => {
   await shop.vercel.close();

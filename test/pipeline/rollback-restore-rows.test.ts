@@ -1,8 +1,6 @@
 // The whole rollback with database method restore says how many rows the restore discarded (those
 // written since the snapshot, counted against the snapshot the restore takes first, which holds
 // them), as `rollback-kit restore` does: in the record and in the database row everyone reads.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -11,15 +9,16 @@ import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
 import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { createTestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function restoreAfterWrites(writes: string) {
   const db = await createTestDatabase('rk_rollback_rows');
   await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 10); CREATE TABLE public.payments (id int PRIMARY KEY)');
   const log = memoryLog();
   const target = parseConnectionString(db.url, log);
-  const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-rollback-rows-')), label: 'before-deploy' }), log);
+  const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-rollback-rows-'), label: 'before-deploy' }), log);
   if (writes) await db.query(writes);
-  const temp = await mkdtemp(join(tmpdir(), 'rk-rollback-rows-temp-'));
+  const temp = await tempDir('rk-rollback-rows-temp-');
   const request: RollbackRequest = {
     plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, components: [], database: { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 30 }, labels: [] },
     scope: ['database'],

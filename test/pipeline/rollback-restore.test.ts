@@ -3,8 +3,6 @@
 // transaction holds the tables, so no row committed between the snapshot and the restore is lost;
 // and that snapshot is kept past the job (uploaded), or said to be deleted with it.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import type { RollbackRecord } from '../../src/pipeline/record.js';
 import { runRollback, type RollbackDeps } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { databaseRollbackRequest } from './requests.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** A row committed by another session, giving up after 300 ms of waiting for a lock: whether it committed. */
 async function writeRow(db: TestDatabase, id: number): Promise<boolean> {
@@ -43,9 +42,9 @@ async function rollbackByRestore(opts: { runnerTemp: boolean; keepSnapshot?: Rol
   await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100)');
   const log = memoryLog();
   const target = parseConnectionString(db.url, log);
-  const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-rollback-restore-')), label: 'before-deploy' }), log);
+  const good = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await tempDir('rk-rollback-restore-'), label: 'before-deploy' }), log);
   await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
-  const runnerTemp = await mkdtemp(join(tmpdir(), 'rk-rollback-restore-temp-'));
+  const runnerTemp = await tempDir('rk-rollback-restore-temp-');
   const request = databaseRollbackRequest(
     { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 30 },
     {

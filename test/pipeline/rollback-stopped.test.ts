@@ -3,8 +3,6 @@
 // the restore was rolled back and the database is as it was, rather than waiting out the grace
 // time and reporting that what it changed is "not known". The restore waits for a lock another
 // session holds when the stop comes, so where it lands is certain.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -14,12 +12,13 @@ import { runRollback } from '../../src/pipeline/rollback.js';
 import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 import { databaseRollbackRequest } from './requests.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** orders with 120 rows, and a snapshot of it with 100: the restore would delete 20. */
 async function shop(): Promise<{ db: TestDatabase; snapshotPath: string }> {
   const db = await createTestDatabase('rk_rollback_stopped');
   await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100)');
-  const good = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-rollback-stopped-')), label: 'before-deploy' }), memoryLog());
+  const good = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await tempDir('rk-rollback-stopped-'), label: 'before-deploy' }), memoryLog());
   await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
   return { db, snapshotPath: good.path };
 }
@@ -35,7 +34,7 @@ describe('the whole rollback stopped mid-restore', () => {
   it('library: the database phase fails saying the restore rolled back, and the rows are as they were', async () => {
     const { db, snapshotPath } = await shop();
     const log = memoryLog();
-    const runnerTemp = await mkdtemp(join(tmpdir(), 'rk-rollback-stopped-temp-'));
+    const runnerTemp = await tempDir('rk-rollback-stopped-temp-');
     const stop = new AbortController();
     const request = databaseRollbackRequest(
       { method: 'restore', format: 'auto', snapshotPath, lockTimeoutSeconds: 30 },

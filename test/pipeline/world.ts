@@ -5,8 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
@@ -14,6 +13,7 @@ import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 export const GITHUB_TOKEN = 'ghs_' + 'R0llbackKitTestToken0123456789abcdef';
 export const DB_PASSWORD = 'Pg-Pass-7d1e0c-never-print';
@@ -56,7 +56,7 @@ export async function startWorld(): Promise<World> {
   const shop = await shopFixture({ historySize: 3 });
   const app = await startApp(shop);
   const db = await createTestDatabase('rk_pipeline');
-  const workspace = await mkdtemp(join(tmpdir(), 'rk-pipeline-ws-'));
+  const workspace = await tempDir('rk-pipeline-ws-');
   const dir = await writeMigrations(workspace, 'dbmate', tables(3));
   await applyMigrations(db, 'dbmate', dir, tables(3));
   const u = new URL(db.url);

@@ -3,8 +3,7 @@
 // error says production was not touched; at its first change, that request is let finish, nothing
 // follows it, and the error says it was sent and not confirmed, and where to check.
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
@@ -14,6 +13,7 @@ import { startFakeFly } from './fake-fly.js';
 import { SITE_ID, startFakeNetlify } from './fake-netlify.js';
 import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway } from './fake-railway.js';
 import { SERVICE_ID, startFakeRender } from './fake-render.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let fake: FakeHttp | undefined;
 afterEach(async () => {
@@ -120,7 +120,7 @@ describe.each(Object.entries(CASES))('%s, stopped', (_name, c) => {
 
 describe('command, stopped', () => {
   it('before it starts: the command never runs, and production was not touched', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-stopped-command-'));
+    const dir = await tempDir('rk-stopped-command-');
     const stop = new AbortController();
     stop.abort(new Error('stopped by SIGINT'));
     const err = await failure(promotePrevious({ provider: 'command', command: `touch ${dir}/ran`, cwd: dir, baseEnv: { PATH: process.env.PATH }, ...common(stop.signal) }, memoryLog()));
@@ -130,7 +130,7 @@ describe('command, stopped', () => {
   });
 
   it('while it runs: it is ended with what it started, its verify command is not started, and it is sent, not confirmed', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rk-stopped-command-'));
+    const dir = await tempDir('rk-stopped-command-');
     const stop = new AbortController();
     // The command says it started, then waits for the test to let it end.
     const command = `touch ${dir}/started; while [ ! -e ${dir}/go ]; do sleep 0.05; done; touch ${dir}/ran`;

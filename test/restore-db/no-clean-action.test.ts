@@ -1,7 +1,8 @@
 // restore-db with clean: false, through the bundle as GitHub runs it: a snapshot whose tables are
 // still there is refused while the restore is planned, naming them, with the way on (clean: true,
 // or an empty database) in the ::error:: line and the summary; nothing is changed and no
-// pre-restore snapshot is taken. Into an empty database it restores.
+// pre-restore snapshot is taken. Into an empty database it restores. A name of the snapshot's taken
+// by an object it does not have (an index of another table) is refused as early, with how to free it.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,19 @@ describe('restore-db clean: false', () => {
       const into = await runAction('restore-db', { 'database-url': empty.url, 'snapshot-path': snap.outputs.path!, confirm: empty.name, clean: 'false', 'from-another-database': 'true' });
       expect(into.code, into.stdout).toBe(0);
       expect((await empty.query('SELECT count(*)::int AS n FROM customers')).rows[0]).toEqual({ n: 3 });
+
+      // The primary key's name taken by another table's index: named while planned, with the rename that frees it.
+      const taken = await createTestDatabase('rk_no_clean_action_taken');
+      await taken.query('CREATE TABLE audit (id int); CREATE INDEX customers_pkey ON audit (id)');
+      const clash = await runAction('restore-db', { 'database-url': taken.url, 'snapshot-path': snap.outputs.path!, confirm: taken.name, clean: 'false', 'from-another-database': 'true' });
+      expect(clash.code).not.toBe(0);
+      expect(clash.errors).toHaveLength(1);
+      expect(clash.errors[0]).toContain(
+        `Restore into 127.0.0.1:5432/${taken.name} cannot create what the snapshot holds under names objects it does not have already take: index public.customers_pkey of table public.audit has the name of the snapshot's constraint customers_pkey on table public.customers.`,
+      );
+      expect(clash.errors[0]).toContain('Rename what has the name (ALTER INDEX public.customers_pkey RENAME TO <new name>) and run again, or restore into an empty database. Nothing was changed');
+      expect(clash.outputs['pre-restore-snapshot-path'] ?? '').toBe('');
+      expect((await taken.query("SELECT to_regclass('public.customers') IS NULL AS gone")).rows[0]).toEqual({ gone: true });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

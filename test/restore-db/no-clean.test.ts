@@ -2,15 +2,13 @@
 // only create into a database that lacks every object of the snapshot. Its dry run finds the objects
 // that are there, and refuses as the restore does, before anything is locked; the restore's failure
 // on one it could not see says what to do; into an empty database it restores.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { runMain } from '../cli/run-main.js';
 import { createTestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -19,7 +17,7 @@ afterEach(() => {
 async function snapshotted() {
   const db = await createTestDatabase('rk_no_clean');
   await db.query("CREATE TABLE customers (id int PRIMARY KEY); INSERT INTO customers SELECT generate_series(1, 3); CREATE INDEX customers_idx ON customers (id); CREATE FUNCTION tax(numeric) RETURNS numeric LANGUAGE sql AS 'SELECT $1 * 0.2'");
-  const cwd = await mkdtemp(join(tmpdir(), 'rk-no-clean-'));
+  const cwd = await tempDir('rk-no-clean-');
   const snapshot = (await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: cwd }), memoryLog())).path;
   await db.query('CREATE TABLE audit (id int); INSERT INTO audit SELECT generate_series(1, 7)');
   return { db, cwd, snapshot };
@@ -43,15 +41,16 @@ describe('rollback-kit restore --no-clean', () => {
 
   it('a restore that fails on an object the plan could not see says what to do', async () => {
     const { db, cwd, snapshot } = await snapshotted();
-    // The snapshot's tables and function are gone, but its index's name is taken by another table's.
-    await db.query('DROP TABLE customers; DROP FUNCTION tax(numeric); CREATE INDEX customers_idx ON audit (id)');
+    // The snapshot's tables and function are gone, but its table's row type name is taken by an enum (a
+    // type, not a relation: the plan does not look there).
+    await db.query("DROP TABLE customers; DROP FUNCTION tax(numeric); CREATE TYPE customers AS ENUM ('a')");
     const run = await runMain(['restore', '--snapshot-path', snapshot, '--no-clean', '--yes'], { cwd, env: { DATABASE_URL: db.url } });
     const out = run.stdout + run.stderr;
     expect(run.code).toBe(1);
-    expect(out).toContain('failed: relation "customers_idx" already exists. The restore ran in one transaction, so the database is as it was before.');
+    expect(out).toContain('failed: type "customers" already exists HINT: A relation has an associated type of the same name, so you must use a name that doesn\'t conflict with any existing type. The restore ran in one transaction, so the database is as it was before.');
     expect(out).toContain("--no-clean is given, so the restore does not drop the snapshot's objects before its script creates them, and one of them is already there.");
     expect(out).toContain(WAY);
-    expect((await db.query("SELECT to_regclass('public.customers') IS NULL AS gone")).rows[0]).toEqual({ gone: true });
+    expect((await db.query("SELECT to_regclass('public.customers') IS NULL AS gone, (SELECT count(*) FROM audit)::int AS audit")).rows[0]).toEqual({ gone: true, audit: 7 });
   });
 
   it('into an empty database it restores, and --dry-run says it would', async () => {
