@@ -9,7 +9,7 @@
  * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
  *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
  *   MERGE's WHEN MATCHED THEN UPDATE SET;
- * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ * - a column list and rows (`(a, b) VALUES (…), (…)`, MySQL's `VALUES ROW(…), ROW(…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
  *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
  *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
@@ -303,7 +303,7 @@ interface Statement {
  * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
  */
 function readRows(text: string, at: number, judge: (column: number) => Literal, seen?: (column: number, start: number, end: number) => void, one = false): number {
-  let i = at;
+  let i = rowOpen(text, at);
   while (text[i] === '(') {
     i++;
     for (let column = 0; ; column++) {
@@ -316,9 +316,21 @@ function readRows(text: string, at: number, judge: (column: number) => Literal, 
     if (text[i] !== ')') return i;
     if (one) return i + 1;
     ROW_SEPARATOR.lastIndex = i + 1;
-    i = ROW_SEPARATOR.test(text) && text[ROW_SEPARATOR.lastIndex] === '(' ? ROW_SEPARATOR.lastIndex : i + 1;
+    if (!ROW_SEPARATOR.test(text)) return i + 1;
+    const next = rowOpen(text, ROW_SEPARATOR.lastIndex);
+    i = text[next] === '(' ? next : i + 1;
   }
   return i;
+}
+
+/**
+ * MySQL's row constructor, `VALUES ROW('…', …), ROW(…)` (in INSERT and in a table value
+ * constructor, `(VALUES ROW(…)) AS v(…)`): a row as `(…)` is. Where a row's `(` is, from `at`.
+ */
+const ROW_KEYWORD = /row\s*(?=\()/iy;
+function rowOpen(text: string, at: number): number {
+  ROW_KEYWORD.lastIndex = at;
+  return ROW_KEYWORD.test(text) ? ROW_KEYWORD.lastIndex : at;
 }
 
 /** A COPY's secret columns: the name each column's fields are judged under, and whether its rows are CSV. */

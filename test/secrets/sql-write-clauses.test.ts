@@ -59,6 +59,17 @@ describe('a column list and rows: one reader for every INSERT form', () => {
     // MySQL escapes a quote with a backslash; PostgreSQL ends the string there: read both ways, whichever is right, the secret is hidden.
     ['MySQL\'s backslash-escaped quote before the secret', "INSERT INTO users (email, password) VALUES ('it\\'s', 'Pw_12x'), ('o\\'neil', 'Pw_13x')", "INSERT INTO users (email, password) VALUES ('it\\'s', '***'), ('o\\'neil', '***')"],
     ['PostgreSQL\'s string ending in a backslash before the secret', "INSERT INTO users (path, password) VALUES ('C:\\', 'Pw_14x')", "INSERT INTO users (path, password) VALUES ('C:\\', '***')"],
+    // MySQL's row constructor: each ROW(…) a row, in an INSERT and in a derived table of rows.
+    [
+      'MySQL\'s VALUES ROW(…)',
+      "INSERT INTO api_keys (name, key) VALUES ROW('ci', 'Key_15x'), ROW ('cd', 'Key_16x'); INSERT INTO users VALUES ROW(1, 'bob', 'Pw_17x')",
+      "INSERT INTO api_keys (name, key) VALUES ROW('ci', '***'), ROW ('cd', '***'); INSERT INTO users VALUES ROW(1, '***', '***')",
+    ],
+    [
+      'a table value constructor of ROW(…)s',
+      "UPDATE api_keys SET key = v.k FROM (VALUES ROW('ci', 'Key_18x'), ROW('cd', 'Key_19x')) AS v(name, k) WHERE v.name = api_keys.name",
+      "UPDATE api_keys SET key = v.k FROM (VALUES ROW('ci', '***'), ROW('cd', '***')) AS v(name, k) WHERE v.name = api_keys.name",
+    ],
     ['INSERT … SELECT, two calls deep', "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('Key_11x', 'sha256'), 'hex')", "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('***', '***'), '***')"],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
