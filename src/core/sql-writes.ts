@@ -34,8 +34,9 @@
  * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
- * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
- * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
+ * read at all (SQL_KEYWORD). Names are plain, double-quoted, in MySQL's backticks or SQL Server's
+ * brackets. SQL Server's `UPDATE k SET … FROM api_keys k`: the SET list is read again under the
+ * table the FROM names for the alias (aliasedTable).
  */
 
 export interface SqlSecretRule {
@@ -229,8 +230,8 @@ function statementLiterals(text: string, at: number, literal: (start: number, en
 }
 
 
-/** A table's name: letters, digits, `_`, a schema's `.`, double quotes or MySQL's backticks. */
-const NAME = '[A-Za-z0-9_."`]+';
+/** A table's name: letters, digits, `_`, a schema's `.`, double quotes, MySQL's backticks or SQL Server's brackets. */
+const NAME = '[A-Za-z0-9_."`\\[\\]]+';
 const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
 
@@ -270,11 +271,11 @@ const INSERT_TAIL = new RegExp(
 );
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
-const SQL_IDENTIFIER = /^\s*["`]?([A-Za-z0-9_]+)["`]?\s*$/;
+const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
 const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
-const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0-9_]+)["`]?\s*=(?!=)/y;
+const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Za-z0-9_]+)["`\]]?\s*=(?!=)/y;
 /**
  * The names in a value that may be columns of a derived table (`v.pw`, `crypt(s.pw, gen_salt('bf'))`):
  * every word, a function's name too, which only hides more of a derived table whose column is named so.
@@ -468,6 +469,8 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
     }
   };
 
+  /** Where the last FROM read for an alias (aliasedTable) stopped. */
+  let fromRead = 0;
   const re = new RegExp(SQL_HEAD);
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const g = m.groups!;
@@ -483,7 +486,17 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
     } else if (g.sub !== undefined) i = assignments(i, statement?.table ?? '');
     else if (g.update !== undefined) {
       begin(g.update);
-      i = assignments(i, g.update);
+      const set = i;
+      i = assignments(set, g.update);
+      // SQL Server's `UPDATE k SET … FROM api_keys k`: the name after UPDATE was an alias, and its
+      // table (known only now) says which columns are secret: the SET list is read again under it.
+      // A FROM read already (one whose unclosed bracket ran on over this head) is not read again.
+      const [table, end] = i >= fromRead ? aliasedTable(text, i, g.update) : [undefined, fromRead];
+      fromRead = end;
+      if (table !== undefined) {
+        statement!.table = table;
+        assignments(set, table);
+      }
     } else if (g.updateJoin !== undefined) {
       begin(g.updateJoin);
       // The joined tables and their ON conditions, read past (brackets and literals followed) to SET.
@@ -505,6 +518,43 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
   }
   finish();
   return hide.sort((a, b) => a[0] - b[0]);
+}
+
+/** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
+const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
+const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
+/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`. */
+const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS})${END}`, 'iy');
+
+/**
+ * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
+ * or undefined when there is none or it names none, and where the reading stopped. Each item is
+ * read once, brackets and literals followed, to the clause after the FROM (or a next write's word).
+ */
+function aliasedTable(text: string, at: number, alias: string): [string | undefined, number] {
+  FROM_AT.lastIndex = at;
+  if (!FROM_AT.test(text)) return [undefined, at];
+  const wanted = alias.replace(/["`[\]]/g, '').toLowerCase();
+  let i = FROM_AT.lastIndex;
+  let item = true;
+  for (;;) {
+    if (item) {
+      TABLE_ALIAS.lastIndex = i;
+      const t = TABLE_ALIAS.exec(text);
+      if (t && t[2]!.toLowerCase() === wanted && t[1]!.replace(/["`[\]]/g, '').toLowerCase() !== wanted) return [t[1]!, TABLE_ALIAS.lastIndex];
+    }
+    i = readSqlValue(text, i, () => {}, FROM_ITEM_END);
+    if (text[i] === ',') {
+      i++;
+      item = true;
+      continue;
+    }
+    FROM_ITEM_NEXT.lastIndex = i;
+    const next = FROM_ITEM_NEXT.exec(text);
+    if (!next) return [undefined, i];
+    i = FROM_ITEM_NEXT.lastIndex;
+    item = next[1]!.toLowerCase() === 'join';
+  }
 }
 
 /** A COPY's data rows, from the line after its head to `\.`: the secret columns' fields. Returns where they end. */

@@ -645,7 +645,7 @@ function hideXmlValues(text: string): string {
  */
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
 function tableName(table: string): { name: string; singular: string; secret: boolean } {
-  const name = table.replace(/["`]/g, '').split('.').at(-1)!;
+  const name = table.replace(/["`[\]]/g, '').split('.').at(-1)!;
   const singular = name.replace(/s$/i, '');
   return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
 }

@@ -286,6 +286,10 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       ['merge into t using (values '.repeat(10_000), /values $/],
       ['(values '.repeat(40_000), /values $/],
       ['update t join '.repeat(20_000), /join $/],
+      // SQL Server's UPDATE alias … FROM table alias: each FROM read once for the alias, one bracket never closed or no `;` between writes.
+      ['update k set a = 1 from ('.repeat(20_000), /from \($/],
+      ['update k set a = 1 from t on '.repeat(20_000), /on $/],
+      [`update k set key = 'Key_20x' from ${'t a, '.repeat(60_000)}api_keys k`, /key = '\*\*\*' from t a, /],
       [`update api_keys k join t on ${"a = 'b' and ".repeat(25_000)}true set key = 'Key_12x'`, /set key = '\*\*\*'$/],
       [`update api_keys k${', t'.repeat(100_000)} set key = 'Key_13x'`, /set key = '\*\*\*'$/],
       [`update api_keys set key = v.k from ${'t, (values (1)) a(b), '.repeat(12_000)}(values ('Key_11x')) v(k)`, /\(values \('\*\*\*'\)\) v\(k\)$/],

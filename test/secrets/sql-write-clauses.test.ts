@@ -39,6 +39,17 @@ describe('assignments: one reader for every SET list', () => {
     ['MySQL\'s UPDATE … JOIN … SET', "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = 'Key_22x', k.note = 'joined'; UPDATE api_keys k, teams t SET key = 'Key_23x' WHERE t.id = k.team_id", "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = '***', k.note = 'joined'; UPDATE api_keys k, teams t SET key = '***' WHERE t.id = k.team_id"],
     ['MySQL\'s backticks', "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', 'Key_19x') ON DUPLICATE KEY UPDATE `key` = 'Key_20x'; UPDATE `shop`.`api_keys` SET `key` = 'Key_21x'", "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', '***') ON DUPLICATE KEY UPDATE `key` = '***'; UPDATE `shop`.`api_keys` SET `key` = '***'"],
     ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
+    // SQL Server: the name after UPDATE is an alias, its table named only in the FROM after the SET list.
+    [
+      'SQL Server\'s UPDATE alias SET … FROM table alias',
+      "UPDATE k SET note = 'rotated', key = 'Key_26x' FROM api_keys AS k WHERE k.name = 'ci'; UPDATE t SET t.[value] = 'Tok_27x' FROM [dbo].[user_tokens] t",
+      "UPDATE k SET note = 'rotated', key = '***' FROM api_keys AS k WHERE k.name = 'ci'; UPDATE t SET t.[value] = '***' FROM [dbo].[user_tokens] t",
+    ],
+    [
+      'SQL Server\'s UPDATE alias … FROM, the table JOINed or after another item',
+      "UPDATE k SET k.key = 'Key_28x' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = 'Key_29x' FROM teams t, [secrets] s",
+      "UPDATE k SET k.key = '***' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = '***' FROM teams t, [secrets] s",
+    ],
     // A secret two calls down (the digest's argument) is the secret still.
     ['MySQL\'s backslash-escaped quote in the value before', "UPDATE api_keys SET note = 'it\\'s', key = 'Key_25x' WHERE name = 'ci'", "UPDATE api_keys SET note = 'it\\'s', key = '***' WHERE name = 'ci'"],
     ['a value two calls deep', "UPDATE api_keys SET key = encode(digest('Key_24x', 'sha256'), 'hex') WHERE name = 'ci'", "UPDATE api_keys SET key = encode(digest('***', '***'), '***') WHERE name = 'ci'"],
