@@ -14,8 +14,9 @@
  *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
  *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
  *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
- *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A statement ends at the next
- *   write's head or the text's end.
+ *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A derived table of a SELECT
+ *   (`MERGE … USING (SELECT '…' AS k) s`, `UPDATE … FROM (SELECT …) s`) is judged so too, each
+ *   value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
  * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
  * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
@@ -243,9 +244,10 @@ const END = '(?![A-Za-z0-9_])';
  * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
  * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
- * - `merge`: MERGE INTO t [[AS] alias] USING;
+ * - `merge`: MERGE [INTO] t [[AS] alias] USING;
  * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
  *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
+ * - `derivedSelect`: a derived table of a SELECT, `(SELECT '…' AS pw) [AS] s`, there too (see judgeSelect);
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(
@@ -255,8 +257,9 @@ const SQL_HEAD = new RegExp(
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
     `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
     `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
-    `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
+    `|merge\\s+(?:into\\s+)?(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
     `|(?<derived>\\(\\s*values\\s*)` +
+    `|(?<derivedSelect>\\(\\s*select${END}\\s*)` +
     `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>[^;\\n]*))`,
   'gi',
 );
@@ -297,6 +300,8 @@ interface Statement {
   /** A column of a derived table (lower case) and the secret column a value of this statement puts it into. */
   references: Map<string, string>;
   derived: { at: number; columns: (string | undefined)[] }[];
+  /** Its derived tables of a SELECT: where the SELECT list starts and the table's alias, perhaps with column names. */
+  selects: DerivedSelect[];
 }
 
 /**
@@ -424,13 +429,14 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
       const names = columns.map((c) => (c === undefined ? undefined : (rule.column(table, c) ?? references.get(c.toLowerCase()))));
       if (names.some((n) => n !== undefined)) readRows(text, at, (column) => judge(names[column]));
     }
+    for (const select of statement.selects) judgeSelect(text, select, (name) => rule.column(table, name) ?? references.get(name.toLowerCase()), judge);
     statement = undefined;
   };
   const begin = (table: string) => {
     if (statement?.prefix) Object.assign(statement, { table, prefix: false });
     else {
       finish();
-      statement = { table, references: new Map(), derived: [] };
+      statement = { table, references: new Map(), derived: [], selects: [] };
     }
   };
   /** Rows of a derived table from `at`, passed now, judged at the statement's end; returns where its alias ends. */
@@ -469,8 +475,9 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
     }
   };
 
-  /** Where the last FROM read for an alias (aliasedTable) stopped. */
+  /** Where the last FROM read for an alias (aliasedTable) stopped, and the last derived SELECT (derivedSelect) ended. */
   let fromRead = 0;
+  let selectRead = 0;
   const re = new RegExp(SQL_HEAD);
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const g = m.groups!;
@@ -479,7 +486,7 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
       // Its rows are judged with the write's: which of its columns the write puts into a secret one.
       if (!statement?.prefix) {
         finish();
-        statement = { table: '', references: new Map(), derived: [], prefix: true };
+        statement = { table: '', references: new Map(), derived: [], selects: [], prefix: true };
       }
       statement.derived.push({ at: i, columns: columnNames(g.cteColumns!) });
       i = readRows(text, i, () => () => {});
@@ -505,6 +512,15 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
       if (SET_AFTER.test(text)) i = assignments(SET_AFTER.lastIndex, g.updateJoin);
     } else if (g.merge !== undefined) begin(g.merge);
     else if (g.derived !== undefined) i = derivedRows(i);
+    else if (g.derivedSelect !== undefined) {
+      // Passed to its end for its alias; a SELECT inside one passed already is read with it. The
+      // main reading goes on inside it (a derived table of rows there is read as anywhere).
+      if (statement && !statement.prefix && i >= selectRead) {
+        const select = derivedSelect(text, i);
+        selectRead = select.end;
+        statement.selects.push(select);
+      }
+    }
     else if (g.copy !== undefined) {
       finish();
       i = readCopy(text, i, copyColumns(g.copy, g.copyColumns!, g.copyOptions!, rule), rule, hide);
@@ -518,6 +534,60 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
   }
   finish();
   return hide.sort((a, b) => a[0] - b[0]);
+}
+
+/** A derived table of a SELECT, from its list's start to its `)`, and its alias. */
+interface DerivedSelect {
+  at: number;
+  end: number;
+  alias?: string;
+  columns?: (string | undefined)[];
+}
+
+/** The alias after a derived table's `)`, perhaps with its columns: `) AS s`, `) s (name, pw)`. */
+const SELECT_ALIAS = /\)\s*(?:as\s+)?["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?(?:\s*\(([^()]*)\))?/iy;
+/** What may stand before a SELECT list's first value. */
+const SELECT_QUANTIFIER = /\s*(?:(?:distinct|all)\s+|top\s*\(?\s*\d+\s*\)?\s*)?/iy;
+/** The name a SELECT list's value goes by: its alias (`'…' AS pw`, `'…' pw`) or the column it is (`s.pw`). */
+const ITEM_NAME = /(?:^|[\s.)])["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?\s*$/;
+
+/** A derived table of a SELECT whose list starts at `at`: read past to its `)` (brackets and literals followed), and its alias. */
+function derivedSelect(text: string, at: number): DerivedSelect {
+  let end = at;
+  while ((end = readSqlValue(text, end, () => {})) < text.length && text[end] === ',') end++;
+  SELECT_ALIAS.lastIndex = end;
+  const alias = text[end] === ')' ? SELECT_ALIAS.exec(text) : null;
+  return { at, end, alias: alias?.[1], columns: alias?.[2] === undefined ? undefined : columnNames(alias[2]) };
+}
+
+/**
+ * A derived table of a SELECT judged at its statement's end, when the statement's references are
+ * known (`MERGE … USING (SELECT 'ci' AS name, '…' AS k) s … UPDATE SET key = s.k`, `UPDATE … FROM
+ * (SELECT '…' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
+ * by (the alias's column list, the value's alias, or the column it is), `secret` telling whether
+ * that name is a secret column's. When one is, every literal after the list to the `)` (its FROM,
+ * a UNION's SELECT) is judged under it too, as an INSERT's source is: which of them reaches the
+ * column is no longer plain. A list with an unnamed value (`*`, `'…'`) whose alias a secret value
+ * names (`s.*`, `crypt(s.x, …)`: REFERENCE) has those values, and all after the list, judged under it.
+ */
+function judgeSelect(text: string, { at, end, alias, columns }: DerivedSelect, secret: (name: string) => string | undefined, judge: (name: string | undefined) => Literal): void {
+  SELECT_QUANTIFIER.lastIndex = at;
+  let i = SELECT_QUANTIFIER.test(text) ? SELECT_QUANTIFIER.lastIndex : at;
+  const items: { name: string | undefined; literals: Span[] }[] = [];
+  for (let column = 0; ; column++) {
+    const start = i;
+    const literals: Span[] = [];
+    i = Math.min(readSqlValue(text, i, (s, e) => literals.push([s, e]), SELECT_LIST_END), end);
+    const name = columns ? columns[column] : ITEM_NAME.exec(text.slice(start, i))?.[1];
+    items.push({ name: name === undefined ? undefined : secret(name), literals });
+    if (name === undefined) items.at(-1)!.name = alias === undefined ? undefined : secret(alias);
+    if (text[i] !== ',' || i >= end) break;
+    i++;
+  }
+  const secretName = items.find((item) => item.name !== undefined)?.name;
+  if (secretName === undefined) return;
+  for (const { name, literals } of items) for (const [s, e] of literals) judge(name)(s, e);
+  while (i < end && (i = readSqlValue(text, i, judge(secretName))) < end) i++;
 }
 
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
@@ -649,7 +719,7 @@ export function hideSqlWrites(text: string, rule: SqlSecretRule): string {
 /** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
 const SQL_LINES = 20;
 /** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
-const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge\s+into|copy)(?![A-Za-z0-9_])/i;
+const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge|copy)(?![A-Za-z0-9_])/i;
 /** A COPY whose data follows on the next lines, alone on its line. */
 const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}([^;\\n]*)`, 'i');
 

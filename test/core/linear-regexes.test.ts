@@ -285,6 +285,10 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`merge into api_keys t using (values ${'(1, 2), '.repeat(30_000)}('c', 'Key_6x')) as s(n, k) on true ${'when matched then update set key = s.k '.repeat(5_000)}`, /key = s\.k $/],
       ['merge into t using (values '.repeat(10_000), /values $/],
       ['(values '.repeat(40_000), /values $/],
+      // Derived tables of a SELECT: one inside one passed already is read with it; each list judged once at its statement's end.
+      ['update t set a = 1 from (select '.repeat(15_000), /select $/],
+      [`merge into api_keys t using (select ${"'a' as n, ".repeat(30_000)}'Key_21x' as k) s on true when matched then update set key = s.k`, /'\*\*\*' as k\) s on true/],
+      ["update api_keys set key = s.k from (select 'Key_22x' as k) s ".repeat(8_000), /'\*\*\*' as k\) s $/],
       ['update t join '.repeat(20_000), /join $/],
       // SQL Server's UPDATE alias … FROM table alias: each FROM read once for the alias, one bracket never closed or no `;` between writes.
       ['update k set a = 1 from ('.repeat(20_000), /from \($/],

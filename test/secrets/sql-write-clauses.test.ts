@@ -81,6 +81,13 @@ describe('a column list and rows: one reader for every INSERT form', () => {
       "UPDATE api_keys SET key = v.k FROM (VALUES ROW('ci', 'Key_18x'), ROW('cd', 'Key_19x')) AS v(name, k) WHERE v.name = api_keys.name",
       "UPDATE api_keys SET key = v.k FROM (VALUES ROW('ci', '***'), ROW('cd', '***')) AS v(name, k) WHERE v.name = api_keys.name",
     ],
+    // Listed once as gaps: an INSERT … SELECT with a FROM and a WHERE before ON CONFLICT, OVERRIDING without a column list.
+    [
+      'INSERT … SELECT … FROM … WHERE … ON CONFLICT … DO UPDATE SET',
+      "INSERT INTO api_keys (name, key) SELECT name, 'Key_20x' FROM teams WHERE note = 'ci' ON CONFLICT (name) DO UPDATE SET key = 'Key_21x', note = 'again'",
+      "INSERT INTO api_keys (name, key) SELECT name, '***' FROM teams WHERE note = 'ci' ON CONFLICT (name) DO UPDATE SET key = '***', note = 'again'",
+    ],
+    ['OVERRIDING SYSTEM VALUE without a column list', "INSERT INTO users OVERRIDING SYSTEM VALUE VALUES (1, 'bob', 'Pw_22x')", "INSERT INTO users OVERRIDING SYSTEM VALUE VALUES (1, '***', '***')"],
     ['INSERT … SELECT, two calls deep', "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('Key_11x', 'sha256'), 'hex')", "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('***', '***'), '***')"],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
@@ -123,6 +130,51 @@ describe('a derived table of rows whose column lands in a secret column', () => 
       "MERGE INTO accounts a USING (VALUES ('alice', '***')) AS s(login, api_token) ON a.login = s.login WHEN MATCHED THEN DELETE",
     ],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
+
+  // A derived table of a SELECT: each value under the name its column goes by, judged when the statement's end says which are secret.
+  it.each([
+    [
+      'MERGE … USING (SELECT … AS k) s: the column WHEN MATCHED THEN UPDATE SET writes into key',
+      "MERGE INTO api_keys t USING (SELECT 'ci' AS name, 'Key_11x' AS k) s ON t.name = s.name WHEN MATCHED THEN UPDATE SET key = s.k",
+      "MERGE INTO api_keys t USING (SELECT 'ci' AS name, '***' AS k) s ON t.name = s.name WHEN MATCHED THEN UPDATE SET key = s.k",
+    ],
+    [
+      'MERGE … USING (SELECT …) AS s(cols): only WHEN NOT MATCHED THEN INSERT VALUES writes it',
+      "MERGE INTO api_keys t USING (SELECT 'ci', 'Key_12x') AS s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+      "MERGE INTO api_keys t USING (SELECT 'ci', '***') AS s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+    ],
+    [
+      'SQL Server\'s MERGE without INTO, a column named like the target\'s, and literals in the WHEN clauses too',
+      "MERGE api_keys AS t USING (SELECT 'ci' AS name, 'Key_13x' AS [key]) AS s ON t.name = s.name WHEN MATCHED THEN UPDATE SET t.note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('cd', 'Key_14x');",
+      "MERGE api_keys AS t USING (SELECT 'ci' AS name, '***' AS [key]) AS s ON t.name = s.name WHEN MATCHED THEN UPDATE SET t.note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('cd', '***');",
+    ],
+    [
+      'a column whose own name says secret, and the SELECT\'s FROM and UNION after it',
+      "MERGE INTO accounts a USING (SELECT 'alice' AS login, 'Pw_15x' AS password FROM dual UNION ALL SELECT 'bob', 'Pw_16x') s ON a.login = s.login WHEN MATCHED THEN DELETE",
+      "MERGE INTO accounts a USING (SELECT 'alice' AS login, '***' AS password FROM dual UNION ALL SELECT '***', '***') s ON a.login = s.login WHEN MATCHED THEN DELETE",
+    ],
+    [
+      'UPDATE … FROM (SELECT …) s, SET key = s.k, and a JOINed one in a call',
+      "UPDATE api_keys SET key = s.k FROM (SELECT 'ci' AS name, 'Key_17x' AS k) s WHERE s.name = api_keys.name; UPDATE api_keys SET key = encode(digest(j.raw, 'sha256'), 'hex') FROM teams t JOIN (SELECT 1 AS id, 'Key_18x' raw) AS j ON j.id = t.id",
+      "UPDATE api_keys SET key = s.k FROM (SELECT 'ci' AS name, '***' AS k) s WHERE s.name = api_keys.name; UPDATE api_keys SET key = encode(digest(j.raw, '***'), '***') FROM teams t JOIN (SELECT 1 AS id, '***' raw) AS j ON j.id = t.id",
+    ],
+    [
+      'a SELECT * whose alias the secret value names',
+      "UPDATE api_keys SET key = s.k FROM (SELECT * FROM (VALUES ('ci', 'Key_19x')) v (name, k)) s WHERE s.name = api_keys.name",
+      "UPDATE api_keys SET key = s.k FROM (SELECT * FROM (VALUES ('***', '***')) v (name, k)) s WHERE s.name = api_keys.name",
+    ],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+
+  it('leaves a derived SELECT whose columns land in no secret column as it is', () => {
+    for (const text of [
+      "UPDATE orders SET note = s.note FROM (SELECT 1 AS id, 'shipped' AS note) s WHERE orders.id = s.id",
+      "MERGE INTO orders o USING (SELECT 1 AS id, 'shipped' AS note) AS s ON o.id = s.id WHEN MATCHED THEN UPDATE SET note = s.note",
+      "UPDATE api_keys SET key = $1 WHERE id IN (SELECT id FROM teams WHERE name = 'ci')",
+      "SELECT * FROM (SELECT 'a' AS password) s; -- no write",
+    ]) {
+      expect(log.redact(text), text).toBe(text);
+    }
+  });
 
   it('is judged per statement: a reference in the next statement says nothing of this one', () => {
     const text = "UPDATE notes SET body = v.b FROM (VALUES (1, 'hello')) AS v(id, b) WHERE notes.id = v.id; UPDATE api_keys SET key = b";
