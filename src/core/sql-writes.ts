@@ -26,7 +26,8 @@
  * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
  * costs less than a key shown. An INSERT without a column list is judged by its table alone
  * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
- * tab-separated (or CSV) rows after it, up to `\.`.
+ * tab-separated rows after it (or separated by its DELIMITER, or CSV with its QUOTE and ESCAPE, a
+ * quoted field over several lines too), up to `\.` (copyFields).
  *
  * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
  * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
@@ -260,7 +261,7 @@ const SQL_HEAD = new RegExp(
     `|merge\\s+(?:into\\s+)?(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
     `|(?<derived>\\(\\s*values\\s*)` +
     `|(?<derivedSelect>\\(\\s*select${END}\\s*)` +
-    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>[^;\\n]*))`,
+    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>(?:[^;\\n']|'[^'\\n]*')*))`,
   'gi',
 );
 /**
@@ -339,45 +340,96 @@ function rowOpen(text: string, at: number): number {
   return ROW_KEYWORD.test(text) ? ROW_KEYWORD.lastIndex : at;
 }
 
-/** A COPY's secret columns: the name each column's fields are judged under, and whether its rows are CSV. */
+/**
+ * A COPY's secret columns: the name each column's fields are judged under, and how its rows are
+ * written: their field separator (a tab, or the DELIMITER given; a comma in CSV) and, in CSV, the
+ * QUOTE and ESCAPE characters. Char codes.
+ */
 interface CopyColumns {
   names: (string | undefined)[];
   csv: boolean;
+  delimiter: number;
+  quote: number;
+  escape: number;
 }
+
+/** Where a COPY's data row is being read: inside a CSV field whose quotes hold a line break, its column, and how many lines it has run over. */
+interface CopyRow {
+  quoted: boolean;
+  column: number;
+  lines: number;
+}
+
+/** Past this many lines a quoted CSV field is taken to be no field (a stray quote): the next line is read as a row's start. */
+const COPY_FIELD_LINES = 100;
+const NEW_ROW: CopyRow = { quoted: false, column: 0, lines: 0 };
 
 /**
- * The spans of a COPY data row's fields whose column has a name, judged under it: tab-separated
- * (`\N` a NULL), or in CSV comma-separated, a field in double quotes (`""` inside) hidden inside
- * them. Only a line with one field per column is a row (COPY writes a tab or a line break inside
- * a value as `\t`, `\n`): another line (an error said between rows) is left as it is. Read within
- * the line only: a search for the next tab could run on over the lines after it.
+ * The spans of a COPY data line's fields whose column has a name, judged under it, from `start`
+ * to `end` (a line, without its line break); returns where the row stands after it. In the text
+ * format the fields are cut at the delimiter (a backslash escapes the character after it; `\N`
+ * is a NULL); in CSV at a delimiter outside quotes, a quoted field hidden inside its quotes (`""`
+ * or the ESCAPE character inside). A CSV field may hold line breaks inside its quotes: the row then
+ * goes on over the next lines, each one's part of a secret column's field hidden as it comes (it
+ * cannot wait for the row's end: a program's lines are shown one by one). A row on one line is a
+ * row only with one field per column (COPY writes a delimiter or a line break inside a value
+ * escaped or quoted): another line (an error said between rows) is left as it is. Read within the
+ * line only: a search for the next delimiter could run on over the lines after it.
  */
-function copyFields(text: string, start: number, end: number, { names, csv }: CopyColumns, rule: SqlSecretRule, hide: Span[]): void {
+function copyFields(text: string, start: number, end: number, columns: CopyColumns, row: CopyRow, rule: SqlSecretRule, hide: Span[]): CopyRow {
+  const { names, csv, delimiter, quote, escape } = columns;
   const stop = text[end - 1] === '\r' ? end - 1 : end;
-  const separator = csv ? 44 : 9;
-  const cuts: number[] = [];
-  let quoted = false;
-  for (let k = start; k < stop && cuts.length < names.length; k++) {
+  const fields: [number, number, number][] = [];
+  let { quoted, column } = row;
+  let from = start;
+  for (let k = start; k < stop; k++) {
     const c = text.charCodeAt(k);
-    if (csv && c === 34) quoted = !quoted;
-    else if (c === separator && !quoted) cuts.push(k);
+    if (csv) {
+      if (quoted && c === escape && escape !== quote && k + 1 < stop) k++;
+      else if (c === quote) quoted = !quoted;
+      else if (c === delimiter && !quoted) {
+        fields.push([from, k, column++]);
+        from = k + 1;
+      }
+    } else if (c === 92) k++;
+    else if (c === delimiter) {
+      fields.push([from, k, column++]);
+      from = k + 1;
+    }
   }
-  if (cuts.length !== names.length - 1) return;
-  cuts.push(stop);
-  for (let column = 0, from = start; column < names.length; column++) {
-    const to = cuts[column]!;
-    const name = names[column];
-    const inner = csv && to - from >= 2 && text[from] === '"' && text[to - 1] === '"' ? 1 : 0;
-    const value = text.slice(from + inner, to - inner);
-    if (name !== undefined && value !== '' && value !== '\\N' && rule.value(name, value)) hide.push([from + inner, to - inner]);
-    from = to + 1;
+  fields.push([from, stop, column]);
+  const goesOn = csv && quoted && row.lines < COPY_FIELD_LINES;
+  const oneLine = row.lines === 0 && !goesOn;
+  if (oneLine && column !== names.length - 1) return NEW_ROW;
+  for (const [a, b, at] of fields) {
+    const name = names[at];
+    if (name === undefined) continue;
+    // A field's quotes: its first, unless the line goes on with it from the last; its last, unless it goes on to the next.
+    const inner = csv && b > a && text.charCodeAt(a) === quote && (a !== start || row.lines === 0) ? 1 : 0;
+    const close = csv && b - a - inner >= 1 && text.charCodeAt(b - 1) === quote && (b !== stop || !goesOn) ? 1 : 0;
+    const value = text.slice(a + inner, b - close);
+    // A part of a field over several lines is hidden whatever it holds: the value is judged whole nowhere.
+    if (value !== '' && value !== '\\N' && (!oneLine || rule.value(name, value))) hide.push([a + inner, b - close]);
   }
+  return goesOn ? { quoted: true, column, lines: row.lines + 1 } : NEW_ROW;
 }
 
-/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv)`). */
+/** A one-character string a COPY option gives (`DELIMITER '|'`, `WITH (QUOTE '''')`, `DELIMITER E'\t'`), as a char code. */
+function copyOption(options: string, name: string): number | undefined {
+  const m = new RegExp(`(?<![A-Za-z0-9_])${name}\\s+(?:as\\s+)?(E?)'((?:[^']|'')*)'`, 'i').exec(options);
+  if (!m) return undefined;
+  const value = m[2]!.replace(/''/g, "'");
+  const read = m[1] ? ({ '\\t': '\t', '\\\\': '\\', "\\'": "'" } as Record<string, string>)[value] ?? value : value;
+  return read.length === 1 ? read.charCodeAt(0) : undefined;
+}
+
+/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv, DELIMITER '|')`). */
 function copyColumns(table: string, list: string, options: string, rule: SqlSecretRule): CopyColumns | undefined {
   const names = columnNames(list).map((c) => (c === undefined ? undefined : rule.column(table, c)));
-  return names.some((n) => n !== undefined) ? { names, csv: /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options) } : undefined;
+  if (!names.some((n) => n !== undefined)) return undefined;
+  const csv = /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options);
+  const quote = copyOption(options, 'quote') ?? 34;
+  return { names, csv, delimiter: copyOption(options, 'delimiter') ?? (csv ? 44 : 9), quote, escape: copyOption(options, 'escape') ?? quote };
 }
 
 /** The end of a COPY's data (`\.` on its own line) is `line`. */
@@ -630,13 +682,14 @@ function aliasedTable(text: string, at: number, alias: string): [string | undefi
 /** A COPY's data rows, from the line after its head to `\.`: the secret columns' fields. Returns where they end. */
 function readCopy(text: string, at: number, columns: CopyColumns | undefined, rule: SqlSecretRule, hide: Span[]): number {
   if (!columns) return at;
+  let row = NEW_ROW;
   let eol = text.indexOf('\n', at);
   while (eol >= 0) {
     const start = eol + 1;
     const next = text.indexOf('\n', start);
     const end = next < 0 ? text.length : next;
-    if (endsCopy(text.slice(start, Math.min(end, start + 3)))) return end;
-    copyFields(text, start, end, columns, rule, hide);
+    if (row.lines === 0 && endsCopy(text.slice(start, Math.min(end, start + 3)))) return end;
+    row = copyFields(text, start, end, columns, row, rule, hide);
     eol = next;
   }
   return text.length;
@@ -721,7 +774,7 @@ const SQL_LINES = 20;
 /** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
 const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge|copy)(?![A-Za-z0-9_])/i;
 /** A COPY whose data follows on the next lines, alone on its line. */
-const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}([^;\\n]*)`, 'i');
+const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}((?:[^;\\n']|'[^'\\n]*')*)`, 'i');
 
 /**
  * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
@@ -735,12 +788,13 @@ const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\
 export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
   let lines: string[] = [];
   let copy: CopyColumns | undefined;
+  let row = NEW_ROW;
   return (line) => {
     if (copy) {
-      if (endsCopy(line)) copy = undefined;
+      if (row.lines === 0 && endsCopy(line)) copy = undefined;
       else {
         const hide: Span[] = [];
-        copyFields(line, 0, line.length, copy, rule, hide);
+        row = copyFields(line, 0, line.length, copy, row, rule, hide);
         return hideSpans(line, hide);
       }
       return line;
@@ -752,6 +806,7 @@ export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
     const c = COPY_LINE.exec(line);
     if (c) {
       copy = copyColumns(c[1]!, c[2]!, c[3]!, rule);
+      row = NEW_ROW;
       lines = [];
       return line;
     }

@@ -209,6 +209,37 @@ describe('COPY … FROM stdin and its data rows', () => {
     expect(out[1]).toBe('1,a@example.com,***');
   });
 
+  // DELIMITER: the fields are cut at it (a backslash escapes one inside a value), in one text and line by line.
+  it.each([
+    ["WITH (DELIMITER ',')", ["COPY api_keys (id, name, key) FROM stdin WITH (DELIMITER ',');", '1,ci,Key_5x', '2,c\\,d,Key_6x', '\\.', '3,after,Key_like'], ["COPY api_keys (id, name, key) FROM stdin WITH (DELIMITER ',');", '1,ci,***', '2,c\\,d,***', '\\.', '3,after,Key_like']],
+    ["DELIMITER '|'", ["COPY api_keys (id, name, key) FROM stdin DELIMITER '|'", '1|ci|Key_7x', '\\.'], ["COPY api_keys (id, name, key) FROM stdin DELIMITER '|'", '1|ci|***', '\\.']],
+    ["WITH DELIMITER AS ';'", ["COPY api_keys (id, name, key) FROM stdin WITH DELIMITER AS ';';", '1;ci;Key_8x', '\\.'], ["COPY api_keys (id, name, key) FROM stdin WITH DELIMITER AS ';';", '1;ci;***', '\\.']],
+    [
+      "CSV with DELIMITER '|' and QUOTE ''''",
+      ["COPY api_keys (id, name, key) FROM stdin (FORMAT csv, DELIMITER '|', QUOTE '''');", "1|'c|i'|'Key_9x''q'", '\\.'],
+      ["COPY api_keys (id, name, key) FROM stdin (FORMAT csv, DELIMITER '|', QUOTE '''');", "1|'c|i'|'***'", '\\.'],
+    ],
+    ["CSV with ESCAPE '\\'", ["COPY api_keys (id, name, key) FROM stdin WITH (FORMAT csv, ESCAPE '\\');", '1,ci,"Key_10x\\"q"', '\\.'], ["COPY api_keys (id, name, key) FROM stdin WITH (FORMAT csv, ESCAPE '\\');", '1,ci,"***"', '\\.']],
+  ])('hides the secret fields of rows with %s', (_what, lines, shown) => {
+    expectShown(lines.join('\n'), shown.join('\n'));
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
+  });
+
+  it('hides a CSV field whose quotes hold line breaks, over every line it runs on, and reads the rows after it', () => {
+    const lines = [
+      'COPY users (id, note, password) FROM stdin WITH (FORMAT csv);',
+      '1,"a note,', 'over lines",Pw_11x',
+      '2,a@example.com,"Pw_12x', 'its second line', 'its end"',
+      '3,c@example.com,Pw_13x',
+      '\\.',
+    ];
+    const shown = ['COPY users (id, note, password) FROM stdin WITH (FORMAT csv);', '1,"a note,', 'over lines",***', '2,a@example.com,"***', '***', '***"', '3,c@example.com,***', '\\.'];
+    expectShown(lines.join('\n'), shown.join('\n'));
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
+  });
+
   it('leaves a COPY of a table without secret columns as it is', () => {
     const text = 'COPY orders (id, note) FROM stdin;\n1\tshipped\n\\.';
     expect(log.redact(text)).toBe(text);
