@@ -773,6 +773,9 @@ export function hideSqlWrites(text: string, rule: SqlSecretRule): string {
 const SQL_LINES = 20;
 /** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
 const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge|copy)(?![A-Za-z0-9_])/i;
+/** A line that goes on with an INSERT's rows: another row (after a line ending in `,`, or after its own `,`), or ON CONFLICT / ON DUPLICATE KEY after them. */
+const ROWS_GO_ON = /^\s*(?:,?\s*(?:row\s*)?\(|on\s+(?:conflict|duplicate)(?![A-Za-z0-9_]))/i;
+const VALUES_WORD = /(?<![A-Za-z0-9_])values(?![A-Za-z0-9_])/i;
 /** A COPY whose data follows on the next lines, alone on its line. */
 const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}((?:[^;\\n']|'[^'\\n]*')*)`, 'i');
 
@@ -798,6 +801,14 @@ export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
         return hideSpans(line, hide);
       }
       return line;
+    }
+    if (lines.length >= SQL_LINES && ROWS_GO_ON.test(line) && (!/^\s*\(/.test(line) || /,\s*$/.test(lines.at(-1)!))) {
+      // A long INSERT's rows, one a line (a seed file echoed): the rows read already are let go but
+      // the head (to its VALUES), the line after it and the last one, which keep this row's place in
+      // the statement (after a `,`, or a first row for a `, (…)`), so it is still read as the head's.
+      // Each line is read against at most SQL_LINES before it, as ever.
+      const values = lines.findIndex((l) => VALUES_WORD.test(l));
+      if (values >= 0 && values < SQL_LINES - 3) lines = [...lines.slice(0, values + 2), lines.at(-1)!];
     }
     if (!SQL_KEYWORD.test(line) && (lines.length === 0 || lines.length >= SQL_LINES)) {
       lines = [];

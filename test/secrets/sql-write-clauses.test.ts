@@ -282,6 +282,18 @@ describe("MySQL's double-quoted strings: a value in a row or an assignment", () 
 });
 
 describe('SQL printed over several lines', () => {
+  it('hides every row of a long INSERT printed a row a line, and the ON CONFLICT after them', () => {
+    const write = memoryLog().programLines();
+    const rows = Array.from({ length: 60 }, (_v, i) => `  ('k${i}', 'Key_${i}x'),`);
+    const out = ['INSERT INTO api_keys', '  (name, key)', 'VALUES', ...rows, "  ('last', 'Key_99x')", "ON CONFLICT (name) DO UPDATE SET key = 'Key_98x';"].map(write);
+    expect(out.slice(3, -2)).toEqual(rows.map((_r, i) => `  ('k${i}', '***'),`));
+    expect(out.slice(-2)).toEqual(["  ('last', '***')", "ON CONFLICT (name) DO UPDATE SET key = '***';"]);
+    // A row with its comma on its own line's start goes on too.
+    const lead = memoryLog().programLines();
+    const shown = ['INSERT INTO users (email, password) VALUES', ...Array.from({ length: 30 }, (_v, i) => `${i ? ', ' : ''}('u${i}@example.com', 'Pw_${i}x')`)].map(lead);
+    for (const line of shown) expect(line).not.toMatch(/Pw_\d+x/);
+  });
+
   it('hides a later line\'s ON CONFLICT assignment', () => {
     const lines = memoryLog();
     const write = lines.programLines();
