@@ -274,7 +274,7 @@ const INSERT_TAIL = new RegExp(
   'iy',
 );
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
-const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
+const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
 const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
@@ -289,6 +289,8 @@ const ROW_SEPARATOR = /\s*,\s*/y;
 /** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
 const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
 const SET_AFTER = /\s+set\s+/iy;
+/** What may stand at the text's end where a derived table's alias is still to come: a `,` before more rows, `)`, `) AS v`, `) v (id`. */
+const ALIAS_TO_COME = /\s*(?:,|\)\s*(?:as\s+)?(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*(?:\([^()]*)?)?)?$/iy;
 /** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
 const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
 
@@ -300,7 +302,8 @@ interface Statement {
   table: string;
   /** A column of a derived table (lower case) and the secret column a value of this statement puts it into. */
   references: Map<string, string>;
-  derived: { at: number; columns: (string | undefined)[] }[];
+  /** `pending`: the text ended before its alias (see spansOneWay's `open`). */
+  derived: { at: number; columns: (string | undefined)[]; pending?: boolean }[];
   /** Its derived tables of a SELECT: where the SELECT list starts and the table's alias, perhaps with column names. */
   selects: DerivedSelect[];
 }
@@ -436,12 +439,12 @@ function copyColumns(table: string, list: string, options: string, rule: SqlSecr
 const endsCopy = (line: string) => line === '\\.' || line === '\\.\r';
 
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see above); read both ways where a `\'` makes them differ (backslashQuotes). */
-export function sqlSecretSpans(text: string, rule: SqlSecretRule): Span[] {
-  const spans = spansOneWay(text, rule);
+export function sqlSecretSpans(text: string, rule: SqlSecretRule, open = false): Span[] {
+  const spans = spansOneWay(text, rule, open);
   if (!text.includes("\\'")) return spans;
   backslashQuotes = true;
   try {
-    return union([...spans, ...spansOneWay(text, rule)]);
+    return union([...spans, ...spansOneWay(text, rule, open)]);
   } finally {
     backslashQuotes = false;
   }
@@ -458,7 +461,15 @@ function union(spans: Span[]): Span[] {
   return out;
 }
 
-function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
+/**
+ * The name a derived table's column is judged under while what the write puts where is still to
+ * come (sqlWriteLines: a MERGE's USING rows shown before its WHEN clauses, a CTE's rows before its
+ * write): as a value named secret is.
+ */
+const UNDECIDED = 'secret';
+
+/** `open`: the text may go on (a program's lines so far): a statement it ends inside is judged as undecided (UNDECIDED). */
+function spansOneWay(text: string, rule: SqlSecretRule, open = false): Span[] {
   const hide: Span[] = [];
   if (!SQL_KEYWORD.test(text)) return hide;
   const judge =
@@ -467,21 +478,30 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
       if (name !== undefined && rule.value(name, text.slice(start, end))) hide.push([start, end]);
     };
   /** The write being read; `prefix`: only the CTEs before its head are read yet (its table is not known). */
-  let statement: (Statement & { prefix?: boolean }) | undefined;
+  let statement: (Statement & { prefix?: boolean; merge?: boolean }) | undefined;
   /** A value put into the secret column `name`: a derived table's column it names (`v.pw`) is secret too. */
   const refer = (name: string | undefined, start: number, end: number) => {
     if (name === undefined || !statement) return;
     for (const [ref] of text.slice(start, end).matchAll(REFERENCE)) statement.references.set(ref.toLowerCase(), name);
   };
-  /** The statement read last is over: its derived rows are judged, now that its references are known. */
-  const finish = () => {
+  /**
+   * The statement read last is over: its derived rows are judged, now that its references are
+   * known; `undecided`: they may not be all known yet, and a column none names is judged as UNDECIDED.
+   */
+  const finish = (undecided = false) => {
     if (!statement) return;
     const { table, references } = statement;
-    for (const { at, columns } of statement.derived) {
-      const names = columns.map((c) => (c === undefined ? undefined : (rule.column(table, c) ?? references.get(c.toLowerCase()))));
+    const fallback = undecided ? UNDECIDED : undefined;
+    const secret = (name: string) => rule.column(table, name) ?? references.get(name.toLowerCase()) ?? fallback;
+    for (const { at, columns, pending } of statement.derived) {
+      if (pending) {
+        if (undecided || references.size > 0) readRows(text, at, () => judge(UNDECIDED));
+        continue;
+      }
+      const names = columns.map((c) => (c === undefined ? fallback : secret(c)));
       if (names.some((n) => n !== undefined)) readRows(text, at, (column) => judge(names[column]));
     }
-    for (const select of statement.selects) judgeSelect(text, select, (name) => rule.column(table, name) ?? references.get(name.toLowerCase()), judge);
+    for (const select of statement.selects) judgeSelect(text, select, secret, judge);
     statement = undefined;
   };
   const begin = (table: string) => {
@@ -496,7 +516,13 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
     const i = readRows(text, at, () => () => {});
     DERIVED_ALIAS.lastIndex = i;
     const alias = DERIVED_ALIAS.exec(text);
-    if (!alias) return i;
+    if (!alias) {
+      // The text may end before the alias that names its columns (a program's lines so far): every
+      // column is then undecided, when the write puts something of a derived table into a secret one.
+      ALIAS_TO_COME.lastIndex = i;
+      if (open && ALIAS_TO_COME.test(text)) statement?.derived.push({ at, columns: [], pending: true });
+      return i;
+    }
     statement?.derived.push({ at, columns: columnNames(alias[1]!) });
     return DERIVED_ALIAS.lastIndex;
   };
@@ -562,7 +588,10 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
       while ((i = readSqlValue(text, i, () => {}, SET_AT)) < text.length && text[i] === ',') i++;
       SET_AFTER.lastIndex = i;
       if (SET_AFTER.test(text)) i = assignments(SET_AFTER.lastIndex, g.updateJoin);
-    } else if (g.merge !== undefined) begin(g.merge);
+    } else if (g.merge !== undefined) {
+      begin(g.merge);
+      statement!.merge = true;
+    }
     else if (g.derived !== undefined) i = derivedRows(i);
     else if (g.derivedSelect !== undefined) {
       // Passed to its end for its alias; a SELECT inside one passed already is read with it. The
@@ -584,7 +613,8 @@ function spansOneWay(text: string, rule: SqlSecretRule): Span[] {
     }
     re.lastIndex = Math.max(i, re.lastIndex);
   }
-  finish();
+  // A MERGE's WHEN clauses, or a CTE's write, may be on lines still to come: what its rows hold is not known yet.
+  finish(open && (statement?.prefix === true || statement?.merge === true) && !text.trimEnd().endsWith(';'));
   return hide.sort((a, b) => a[0] - b[0]);
 }
 
@@ -771,8 +801,8 @@ export function hideSqlWrites(text: string, rule: SqlSecretRule): string {
 
 /** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
 const SQL_LINES = 20;
-/** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
-const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge|copy)(?![A-Za-z0-9_])/i;
+/** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one), or a CTE of rows before one. */
+const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge|copy|with(?:\s+recursive)?\s+[A-Za-z_][A-Za-z0-9_]*\s*\([^()]*\)\s*as\s*\(\s*values)(?![A-Za-z0-9_])/i;
 /** A line that goes on with an INSERT's rows: another row (after a line ending in `,`, or after its own `,`), or ON CONFLICT / ON DUPLICATE KEY after them. */
 const ROWS_GO_ON = /^\s*(?:,?\s*(?:row\s*)?\(|on\s+(?:conflict|duplicate)(?![A-Za-z0-9_]))/i;
 const VALUES_WORD = /(?<![A-Za-z0-9_])values(?![A-Za-z0-9_])/i;
@@ -783,10 +813,12 @@ const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\
  * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
  * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
  * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
- * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
- * one line was read whole already. After `COPY t (cols) FROM stdin`, each line up to `\.` is a data
- * row, its secret columns' fields hidden (as many rows as there are: each is read alone). Give it
- * each line after the one-line redaction.
+ * secret on a later line is hidden as on one line. A line with a head starts again. A line shown
+ * cannot be taken back: a derived table's rows printed before what decides them (their alias, a
+ * MERGE's WHEN clauses, a CTE's write) are hidden as undecided (spansOneWay's `open`), and a long
+ * INSERT's rows, a row a line, are read after its head however many there are. After `COPY t
+ * (cols) FROM stdin`, each line up to `\.` is a data row, its secret columns' fields hidden (as
+ * many rows as there are). Give it each line after the one-line redaction.
  */
 export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
   let lines: string[] = [];
@@ -828,13 +860,11 @@ export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
     }
     const before = lines.join('\n');
     const from = lines.length ? before.length + 1 : 0;
-    let shown = line;
-    if (lines.length) {
-      const spans = sqlSecretSpans(`${before}\n${line}`, rule)
-        .filter(([, end]) => end > from)
-        .map(([start, end]): Span => [Math.max(start, from) - from, end - from]);
-      shown = hideSpans(line, spans);
-    }
+    // The head's own line too: read whole already, but as a statement over, not one whose WHEN clauses may follow.
+    const spans = sqlSecretSpans(lines.length ? `${before}\n${line}` : line, rule, true)
+      .filter(([, end]) => end > from)
+      .map(([start, end]): Span => [Math.max(start, from) - from, end - from]);
+    const shown = hideSpans(line, spans);
     lines.push(shown);
     return shown;
   };

@@ -282,6 +282,46 @@ describe("MySQL's double-quoted strings: a value in a row or an assignment", () 
 });
 
 describe('SQL printed over several lines', () => {
+  // A derived table's rows may be printed before the line that says where they go (the alias that
+  // names their columns, a MERGE's WHEN clauses, a CTE's write): a line shown cannot be taken
+  // back, so while that is still to come they are hidden as undecided.
+  it.each([
+    [
+      'UPDATE … FROM (VALUES, the rows before the alias that names their columns',
+      ['UPDATE api_keys SET key = v.k', 'FROM (VALUES', "  ('ci', 'Key_31x'),", "  ('cd', 'Key_32x')", ') AS v(name, k)', 'WHERE v.name = api_keys.name;'],
+      ['UPDATE api_keys SET key = v.k', 'FROM (VALUES', "  ('***', '***'),", "  ('***', '***')", ') AS v(name, k)', 'WHERE v.name = api_keys.name;'],
+    ],
+    [
+      'MERGE … USING (VALUES …) before its WHEN clauses',
+      ['MERGE INTO api_keys t', "USING (VALUES ('ci', 'Key_33x')) AS s(name, k)", 'ON t.name = s.name', 'WHEN MATCHED THEN UPDATE SET key = s.k;'],
+      ['MERGE INTO api_keys t', "USING (VALUES ('***', '***')) AS s(name, k)", 'ON t.name = s.name', 'WHEN MATCHED THEN UPDATE SET key = s.k;'],
+    ],
+    [
+      'MERGE … USING (SELECT …) on the head\'s line, its WHEN clauses after',
+      ["MERGE INTO api_keys t USING (SELECT 'ci' AS name, 'Key_34x' AS k) s", 'ON t.name = s.name', 'WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k);'],
+      ["MERGE INTO api_keys t USING (SELECT '***' AS name, '***' AS k) s", 'ON t.name = s.name', 'WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k);'],
+    ],
+    [
+      'a CTE of rows before its write',
+      ['WITH v(name, k) AS (VALUES', "  ('ci', 'Key_35x'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
+      ['WITH v(name, k) AS (VALUES', "  ('***', '***'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
+    ],
+  ])('%s', (_what, lines, shown) => {
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
+  });
+
+  it('leaves rows decided already as they are: an UPDATE\'s derived rows after a SET that writes no secret, an INSERT into no secret column', () => {
+    for (const lines of [
+      ['UPDATE orders SET note = v.note', 'FROM (VALUES', "(1, 'shipped'),", "(2, 'held')", ') AS v(id, note);'],
+      ['INSERT INTO orders (id, note) VALUES', "(1, 'shipped'),", "(2, 'held');"],
+      ['config values loaded', 'with 3 values (a, b) as (values here)', 'done'],
+    ]) {
+      const write = memoryLog().programLines();
+      expect(lines.map(write)).toEqual(lines);
+    }
+  });
+
   it('hides every row of a long INSERT printed a row a line, and the ON CONFLICT after them', () => {
     const write = memoryLog().programLines();
     const rows = Array.from({ length: 60 }, (_v, i) => `  ('k${i}', 'Key_${i}x'),`);
