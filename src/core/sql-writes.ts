@@ -48,6 +48,8 @@ export interface SqlSecretRule {
   row(table: string): string | undefined;
   /** Whether `value`, written under `name`, is to be hidden. */
   value(name: string, value: string): boolean;
+  /** Whether `column` holds secrets in some table by that table's name alone (`key`): for a write whose table is still to come. */
+  byTable?(column: string): boolean;
 }
 
 import { firstAtOrAfter } from './sorted.js';
@@ -527,14 +529,14 @@ function spansOneWay(text: string, rule: SqlSecretRule, open = false): Span[] {
     return DERIVED_ALIAS.lastIndex;
   };
   /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
-  const assignments = (at: number, table: string) => {
+  const assignments = (at: number, table: string, secret = (column: string) => rule.column(table, column)) => {
     let i = at;
     for (;;) {
       // `(a, b) = ('…', '…')`: a row of the columns in brackets.
       MULTI_ASSIGNMENT.lastIndex = i;
       const multi = MULTI_ASSIGNMENT.exec(text);
       if (multi) {
-        const names = columnNames(multi[1]!).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+        const names = columnNames(multi[1]!).map((c) => (c === undefined ? undefined : secret(c)));
         i = readRows(text, MULTI_ASSIGNMENT.lastIndex, (column) => judge(names[column]), (column, start, end) => refer(names[column], start, end), true);
         ROW_SEPARATOR.lastIndex = i;
         if (!ROW_SEPARATOR.test(text)) return i;
@@ -544,7 +546,7 @@ function spansOneWay(text: string, rule: SqlSecretRule, open = false): Span[] {
       SQL_ASSIGNMENT.lastIndex = i;
       const a = SQL_ASSIGNMENT.exec(text);
       if (!a) return i;
-      const name = rule.column(table, a[1]!);
+      const name = secret(a[1]!);
       const start = SQL_ASSIGNMENT.lastIndex;
       i = readSqlValue(text, start, judge(name), SET_LIST_END, true);
       refer(name, start, i);
@@ -581,6 +583,12 @@ function spansOneWay(text: string, rule: SqlSecretRule, open = false): Span[] {
       if (table !== undefined) {
         statement!.table = table;
         assignments(set, table);
+      } else if (open && i >= text.length) {
+        // The SET list ran to the end of a program's lines so far: a FROM naming the alias's table
+        // may come on the next, too late for this line. A column that some table's name makes
+        // secret (SqlSecretRule.byTable) is judged as undecided meanwhile.
+        const name = g.update;
+        assignments(set, name, (c) => rule.column(name, c) ?? (rule.byTable?.(c) ? UNDECIDED : undefined));
       }
     } else if (g.updateJoin !== undefined) {
       begin(g.updateJoin);

@@ -302,6 +302,11 @@ describe('SQL printed over several lines', () => {
       ["MERGE INTO api_keys t USING (SELECT '***' AS name, '***' AS k) s", 'ON t.name = s.name', 'WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k);'],
     ],
     [
+      'SQL Server\'s UPDATE alias, its SET before the FROM that names the table',
+      ['UPDATE k', "SET k.note = 'rotated', k.[key] = 'Key_36x'", 'FROM api_keys AS k', "WHERE k.name = 'ci';"],
+      ['UPDATE k', "SET k.note = 'rotated', k.[key] = '***'", 'FROM api_keys AS k', "WHERE k.name = 'ci';"],
+    ],
+    [
       'a CTE of rows before its write',
       ['WITH v(name, k) AS (VALUES', "  ('ci', 'Key_35x'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
       ['WITH v(name, k) AS (VALUES', "  ('***', '***'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
