@@ -868,7 +868,12 @@ export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
     }
     const before = lines.join('\n');
     const from = lines.length ? before.length + 1 : 0;
-    // The head's own line too: read whole already, but as a statement over, not one whose WHEN clauses may follow.
+    // The head's own line too: read whole already, but as a statement over, not one whose WHEN
+    // clauses may follow (unless its `;` says it is over).
+    if (!lines.length && line.trimEnd().endsWith(';')) {
+      lines.push(line);
+      return line;
+    }
     const spans = sqlSecretSpans(lines.length ? `${before}\n${line}` : line, rule, true)
       .filter(([, end]) => end > from)
       .map(([start, end]): Span => [Math.max(start, from) - from, end - from]);
