@@ -585,13 +585,14 @@ var sorted = __nccwpck_require__(5915);
  * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
  *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
  *   MERGE's WHEN MATCHED THEN UPDATE SET;
- * - a column list and rows (`(a, b) VALUES (…), (…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ * - a column list and rows (`(a, b) VALUES (…), (…)`, MySQL's `VALUES ROW(…), ROW(…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
  *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
  *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
  *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
- *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A statement ends at the next
- *   write's head or the text's end.
+ *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A derived table of a SELECT
+ *   (`MERGE … USING (SELECT '…' AS k) s`, `UPDATE … FROM (SELECT …) s`) is judged so too, each
+ *   value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
  * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
  * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
@@ -601,7 +602,8 @@ var sorted = __nccwpck_require__(5915);
  * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
  * costs less than a key shown. An INSERT without a column list is judged by its table alone
  * (SqlSecretRule.row). And `COPY t (cols) FROM stdin`: the secret columns' fields of the
- * tab-separated (or CSV) rows after it, up to `\.`.
+ * tab-separated rows after it (or separated by its DELIMITER, or CSV with its QUOTE and ESCAPE, a
+ * quoted field over several lines too), up to `\.` (copyFields).
  *
  * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
  * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
@@ -610,8 +612,9 @@ var sorted = __nccwpck_require__(5915);
  * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
- * read at all (SQL_KEYWORD). Names are plain, double-quoted or in MySQL's backticks. Not read:
- * SQL Server's `UPDATE alias … FROM` (the alias is no table's name: only a column's own name tells).
+ * read at all (SQL_KEYWORD). Names are plain, double-quoted, in MySQL's backticks or SQL Server's
+ * brackets. SQL Server's `UPDATE k SET … FROM api_keys k`: the SET list is read again under the
+ * table the FROM names for the alias (aliasedTable).
  */
 
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
@@ -796,8 +799,8 @@ function statementLiterals(text, at, literal) {
         i++;
     return i;
 }
-/** A table's name: letters, digits, `_`, a schema's `.`, double quotes or MySQL's backticks. */
-const NAME = '[A-Za-z0-9_."`]+';
+/** A table's name: letters, digits, `_`, a schema's `.`, double quotes, MySQL's backticks or SQL Server's brackets. */
+const NAME = '[A-Za-z0-9_."`\\[\\]]+';
 const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
 /**
@@ -808,9 +811,10 @@ const END = '(?![A-Za-z0-9_])';
  * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
  * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
- * - `merge`: MERGE INTO t [[AS] alias] USING;
+ * - `merge`: MERGE [INTO] t [[AS] alias] USING;
  * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
  *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
+ * - `derivedSelect`: a derived table of a SELECT, `(SELECT '…' AS pw) [AS] s`, there too (see judgeSelect);
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
@@ -819,9 +823,10 @@ const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
     `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
     `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
-    `|merge\\s+into\\s+(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
+    `|merge\\s+(?:into\\s+)?(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
     `|(?<derived>\\(\\s*values\\s*)` +
-    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>[^;\\n]*))`, 'gi');
+    `|(?<derivedSelect>\\(\\s*select${END}\\s*)` +
+    `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>(?:[^;\\n']|'[^'\\n]*')*))`, 'gi');
 /**
  * What an INSERT's head is followed by: its column list (absent, or not one when a source in
  * brackets follows), OVERRIDING … VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
@@ -829,12 +834,12 @@ const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,
  */
 const INSERT_TAIL = new RegExp(`(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`, 'iy');
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
-const SQL_KEYWORD = /insert|update|merge|copy|replace/i;
-const SQL_IDENTIFIER = /^\s*["`]?([A-Za-z0-9_]+)["`]?\s*$/;
+const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
+const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
 const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
-const SQL_ASSIGNMENT = /\s*(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\.)?["`]?([A-Za-z0-9_]+)["`]?\s*=(?!=)/y;
+const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Za-z0-9_]+)["`\]]?\s*=(?!=)/y;
 /**
  * The names in a value that may be columns of a derived table (`v.pw`, `crypt(s.pw, gen_salt('bf'))`):
  * every word, a function's name too, which only hides more of a derived table whose column is named so.
@@ -844,6 +849,8 @@ const ROW_SEPARATOR = /\s*,\s*/y;
 /** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
 const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
 const SET_AFTER = /\s+set\s+/iy;
+/** What may stand at the text's end where a derived table's alias is still to come: a `,` before more rows, `)`, `) AS v`, `) v (id`. */
+const ALIAS_TO_COME = /\s*(?:,|\)\s*(?:as\s+)?(?:["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*(?:\([^()]*)?)?)?$/iy;
 /** The end of a derived table of rows: `) AS v(id, pw)`, `) v (id, pw)`. */
 const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([^()]*)\)/iy;
 /** The names in a column list, each undefined where it is no plain name. */
@@ -853,7 +860,7 @@ const columnNames = (list) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?
  * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
  */
 function readRows(text, at, judge, seen, one = false) {
-    let i = at;
+    let i = rowOpen(text, at);
     while (text[i] === '(') {
         i++;
         for (let column = 0;; column++) {
@@ -869,57 +876,109 @@ function readRows(text, at, judge, seen, one = false) {
         if (one)
             return i + 1;
         ROW_SEPARATOR.lastIndex = i + 1;
-        i = ROW_SEPARATOR.test(text) && text[ROW_SEPARATOR.lastIndex] === '(' ? ROW_SEPARATOR.lastIndex : i + 1;
+        if (!ROW_SEPARATOR.test(text))
+            return i + 1;
+        const next = rowOpen(text, ROW_SEPARATOR.lastIndex);
+        i = text[next] === '(' ? next : i + 1;
     }
     return i;
 }
 /**
- * The spans of a COPY data row's fields whose column has a name, judged under it: tab-separated
- * (`\N` a NULL), or in CSV comma-separated, a field in double quotes (`""` inside) hidden inside
- * them. Only a line with one field per column is a row (COPY writes a tab or a line break inside
- * a value as `\t`, `\n`): another line (an error said between rows) is left as it is. Read within
- * the line only: a search for the next tab could run on over the lines after it.
+ * MySQL's row constructor, `VALUES ROW('…', …), ROW(…)` (in INSERT and in a table value
+ * constructor, `(VALUES ROW(…)) AS v(…)`): a row as `(…)` is. Where a row's `(` is, from `at`.
  */
-function copyFields(text, start, end, { names, csv }, rule, hide) {
-    const stop = text[end - 1] === '\r' ? end - 1 : end;
-    const separator = csv ? 44 : 9;
-    const cuts = [];
-    let quoted = false;
-    for (let k = start; k < stop && cuts.length < names.length; k++) {
-        const c = text.charCodeAt(k);
-        if (csv && c === 34)
-            quoted = !quoted;
-        else if (c === separator && !quoted)
-            cuts.push(k);
-    }
-    if (cuts.length !== names.length - 1)
-        return;
-    cuts.push(stop);
-    for (let column = 0, from = start; column < names.length; column++) {
-        const to = cuts[column];
-        const name = names[column];
-        const inner = csv && to - from >= 2 && text[from] === '"' && text[to - 1] === '"' ? 1 : 0;
-        const value = text.slice(from + inner, to - inner);
-        if (name !== undefined && value !== '' && value !== '\\N' && rule.value(name, value))
-            hide.push([from + inner, to - inner]);
-        from = to + 1;
-    }
+const ROW_KEYWORD = /row\s*(?=\()/iy;
+function rowOpen(text, at) {
+    ROW_KEYWORD.lastIndex = at;
+    return ROW_KEYWORD.test(text) ? ROW_KEYWORD.lastIndex : at;
 }
-/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv)`). */
+/** Past this many lines a quoted CSV field is taken to be no field (a stray quote): the next line is read as a row's start. */
+const COPY_FIELD_LINES = 100;
+const NEW_ROW = { quoted: false, column: 0, lines: 0 };
+/**
+ * The spans of a COPY data line's fields whose column has a name, judged under it, from `start`
+ * to `end` (a line, without its line break); returns where the row stands after it. In the text
+ * format the fields are cut at the delimiter (a backslash escapes the character after it; `\N`
+ * is a NULL); in CSV at a delimiter outside quotes, a quoted field hidden inside its quotes (`""`
+ * or the ESCAPE character inside). A CSV field may hold line breaks inside its quotes: the row then
+ * goes on over the next lines, each one's part of a secret column's field hidden as it comes (it
+ * cannot wait for the row's end: a program's lines are shown one by one). A row on one line is a
+ * row only with one field per column (COPY writes a delimiter or a line break inside a value
+ * escaped or quoted): another line (an error said between rows) is left as it is. Read within the
+ * line only: a search for the next delimiter could run on over the lines after it.
+ */
+function copyFields(text, start, end, columns, row, rule, hide) {
+    const { names, csv, delimiter, quote, escape } = columns;
+    const stop = text[end - 1] === '\r' ? end - 1 : end;
+    const fields = [];
+    let { quoted, column } = row;
+    let from = start;
+    for (let k = start; k < stop; k++) {
+        const c = text.charCodeAt(k);
+        if (csv) {
+            if (quoted && c === escape && escape !== quote && k + 1 < stop)
+                k++;
+            else if (c === quote)
+                quoted = !quoted;
+            else if (c === delimiter && !quoted) {
+                fields.push([from, k, column++]);
+                from = k + 1;
+            }
+        }
+        else if (c === 92)
+            k++;
+        else if (c === delimiter) {
+            fields.push([from, k, column++]);
+            from = k + 1;
+        }
+    }
+    fields.push([from, stop, column]);
+    const goesOn = csv && quoted && row.lines < COPY_FIELD_LINES;
+    const oneLine = row.lines === 0 && !goesOn;
+    if (oneLine && column !== names.length - 1)
+        return NEW_ROW;
+    for (const [a, b, at] of fields) {
+        const name = names[at];
+        if (name === undefined)
+            continue;
+        // A field's quotes: its first, unless the line goes on with it from the last; its last, unless it goes on to the next.
+        const inner = csv && b > a && text.charCodeAt(a) === quote && (a !== start || row.lines === 0) ? 1 : 0;
+        const close = csv && b - a - inner >= 1 && text.charCodeAt(b - 1) === quote && (b !== stop || !goesOn) ? 1 : 0;
+        const value = text.slice(a + inner, b - close);
+        // A part of a field over several lines is hidden whatever it holds: the value is judged whole nowhere.
+        if (value !== '' && value !== '\\N' && (!oneLine || rule.value(name, value)))
+            hide.push([a + inner, b - close]);
+    }
+    return goesOn ? { quoted: true, column, lines: row.lines + 1 } : NEW_ROW;
+}
+/** A one-character string a COPY option gives (`DELIMITER '|'`, `WITH (QUOTE '''')`, `DELIMITER E'\t'`), as a char code. */
+function copyOption(options, name) {
+    const m = new RegExp(`(?<![A-Za-z0-9_])${name}\\s+(?:as\\s+)?(E?)'((?:[^']|'')*)'`, 'i').exec(options);
+    if (!m)
+        return undefined;
+    const value = m[2].replace(/''/g, "'");
+    const read = m[1] ? { '\\t': '\t', '\\\\': '\\', "\\'": "'" }[value] ?? value : value;
+    return read.length === 1 ? read.charCodeAt(0) : undefined;
+}
+/** A COPY's columns, or undefined when none is secret; `options`: what follows `FROM stdin` (`WITH (FORMAT csv, DELIMITER '|')`). */
 function copyColumns(table, list, options, rule) {
     const names = columnNames(list).map((c) => (c === undefined ? undefined : rule.column(table, c)));
-    return names.some((n) => n !== undefined) ? { names, csv: /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options) } : undefined;
+    if (!names.some((n) => n !== undefined))
+        return undefined;
+    const csv = /(?<![A-Za-z0-9_])csv(?![A-Za-z0-9_])/i.test(options);
+    const quote = copyOption(options, 'quote') ?? 34;
+    return { names, csv, delimiter: copyOption(options, 'delimiter') ?? (csv ? 44 : 9), quote, escape: copyOption(options, 'escape') ?? quote };
 }
 /** The end of a COPY's data (`\.` on its own line) is `line`. */
 const endsCopy = (line) => line === '\\.' || line === '\\.\r';
 /** Where the literals an SQL write puts into secret columns are in `text`, in order (see above); read both ways where a `\'` makes them differ (backslashQuotes). */
-function sqlSecretSpans(text, rule) {
-    const spans = spansOneWay(text, rule);
+function sqlSecretSpans(text, rule, open = false) {
+    const spans = spansOneWay(text, rule, open);
     if (!text.includes("\\'"))
         return spans;
     backslashQuotes = true;
     try {
-        return union([...spans, ...spansOneWay(text, rule)]);
+        return union([...spans, ...spansOneWay(text, rule, open)]);
     }
     finally {
         backslashQuotes = false;
@@ -937,7 +996,14 @@ function union(spans) {
     }
     return out;
 }
-function spansOneWay(text, rule) {
+/**
+ * The name a derived table's column is judged under while what the write puts where is still to
+ * come (sqlWriteLines: a MERGE's USING rows shown before its WHEN clauses, a CTE's rows before its
+ * write): as a value named secret is.
+ */
+const UNDECIDED = 'secret';
+/** `open`: the text may go on (a program's lines so far): a statement it ends inside is judged as undecided (UNDECIDED). */
+function spansOneWay(text, rule, open = false) {
     const hide = [];
     if (!SQL_KEYWORD.test(text))
         return hide;
@@ -954,16 +1020,28 @@ function spansOneWay(text, rule) {
         for (const [ref] of text.slice(start, end).matchAll(REFERENCE))
             statement.references.set(ref.toLowerCase(), name);
     };
-    /** The statement read last is over: its derived rows are judged, now that its references are known. */
-    const finish = () => {
+    /**
+     * The statement read last is over: its derived rows are judged, now that its references are
+     * known; `undecided`: they may not be all known yet, and a column none names is judged as UNDECIDED.
+     */
+    const finish = (undecided = false) => {
         if (!statement)
             return;
         const { table, references } = statement;
-        for (const { at, columns } of statement.derived) {
-            const names = columns.map((c) => (c === undefined ? undefined : (rule.column(table, c) ?? references.get(c.toLowerCase()))));
+        const fallback = undecided ? UNDECIDED : undefined;
+        const secret = (name) => rule.column(table, name) ?? references.get(name.toLowerCase()) ?? fallback;
+        for (const { at, columns, pending } of statement.derived) {
+            if (pending) {
+                if (undecided || references.size > 0)
+                    readRows(text, at, () => judge(UNDECIDED));
+                continue;
+            }
+            const names = columns.map((c) => (c === undefined ? fallback : secret(c)));
             if (names.some((n) => n !== undefined))
                 readRows(text, at, (column) => judge(names[column]));
         }
+        for (const select of statement.selects)
+            judgeSelect(text, select, secret, judge);
         statement = undefined;
     };
     const begin = (table) => {
@@ -971,7 +1049,7 @@ function spansOneWay(text, rule) {
             Object.assign(statement, { table, prefix: false });
         else {
             finish();
-            statement = { table, references: new Map(), derived: [] };
+            statement = { table, references: new Map(), derived: [], selects: [] };
         }
     };
     /** Rows of a derived table from `at`, passed now, judged at the statement's end; returns where its alias ends. */
@@ -979,20 +1057,26 @@ function spansOneWay(text, rule) {
         const i = readRows(text, at, () => () => { });
         DERIVED_ALIAS.lastIndex = i;
         const alias = DERIVED_ALIAS.exec(text);
-        if (!alias)
+        if (!alias) {
+            // The text may end before the alias that names its columns (a program's lines so far): every
+            // column is then undecided, when the write puts something of a derived table into a secret one.
+            ALIAS_TO_COME.lastIndex = i;
+            if (open && ALIAS_TO_COME.test(text))
+                statement?.derived.push({ at, columns: [], pending: true });
             return i;
+        }
         statement?.derived.push({ at, columns: columnNames(alias[1]) });
         return DERIVED_ALIAS.lastIndex;
     };
     /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
-    const assignments = (at, table) => {
+    const assignments = (at, table, secret = (column) => rule.column(table, column)) => {
         let i = at;
         for (;;) {
             // `(a, b) = ('…', '…')`: a row of the columns in brackets.
             MULTI_ASSIGNMENT.lastIndex = i;
             const multi = MULTI_ASSIGNMENT.exec(text);
             if (multi) {
-                const names = columnNames(multi[1]).map((c) => (c === undefined ? undefined : rule.column(table, c)));
+                const names = columnNames(multi[1]).map((c) => (c === undefined ? undefined : secret(c)));
                 i = readRows(text, MULTI_ASSIGNMENT.lastIndex, (column) => judge(names[column]), (column, start, end) => refer(names[column], start, end), true);
                 ROW_SEPARATOR.lastIndex = i;
                 if (!ROW_SEPARATOR.test(text))
@@ -1004,7 +1088,7 @@ function spansOneWay(text, rule) {
             const a = SQL_ASSIGNMENT.exec(text);
             if (!a)
                 return i;
-            const name = rule.column(table, a[1]);
+            const name = secret(a[1]);
             const start = SQL_ASSIGNMENT.lastIndex;
             i = readSqlValue(text, start, judge(name), SET_LIST_END, true);
             refer(name, start, i);
@@ -1013,6 +1097,9 @@ function spansOneWay(text, rule) {
             i++;
         }
     };
+    /** Where the last FROM read for an alias (aliasedTable) stopped, and the last derived SELECT (derivedSelect) ended. */
+    let fromRead = 0;
+    let selectRead = 0;
     const re = new RegExp(SQL_HEAD);
     for (let m = re.exec(text); m; m = re.exec(text)) {
         const g = m.groups;
@@ -1021,7 +1108,7 @@ function spansOneWay(text, rule) {
             // Its rows are judged with the write's: which of its columns the write puts into a secret one.
             if (!statement?.prefix) {
                 finish();
-                statement = { table: '', references: new Map(), derived: [], prefix: true };
+                statement = { table: '', references: new Map(), derived: [], selects: [], prefix: true };
             }
             statement.derived.push({ at: i, columns: columnNames(g.cteColumns) });
             i = readRows(text, i, () => () => { });
@@ -1030,7 +1117,24 @@ function spansOneWay(text, rule) {
             i = assignments(i, statement?.table ?? '');
         else if (g.update !== undefined) {
             begin(g.update);
-            i = assignments(i, g.update);
+            const set = i;
+            i = assignments(set, g.update);
+            // SQL Server's `UPDATE k SET … FROM api_keys k`: the name after UPDATE was an alias, and its
+            // table (known only now) says which columns are secret: the SET list is read again under it.
+            // A FROM read already (one whose unclosed bracket ran on over this head) is not read again.
+            const [table, end] = i >= fromRead ? aliasedTable(text, i, g.update) : [undefined, fromRead];
+            fromRead = end;
+            if (table !== undefined) {
+                statement.table = table;
+                assignments(set, table);
+            }
+            else if (open && i >= text.length) {
+                // The SET list ran to the end of a program's lines so far: a FROM naming the alias's table
+                // may come on the next, too late for this line. A column that some table's name makes
+                // secret (SqlSecretRule.byTable) is judged as undecided meanwhile.
+                const name = g.update;
+                assignments(set, name, (c) => rule.column(name, c) ?? (rule.byTable?.(c) ? UNDECIDED : undefined));
+            }
         }
         else if (g.updateJoin !== undefined) {
             begin(g.updateJoin);
@@ -1041,10 +1145,21 @@ function spansOneWay(text, rule) {
             if (SET_AFTER.test(text))
                 i = assignments(SET_AFTER.lastIndex, g.updateJoin);
         }
-        else if (g.merge !== undefined)
+        else if (g.merge !== undefined) {
             begin(g.merge);
+            statement.merge = true;
+        }
         else if (g.derived !== undefined)
             i = derivedRows(i);
+        else if (g.derivedSelect !== undefined) {
+            // Passed to its end for its alias; a SELECT inside one passed already is read with it. The
+            // main reading goes on inside it (a derived table of rows there is read as anywhere).
+            if (statement && !statement.prefix && i >= selectRead) {
+                const select = derivedSelect(text, i);
+                selectRead = select.end;
+                statement.selects.push(select);
+            }
+        }
         else if (g.copy !== undefined) {
             finish();
             i = readCopy(text, i, copyColumns(g.copy, g.copyColumns, g.copyOptions, rule), rule, hide);
@@ -1059,21 +1174,111 @@ function spansOneWay(text, rule) {
         }
         re.lastIndex = Math.max(i, re.lastIndex);
     }
-    finish();
+    // A MERGE's WHEN clauses, or a CTE's write, may be on lines still to come: what its rows hold is not known yet.
+    finish(open && (statement?.prefix === true || statement?.merge === true) && !text.trimEnd().endsWith(';'));
     return hide.sort((a, b) => a[0] - b[0]);
+}
+/** The alias after a derived table's `)`, perhaps with its columns: `) AS s`, `) s (name, pw)`. */
+const SELECT_ALIAS = /\)\s*(?:as\s+)?["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?(?:\s*\(([^()]*)\))?/iy;
+/** What may stand before a SELECT list's first value. */
+const SELECT_QUANTIFIER = /\s*(?:(?:distinct|all)\s+|top\s*\(?\s*\d+\s*\)?\s*)?/iy;
+/** The name a SELECT list's value goes by: its alias (`'…' AS pw`, `'…' pw`) or the column it is (`s.pw`). */
+const ITEM_NAME = /(?:^|[\s.)])["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?\s*$/;
+/** A derived table of a SELECT whose list starts at `at`: read past to its `)` (brackets and literals followed), and its alias. */
+function derivedSelect(text, at) {
+    let end = at;
+    while ((end = readSqlValue(text, end, () => { })) < text.length && text[end] === ',')
+        end++;
+    SELECT_ALIAS.lastIndex = end;
+    const alias = text[end] === ')' ? SELECT_ALIAS.exec(text) : null;
+    return { at, end, alias: alias?.[1], columns: alias?.[2] === undefined ? undefined : columnNames(alias[2]) };
+}
+/**
+ * A derived table of a SELECT judged at its statement's end, when the statement's references are
+ * known (`MERGE … USING (SELECT 'ci' AS name, '…' AS k) s … UPDATE SET key = s.k`, `UPDATE … FROM
+ * (SELECT '…' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
+ * by (the alias's column list, the value's alias, or the column it is), `secret` telling whether
+ * that name is a secret column's. When one is, every literal after the list to the `)` (its FROM,
+ * a UNION's SELECT) is judged under it too, as an INSERT's source is: which of them reaches the
+ * column is no longer plain. A list with an unnamed value (`*`, `'…'`) whose alias a secret value
+ * names (`s.*`, `crypt(s.x, …)`: REFERENCE) has those values, and all after the list, judged under it.
+ */
+function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
+    SELECT_QUANTIFIER.lastIndex = at;
+    let i = SELECT_QUANTIFIER.test(text) ? SELECT_QUANTIFIER.lastIndex : at;
+    const items = [];
+    for (let column = 0;; column++) {
+        const start = i;
+        const literals = [];
+        i = Math.min(readSqlValue(text, i, (s, e) => literals.push([s, e]), SELECT_LIST_END), end);
+        const name = columns ? columns[column] : ITEM_NAME.exec(text.slice(start, i))?.[1];
+        items.push({ name: name === undefined ? undefined : secret(name), literals });
+        if (name === undefined)
+            items.at(-1).name = alias === undefined ? undefined : secret(alias);
+        if (text[i] !== ',' || i >= end)
+            break;
+        i++;
+    }
+    const secretName = items.find((item) => item.name !== undefined)?.name;
+    if (secretName === undefined)
+        return;
+    for (const { name, literals } of items)
+        for (const [s, e] of literals)
+            judge(name)(s, e);
+    while (i < end && (i = readSqlValue(text, i, judge(secretName))) < end)
+        i++;
+}
+/** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
+const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
+const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
+/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`. */
+const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS})${END}`, 'iy');
+/**
+ * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
+ * or undefined when there is none or it names none, and where the reading stopped. Each item is
+ * read once, brackets and literals followed, to the clause after the FROM (or a next write's word).
+ */
+function aliasedTable(text, at, alias) {
+    FROM_AT.lastIndex = at;
+    if (!FROM_AT.test(text))
+        return [undefined, at];
+    const wanted = alias.replace(/["`[\]]/g, '').toLowerCase();
+    let i = FROM_AT.lastIndex;
+    let item = true;
+    for (;;) {
+        if (item) {
+            TABLE_ALIAS.lastIndex = i;
+            const t = TABLE_ALIAS.exec(text);
+            if (t && t[2].toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
+                return [t[1], TABLE_ALIAS.lastIndex];
+        }
+        i = readSqlValue(text, i, () => { }, FROM_ITEM_END);
+        if (text[i] === ',') {
+            i++;
+            item = true;
+            continue;
+        }
+        FROM_ITEM_NEXT.lastIndex = i;
+        const next = FROM_ITEM_NEXT.exec(text);
+        if (!next)
+            return [undefined, i];
+        i = FROM_ITEM_NEXT.lastIndex;
+        item = next[1].toLowerCase() === 'join';
+    }
 }
 /** A COPY's data rows, from the line after its head to `\.`: the secret columns' fields. Returns where they end. */
 function readCopy(text, at, columns, rule, hide) {
     if (!columns)
         return at;
+    let row = NEW_ROW;
     let eol = text.indexOf('\n', at);
     while (eol >= 0) {
         const start = eol + 1;
         const next = text.indexOf('\n', start);
         const end = next < 0 ? text.length : next;
-        if (endsCopy(text.slice(start, Math.min(end, start + 3))))
+        if (row.lines === 0 && endsCopy(text.slice(start, Math.min(end, start + 3))))
             return end;
-        copyFields(text, start, end, columns, rule, hide);
+        row = copyFields(text, start, end, columns, row, rule, hide);
         eol = next;
     }
     return text.length;
@@ -1149,32 +1354,47 @@ function hideSqlWrites(text, rule) {
 }
 /** How many lines an SQL write is followed over by sqlWriteLines, from the line with its head. */
 const SQL_LINES = 20;
-/** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one). */
-const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge\s+into|copy)(?![A-Za-z0-9_])/i;
+/** A line that begins a write (not ON CONFLICT's or MERGE's UPDATE or INSERT, which go on one), or a CTE of rows before one. */
+const SQL_LINE_HEAD = /(?<![A-Za-z0-9_])(?<!(?:do|then|key)\s+)(?:insert|update|replace\s+into|merge|copy|with(?:\s+recursive)?\s+[A-Za-z_][A-Za-z0-9_]*\s*\([^()]*\)\s*as\s*\(\s*values)(?![A-Za-z0-9_])/i;
+/** A line that goes on with an INSERT's rows: another row (after a line ending in `,`, or after its own `,`), or ON CONFLICT / ON DUPLICATE KEY after them. */
+const ROWS_GO_ON = /^\s*(?:,?\s*(?:row\s*)?\(|on\s+(?:conflict|duplicate)(?![A-Za-z0-9_]))/i;
+const VALUES_WORD = /(?<![A-Za-z0-9_])values(?![A-Za-z0-9_])/i;
 /** A COPY whose data follows on the next lines, alone on its line. */
-const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}([^;\\n]*)`, 'i');
+const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}((?:[^;\\n']|'[^'\\n]*')*)`, 'i');
 /**
  * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
  * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
  * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
- * secret on a later line is hidden as on one line. A line with a head starts again; a statement on
- * one line was read whole already. After `COPY t (cols) FROM stdin`, each line up to `\.` is a data
- * row, its secret columns' fields hidden (as many rows as there are: each is read alone). Give it
- * each line after the one-line redaction.
+ * secret on a later line is hidden as on one line. A line with a head starts again. A line shown
+ * cannot be taken back: a derived table's rows printed before what decides them (their alias, a
+ * MERGE's WHEN clauses, a CTE's write) are hidden as undecided (spansOneWay's `open`), and a long
+ * INSERT's rows, a row a line, are read after its head however many there are. After `COPY t
+ * (cols) FROM stdin`, each line up to `\.` is a data row, its secret columns' fields hidden (as
+ * many rows as there are). Give it each line after the one-line redaction.
  */
 function sqlWriteLines(rule) {
     let lines = [];
     let copy;
+    let row = NEW_ROW;
     return (line) => {
         if (copy) {
-            if (endsCopy(line))
+            if (row.lines === 0 && endsCopy(line))
                 copy = undefined;
             else {
                 const hide = [];
-                copyFields(line, 0, line.length, copy, rule, hide);
+                row = copyFields(line, 0, line.length, copy, row, rule, hide);
                 return sql_writes_hideSpans(line, hide);
             }
             return line;
+        }
+        if (lines.length >= SQL_LINES && ROWS_GO_ON.test(line) && (!/^\s*\(/.test(line) || /,\s*$/.test(lines.at(-1)))) {
+            // A long INSERT's rows, one a line (a seed file echoed): the rows read already are let go but
+            // the head (to its VALUES), the line after it and the last one, which keep this row's place in
+            // the statement (after a `,`, or a first row for a `, (…)`), so it is still read as the head's.
+            // Each line is read against at most SQL_LINES before it, as ever.
+            const values = lines.findIndex((l) => VALUES_WORD.test(l));
+            if (values >= 0 && values < SQL_LINES - 3)
+                lines = [...lines.slice(0, values + 2), lines.at(-1)];
         }
         if (!SQL_KEYWORD.test(line) && (lines.length === 0 || lines.length >= SQL_LINES)) {
             lines = [];
@@ -1183,6 +1403,7 @@ function sqlWriteLines(rule) {
         const c = COPY_LINE.exec(line);
         if (c) {
             copy = copyColumns(c[1], c[2], c[3], rule);
+            row = NEW_ROW;
             lines = [];
             return line;
         }
@@ -1194,13 +1415,16 @@ function sqlWriteLines(rule) {
         }
         const before = lines.join('\n');
         const from = lines.length ? before.length + 1 : 0;
-        let shown = line;
-        if (lines.length) {
-            const spans = sqlSecretSpans(`${before}\n${line}`, rule)
-                .filter(([, end]) => end > from)
-                .map(([start, end]) => [Math.max(start, from) - from, end - from]);
-            shown = sql_writes_hideSpans(line, spans);
+        // The head's own line too: read whole already, but as a statement over, not one whose WHEN
+        // clauses may follow (unless its `;` says it is over).
+        if (!lines.length && line.trimEnd().endsWith(';')) {
+            lines.push(line);
+            return line;
         }
+        const spans = sqlSecretSpans(lines.length ? `${before}\n${line}` : line, rule, true)
+            .filter(([, end]) => end > from)
+            .map(([start, end]) => [Math.max(start, from) - from, end - from]);
+        const shown = sql_writes_hideSpans(line, spans);
         lines.push(shown);
         return shown;
     };
@@ -1832,16 +2056,18 @@ function hideXmlValues(text) {
  */
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
 function tableName(table) {
-    const name = table.replace(/["`]/g, '').split('.').at(-1);
+    const name = table.replace(/["`[\]]/g, '').split('.').at(-1);
     const singular = name.replace(/s$/i, '');
     return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
 }
+/** The columns a table's name can make secret (`api_keys.key`, `secrets.value`). */
+const KEY_OR_VALUE = /^(?:key|value)$/i;
 /** The name a column's values are judged under, when they are secret; undefined when they are not. */
 function secretColumn(table, column) {
     if (NAMED_SECRET.test(column))
         return column;
     const { singular, secret } = tableName(table);
-    return secret && /^(?:key|value)$/i.test(column) ? singular : undefined;
+    return secret && KEY_OR_VALUE.test(column) ? singular : undefined;
 }
 /** Tables whose rows by custom hold an account's password or its hash beside its name. */
 const ACCOUNT_TABLE = /^(?:auth_)?(?:users?|accounts?|logins?|members?|admins?)$/i;
@@ -1866,6 +2092,7 @@ const SQL_RULE = {
     column: (table, column) => secretColumn(table, column),
     row: (table) => secretRow(table),
     value: (name, value) => namedSecret(name, value, () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false })),
+    byTable: (column) => KEY_OR_VALUE.test(column),
 };
 function hideSqlValues(text) {
     return hideSqlWrites(text, SQL_RULE);
@@ -9903,7 +10130,8 @@ const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(amp|lt|gt|quot|apos));/y
 const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 /**
  * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
- * for, a code span's content as written (escapes are literal there; only a table's `\|` is not).
+ * for, a code span's content as written (escapes are literal there; only a table's `\|` is not),
+ * and a fenced code block's (``` or ~~~) as written, every line of it (GitHub shows it literally).
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown) {
@@ -9921,6 +10149,16 @@ function readerView(markdown) {
     let i = 0;
     while (i < markdown.length) {
         const c = markdown[i];
+        if ((i === 0 || markdown[i - 1] === '\n') && (c === ' ' || c === '`' || c === '~')) {
+            // A fenced code block: its lines are shown as written, escapes and entities and all.
+            const end = fencedCodeEnd(markdown, i);
+            if (end !== undefined) {
+                for (let k = i; k < end; k++)
+                    put(markdown[k], k);
+                i = end;
+                continue;
+            }
+        }
         if (c === '\\' && i + 1 < markdown.length && ESCAPABLE.test(markdown[i + 1])) {
             put(markdown[i + 1], i);
             i += 2;
@@ -9969,6 +10207,32 @@ function readerView(markdown) {
     }
     from.push(markdown.length);
     return { view, from };
+}
+/** A fence's opening line (CommonMark): up to three spaces, three or more backticks (an info string after them without one) or tildes. */
+const FENCE_OPEN = /( {0,3})(?:(`{3,})[^`\n]*|(~{3,})[^\n]*)(?=\n|$)/y;
+/**
+ * Where the fenced code block opening at `at` (a line's start) ends: past its closing fence's line
+ * (the same character, at least as many, nothing after but white space), or the document's end
+ * when none closes it; undefined when no fence opens there. Each line is looked at once.
+ */
+function fencedCodeEnd(markdown, at) {
+    FENCE_OPEN.lastIndex = at;
+    const open = FENCE_OPEN.exec(markdown);
+    if (!open)
+        return undefined;
+    const fence = open[2] ?? open[3];
+    const close = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`);
+    let line = FENCE_OPEN.lastIndex + 1;
+    while (line <= markdown.length) {
+        const eol = markdown.indexOf('\n', line);
+        const end = eol < 0 ? markdown.length : eol;
+        if (close.test(markdown.slice(line, end)))
+            return end;
+        if (eol < 0)
+            break;
+        line = eol + 1;
+    }
+    return markdown.length;
 }
 /** Each backtick run's start in `markdown`, by its length, in order. */
 function backtickRuns(markdown) {

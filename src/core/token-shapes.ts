@@ -645,16 +645,19 @@ function hideXmlValues(text: string): string {
  */
 /** A table's own name (the last of `schema.table`) and its singular, and whether its name says it holds secrets. */
 function tableName(table: string): { name: string; singular: string; secret: boolean } {
-  const name = table.replace(/["`]/g, '').split('.').at(-1)!;
+  const name = table.replace(/["`[\]]/g, '').split('.').at(-1)!;
   const singular = name.replace(/s$/i, '');
   return { name, singular, secret: [name, singular].some((n) => NAMED_SECRET.test(n) && !NOT_A_KEY.test(n)) };
 }
+
+/** The columns a table's name can make secret (`api_keys.key`, `secrets.value`). */
+const KEY_OR_VALUE = /^(?:key|value)$/i;
 
 /** The name a column's values are judged under, when they are secret; undefined when they are not. */
 function secretColumn(table: string, column: string): string | undefined {
   if (NAMED_SECRET.test(column)) return column;
   const { singular, secret } = tableName(table);
-  return secret && /^(?:key|value)$/i.test(column) ? singular : undefined;
+  return secret && KEY_OR_VALUE.test(column) ? singular : undefined;
 }
 
 /** Tables whose rows by custom hold an account's password or its hash beside its name. */
@@ -681,6 +684,7 @@ const SQL_RULE: SqlSecretRule = {
   column: (table, column) => secretColumn(table, column),
   row: (table) => secretRow(table),
   value: (name, value) => namedSecret(name, value, () => ({ nameQuoted: false, valueQuoted: true, spaced: false, colon: false, wordsFollow: false })),
+  byTable: (column) => KEY_OR_VALUE.test(column),
 };
 
 function hideSqlValues(text: string): string {

@@ -285,7 +285,15 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`merge into api_keys t using (values ${'(1, 2), '.repeat(30_000)}('c', 'Key_6x')) as s(n, k) on true ${'when matched then update set key = s.k '.repeat(5_000)}`, /key = s\.k $/],
       ['merge into t using (values '.repeat(10_000), /values $/],
       ['(values '.repeat(40_000), /values $/],
+      // Derived tables of a SELECT: one inside one passed already is read with it; each list judged once at its statement's end.
+      ['update t set a = 1 from (select '.repeat(15_000), /select $/],
+      [`merge into api_keys t using (select ${"'a' as n, ".repeat(30_000)}'Key_21x' as k) s on true when matched then update set key = s.k`, /'\*\*\*' as k\) s on true/],
+      ["update api_keys set key = s.k from (select 'Key_22x' as k) s ".repeat(8_000), /'\*\*\*' as k\) s $/],
       ['update t join '.repeat(20_000), /join $/],
+      // SQL Server's UPDATE alias … FROM table alias: each FROM read once for the alias, one bracket never closed or no `;` between writes.
+      ['update k set a = 1 from ('.repeat(20_000), /from \($/],
+      ['update k set a = 1 from t on '.repeat(20_000), /on $/],
+      [`update k set key = 'Key_20x' from ${'t a, '.repeat(60_000)}api_keys k`, /key = '\*\*\*' from t a, /],
       [`update api_keys k join t on ${"a = 'b' and ".repeat(25_000)}true set key = 'Key_12x'`, /set key = '\*\*\*'$/],
       [`update api_keys k${', t'.repeat(100_000)} set key = 'Key_13x'`, /set key = '\*\*\*'$/],
       [`update api_keys set key = v.k from ${'t, (values (1)) a(b), '.repeat(12_000)}(values ('Key_11x')) v(k)`, /\(values \('\*\*\*'\)\) v\(k\)$/],
@@ -303,6 +311,10 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`copy api_keys (name, key) from stdin csv\n${'"a,'.repeat(100_000)}`, /"a,$/],
       [`copy api_keys (name, key) from stdin with (format csv)\n${'a,\n'.repeat(100_000)}a,"Key_14x"`, /\na,"\*\*\*"$/],
       [`copy t (${'a'.repeat(300_000)}`, /a$/],
+      // CSV quotes that hold line breaks: a quote on each line, and one never closed (its field read over a bounded number of lines).
+      [`copy api_keys (name, key) from stdin csv\n${'a,"bbbb\n'.repeat(100_000)}a,Key_23x`, /\na,\*\*\*$/],
+      [`copy api_keys (name, key) from stdin csv\na,"b\n${'cccc\n'.repeat(150_000)}a,Key_24x`, /\ncccc\na,\*\*\*$/],
+      [`copy api_keys (name, key) from stdin with (delimiter '|')\n${'a\\|b|c\\'.repeat(60_000)}\nd|Key_25x`, /\nd\|\*\*\*$/],
       // A MySQL-escaped quote on each of many lines, read both ways: no closing search repeated to the end.
       [Array.from({ length: 150_000 }, () => "insert into api_keys (name, key) values ('a\\'b").join('\n'), /values \('a\\'b$/],
       // A dollar tag of its own on each of many lines, none closed: each was searched for to the text's end (n², minutes at this size).
@@ -337,9 +349,13 @@ describe('sqlWriteLines', () => {
   it('reads each line against a bounded number before it: 100,000 lines after a head, and a head on each of 100,000 lines', () => {
     const after = sqlWriteLines();
     const shown = ['INSERT INTO api_keys (name, key) VALUES', ...Array.from({ length: 100_000 }, (_v, i) => `('k${i}', 'Key_${i}x'),`)].map(after);
-    // The rows read with the head are hidden; past SQL_LINES lines a row has no head to go by.
+    // Every row is hidden: past SQL_LINES lines the rows read already are let go, the head kept.
     expect(shown[1]).toBe("('k0', '***'),");
-    expect(shown.at(-1)).toBe("('k99999', 'Key_99999x'),");
+    expect(shown.at(-1)).toBe("('k99999', '***'),");
+    // Past SQL_LINES lines of something else, a row has no head to go by.
+    const other = sqlWriteLines();
+    const lines = ['INSERT INTO api_keys (name, key) VALUES', ...Array.from({ length: 30 }, (_v, i) => `-- note ${i}`), "('k', 'Key_1x'),"].map(other);
+    expect(lines.at(-1)).toBe("('k', 'Key_1x'),");
     const each = sqlWriteLines();
     for (let i = 0; i < 100_000; i++) each(`INSERT INTO api_keys (key) VALUES ('${'a'.repeat(20)}')`);
   });

@@ -94,3 +94,29 @@ it('a line of many backtick runs of many lengths is read through in linear time'
   const md = Array.from({ length: 2_000 }, (_v, i) => '`'.repeat(2_000 - i)).join('a');
   expect(redactMarkdown(md, (t) => t.replace(/SECRET/g, '***')) === md).toBe(true);
 });
+
+// Inside a fenced code block (``` or ~~~) GitHub shows every character as written: `\_` is a
+// backslash and an underscore there. Read as an escape, a secret with `\_` or `&amp;` in it (as a
+// program printed it into a block of output) was judged as other text, and shown.
+it('a fenced code block is read as written: a secret with a backslash or an entity in it is hidden there', () => {
+  const secret = 'S3cr3t\\_p4ss&amp;w0rd';
+  const log = memoryLog();
+  log.secret(secret);
+  for (const markdown of [
+    `Output:\n\n\`\`\`text\nconnect --password ${secret}\n\`\`\`\n`,
+    `Output:\n\n  ~~~~\nconnect --password ${secret}\n~~~\nstill code ${secret}\n  ~~~~~\nafter`,
+    `\`\`\`\nnever closed: ${secret}`,
+  ]) {
+    const out = redactMarkdown(markdown, (t) => log.redact(t));
+    expect(out).not.toContain('S3cr3t');
+    expect(out).not.toContain('p4ss');
+  }
+  // Outside a fence the escapes are read as before, and a block's text with nothing to hide comes back as it was.
+  const plain = '```sh\necho a\\_b &amp; c\n```\n\nand a\\_b &amp; c';
+  expect(redactMarkdown(plain, (t) => t.replace('a_b & c', 'SEEN'))).toBe('```sh\necho a\\_b &amp; c\n```\n\nand SEEN');
+});
+
+it('many fences, and one never closed, are read through in linear time', () => {
+  const md = `${'```\na\\_b\n```\n'.repeat(20_000)}\`\`\`\n${'x\\_y\n'.repeat(40_000)}`;
+  expect(redactMarkdown(md, (t) => t.replace(/SECRET/g, '***')) === md).toBe(true);
+});

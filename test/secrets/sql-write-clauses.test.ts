@@ -39,6 +39,17 @@ describe('assignments: one reader for every SET list', () => {
     ['MySQL\'s UPDATE … JOIN … SET', "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = 'Key_22x', k.note = 'joined'; UPDATE api_keys k, teams t SET key = 'Key_23x' WHERE t.id = k.team_id", "UPDATE api_keys k JOIN teams t ON t.id = k.team_id AND t.name = 'ci' SET k.key = '***', k.note = 'joined'; UPDATE api_keys k, teams t SET key = '***' WHERE t.id = k.team_id"],
     ['MySQL\'s backticks', "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', 'Key_19x') ON DUPLICATE KEY UPDATE `key` = 'Key_20x'; UPDATE `shop`.`api_keys` SET `key` = 'Key_21x'", "INSERT INTO `api_keys` (`name`, `key`) VALUES ('ci', '***') ON DUPLICATE KEY UPDATE `key` = '***'; UPDATE `shop`.`api_keys` SET `key` = '***'"],
     ['a qualified column and a dollar-quoted value', 'UPDATE users u SET u.password_hash = $h$Pw_14x$h$ WHERE u.id = 1', 'UPDATE users u SET u.password_hash = $h$***$h$ WHERE u.id = 1'],
+    // SQL Server: the name after UPDATE is an alias, its table named only in the FROM after the SET list.
+    [
+      'SQL Server\'s UPDATE alias SET … FROM table alias',
+      "UPDATE k SET note = 'rotated', key = 'Key_26x' FROM api_keys AS k WHERE k.name = 'ci'; UPDATE t SET t.[value] = 'Tok_27x' FROM [dbo].[user_tokens] t",
+      "UPDATE k SET note = 'rotated', key = '***' FROM api_keys AS k WHERE k.name = 'ci'; UPDATE t SET t.[value] = '***' FROM [dbo].[user_tokens] t",
+    ],
+    [
+      'SQL Server\'s UPDATE alias … FROM, the table JOINed or after another item',
+      "UPDATE k SET k.key = 'Key_28x' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = 'Key_29x' FROM teams t, [secrets] s",
+      "UPDATE k SET k.key = '***' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = '***' FROM teams t, [secrets] s",
+    ],
     // A secret two calls down (the digest's argument) is the secret still.
     ['MySQL\'s backslash-escaped quote in the value before', "UPDATE api_keys SET note = 'it\\'s', key = 'Key_25x' WHERE name = 'ci'", "UPDATE api_keys SET note = 'it\\'s', key = '***' WHERE name = 'ci'"],
     ['a value two calls deep', "UPDATE api_keys SET key = encode(digest('Key_24x', 'sha256'), 'hex') WHERE name = 'ci'", "UPDATE api_keys SET key = encode(digest('***', '***'), '***') WHERE name = 'ci'"],
@@ -59,6 +70,24 @@ describe('a column list and rows: one reader for every INSERT form', () => {
     // MySQL escapes a quote with a backslash; PostgreSQL ends the string there: read both ways, whichever is right, the secret is hidden.
     ['MySQL\'s backslash-escaped quote before the secret', "INSERT INTO users (email, password) VALUES ('it\\'s', 'Pw_12x'), ('o\\'neil', 'Pw_13x')", "INSERT INTO users (email, password) VALUES ('it\\'s', '***'), ('o\\'neil', '***')"],
     ['PostgreSQL\'s string ending in a backslash before the secret', "INSERT INTO users (path, password) VALUES ('C:\\', 'Pw_14x')", "INSERT INTO users (path, password) VALUES ('C:\\', '***')"],
+    // MySQL's row constructor: each ROW(…) a row, in an INSERT and in a derived table of rows.
+    [
+      'MySQL\'s VALUES ROW(…)',
+      "INSERT INTO api_keys (name, key) VALUES ROW('ci', 'Key_15x'), ROW ('cd', 'Key_16x'); INSERT INTO users VALUES ROW(1, 'bob', 'Pw_17x')",
+      "INSERT INTO api_keys (name, key) VALUES ROW('ci', '***'), ROW ('cd', '***'); INSERT INTO users VALUES ROW(1, '***', '***')",
+    ],
+    [
+      'a table value constructor of ROW(…)s',
+      "UPDATE api_keys SET key = v.k FROM (VALUES ROW('ci', 'Key_18x'), ROW('cd', 'Key_19x')) AS v(name, k) WHERE v.name = api_keys.name",
+      "UPDATE api_keys SET key = v.k FROM (VALUES ROW('ci', '***'), ROW('cd', '***')) AS v(name, k) WHERE v.name = api_keys.name",
+    ],
+    // Listed once as gaps: an INSERT … SELECT with a FROM and a WHERE before ON CONFLICT, OVERRIDING without a column list.
+    [
+      'INSERT … SELECT … FROM … WHERE … ON CONFLICT … DO UPDATE SET',
+      "INSERT INTO api_keys (name, key) SELECT name, 'Key_20x' FROM teams WHERE note = 'ci' ON CONFLICT (name) DO UPDATE SET key = 'Key_21x', note = 'again'",
+      "INSERT INTO api_keys (name, key) SELECT name, '***' FROM teams WHERE note = 'ci' ON CONFLICT (name) DO UPDATE SET key = '***', note = 'again'",
+    ],
+    ['OVERRIDING SYSTEM VALUE without a column list', "INSERT INTO users OVERRIDING SYSTEM VALUE VALUES (1, 'bob', 'Pw_22x')", "INSERT INTO users OVERRIDING SYSTEM VALUE VALUES (1, '***', '***')"],
     ['INSERT … SELECT, two calls deep', "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('Key_11x', 'sha256'), 'hex')", "INSERT INTO api_keys (name, key) SELECT 'ci', encode(digest('***', '***'), '***')"],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
@@ -102,6 +131,51 @@ describe('a derived table of rows whose column lands in a secret column', () => 
     ],
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 
+  // A derived table of a SELECT: each value under the name its column goes by, judged when the statement's end says which are secret.
+  it.each([
+    [
+      'MERGE … USING (SELECT … AS k) s: the column WHEN MATCHED THEN UPDATE SET writes into key',
+      "MERGE INTO api_keys t USING (SELECT 'ci' AS name, 'Key_11x' AS k) s ON t.name = s.name WHEN MATCHED THEN UPDATE SET key = s.k",
+      "MERGE INTO api_keys t USING (SELECT 'ci' AS name, '***' AS k) s ON t.name = s.name WHEN MATCHED THEN UPDATE SET key = s.k",
+    ],
+    [
+      'MERGE … USING (SELECT …) AS s(cols): only WHEN NOT MATCHED THEN INSERT VALUES writes it',
+      "MERGE INTO api_keys t USING (SELECT 'ci', 'Key_12x') AS s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+      "MERGE INTO api_keys t USING (SELECT 'ci', '***') AS s (name, k) ON t.name = s.name WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k)",
+    ],
+    [
+      'SQL Server\'s MERGE without INTO, a column named like the target\'s, and literals in the WHEN clauses too',
+      "MERGE api_keys AS t USING (SELECT 'ci' AS name, 'Key_13x' AS [key]) AS s ON t.name = s.name WHEN MATCHED THEN UPDATE SET t.note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('cd', 'Key_14x');",
+      "MERGE api_keys AS t USING (SELECT 'ci' AS name, '***' AS [key]) AS s ON t.name = s.name WHEN MATCHED THEN UPDATE SET t.note = 'merged' WHEN NOT MATCHED THEN INSERT (name, key) VALUES ('cd', '***');",
+    ],
+    [
+      'a column whose own name says secret, and the SELECT\'s FROM and UNION after it',
+      "MERGE INTO accounts a USING (SELECT 'alice' AS login, 'Pw_15x' AS password FROM dual UNION ALL SELECT 'bob', 'Pw_16x') s ON a.login = s.login WHEN MATCHED THEN DELETE",
+      "MERGE INTO accounts a USING (SELECT 'alice' AS login, '***' AS password FROM dual UNION ALL SELECT '***', '***') s ON a.login = s.login WHEN MATCHED THEN DELETE",
+    ],
+    [
+      'UPDATE … FROM (SELECT …) s, SET key = s.k, and a JOINed one in a call',
+      "UPDATE api_keys SET key = s.k FROM (SELECT 'ci' AS name, 'Key_17x' AS k) s WHERE s.name = api_keys.name; UPDATE api_keys SET key = encode(digest(j.raw, 'sha256'), 'hex') FROM teams t JOIN (SELECT 1 AS id, 'Key_18x' raw) AS j ON j.id = t.id",
+      "UPDATE api_keys SET key = s.k FROM (SELECT 'ci' AS name, '***' AS k) s WHERE s.name = api_keys.name; UPDATE api_keys SET key = encode(digest(j.raw, '***'), '***') FROM teams t JOIN (SELECT 1 AS id, '***' raw) AS j ON j.id = t.id",
+    ],
+    [
+      'a SELECT * whose alias the secret value names',
+      "UPDATE api_keys SET key = s.k FROM (SELECT * FROM (VALUES ('ci', 'Key_19x')) v (name, k)) s WHERE s.name = api_keys.name",
+      "UPDATE api_keys SET key = s.k FROM (SELECT * FROM (VALUES ('***', '***')) v (name, k)) s WHERE s.name = api_keys.name",
+    ],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+
+  it('leaves a derived SELECT whose columns land in no secret column as it is', () => {
+    for (const text of [
+      "UPDATE orders SET note = s.note FROM (SELECT 1 AS id, 'shipped' AS note) s WHERE orders.id = s.id",
+      "MERGE INTO orders o USING (SELECT 1 AS id, 'shipped' AS note) AS s ON o.id = s.id WHEN MATCHED THEN UPDATE SET note = s.note",
+      "UPDATE api_keys SET key = $1 WHERE id IN (SELECT id FROM teams WHERE name = 'ci')",
+      "SELECT * FROM (SELECT 'a' AS password) s; -- no write",
+    ]) {
+      expect(log.redact(text), text).toBe(text);
+    }
+  });
+
   it('is judged per statement: a reference in the next statement says nothing of this one', () => {
     const text = "UPDATE notes SET body = v.b FROM (VALUES (1, 'hello')) AS v(id, b) WHERE notes.id = v.id; UPDATE api_keys SET key = b";
     expect(log.redact(text)).toBe(text);
@@ -133,6 +207,37 @@ describe('COPY … FROM stdin and its data rows', () => {
     const write = lines.programLines();
     const out = ['COPY users (id, email, password) FROM STDIN CSV', '1,a@example.com,Pw_4x', '\\.'].map(write);
     expect(out[1]).toBe('1,a@example.com,***');
+  });
+
+  // DELIMITER: the fields are cut at it (a backslash escapes one inside a value), in one text and line by line.
+  it.each([
+    ["WITH (DELIMITER ',')", ["COPY api_keys (id, name, key) FROM stdin WITH (DELIMITER ',');", '1,ci,Key_5x', '2,c\\,d,Key_6x', '\\.', '3,after,Key_like'], ["COPY api_keys (id, name, key) FROM stdin WITH (DELIMITER ',');", '1,ci,***', '2,c\\,d,***', '\\.', '3,after,Key_like']],
+    ["DELIMITER '|'", ["COPY api_keys (id, name, key) FROM stdin DELIMITER '|'", '1|ci|Key_7x', '\\.'], ["COPY api_keys (id, name, key) FROM stdin DELIMITER '|'", '1|ci|***', '\\.']],
+    ["WITH DELIMITER AS ';'", ["COPY api_keys (id, name, key) FROM stdin WITH DELIMITER AS ';';", '1;ci;Key_8x', '\\.'], ["COPY api_keys (id, name, key) FROM stdin WITH DELIMITER AS ';';", '1;ci;***', '\\.']],
+    [
+      "CSV with DELIMITER '|' and QUOTE ''''",
+      ["COPY api_keys (id, name, key) FROM stdin (FORMAT csv, DELIMITER '|', QUOTE '''');", "1|'c|i'|'Key_9x''q'", '\\.'],
+      ["COPY api_keys (id, name, key) FROM stdin (FORMAT csv, DELIMITER '|', QUOTE '''');", "1|'c|i'|'***'", '\\.'],
+    ],
+    ["CSV with ESCAPE '\\'", ["COPY api_keys (id, name, key) FROM stdin WITH (FORMAT csv, ESCAPE '\\');", '1,ci,"Key_10x\\"q"', '\\.'], ["COPY api_keys (id, name, key) FROM stdin WITH (FORMAT csv, ESCAPE '\\');", '1,ci,"***"', '\\.']],
+  ])('hides the secret fields of rows with %s', (_what, lines, shown) => {
+    expectShown(lines.join('\n'), shown.join('\n'));
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
+  });
+
+  it('hides a CSV field whose quotes hold line breaks, over every line it runs on, and reads the rows after it', () => {
+    const lines = [
+      'COPY users (id, note, password) FROM stdin WITH (FORMAT csv);',
+      '1,"a note,', 'over lines",Pw_11x',
+      '2,a@example.com,"Pw_12x', 'its second line', 'its end"',
+      '3,c@example.com,Pw_13x',
+      '\\.',
+    ];
+    const shown = ['COPY users (id, note, password) FROM stdin WITH (FORMAT csv);', '1,"a note,', 'over lines",***', '2,a@example.com,"***', '***', '***"', '3,c@example.com,***', '\\.'];
+    expectShown(lines.join('\n'), shown.join('\n'));
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
   });
 
   it('leaves a COPY of a table without secret columns as it is', () => {
@@ -177,6 +282,63 @@ describe("MySQL's double-quoted strings: a value in a row or an assignment", () 
 });
 
 describe('SQL printed over several lines', () => {
+  // A derived table's rows may be printed before the line that says where they go (the alias that
+  // names their columns, a MERGE's WHEN clauses, a CTE's write): a line shown cannot be taken
+  // back, so while that is still to come they are hidden as undecided.
+  it.each([
+    [
+      'UPDATE … FROM (VALUES, the rows before the alias that names their columns',
+      ['UPDATE api_keys SET key = v.k', 'FROM (VALUES', "  ('ci', 'Key_31x'),", "  ('cd', 'Key_32x')", ') AS v(name, k)', 'WHERE v.name = api_keys.name;'],
+      ['UPDATE api_keys SET key = v.k', 'FROM (VALUES', "  ('***', '***'),", "  ('***', '***')", ') AS v(name, k)', 'WHERE v.name = api_keys.name;'],
+    ],
+    [
+      'MERGE … USING (VALUES …) before its WHEN clauses',
+      ['MERGE INTO api_keys t', "USING (VALUES ('ci', 'Key_33x')) AS s(name, k)", 'ON t.name = s.name', 'WHEN MATCHED THEN UPDATE SET key = s.k;'],
+      ['MERGE INTO api_keys t', "USING (VALUES ('***', '***')) AS s(name, k)", 'ON t.name = s.name', 'WHEN MATCHED THEN UPDATE SET key = s.k;'],
+    ],
+    [
+      'MERGE … USING (SELECT …) on the head\'s line, its WHEN clauses after',
+      ["MERGE INTO api_keys t USING (SELECT 'ci' AS name, 'Key_34x' AS k) s", 'ON t.name = s.name', 'WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k);'],
+      ["MERGE INTO api_keys t USING (SELECT '***' AS name, '***' AS k) s", 'ON t.name = s.name', 'WHEN NOT MATCHED THEN INSERT (name, key) VALUES (s.name, s.k);'],
+    ],
+    [
+      'SQL Server\'s UPDATE alias, its SET before the FROM that names the table',
+      ['UPDATE k', "SET k.note = 'rotated', k.[key] = 'Key_36x'", 'FROM api_keys AS k', "WHERE k.name = 'ci';"],
+      ['UPDATE k', "SET k.note = 'rotated', k.[key] = '***'", 'FROM api_keys AS k', "WHERE k.name = 'ci';"],
+    ],
+    [
+      'a CTE of rows before its write',
+      ['WITH v(name, k) AS (VALUES', "  ('ci', 'Key_35x'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
+      ['WITH v(name, k) AS (VALUES', "  ('***', '***'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
+    ],
+  ])('%s', (_what, lines, shown) => {
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
+  });
+
+  it('leaves rows decided already as they are: an UPDATE\'s derived rows after a SET that writes no secret, an INSERT into no secret column', () => {
+    for (const lines of [
+      ['UPDATE orders SET note = v.note', 'FROM (VALUES', "(1, 'shipped'),", "(2, 'held')", ') AS v(id, note);'],
+      ['INSERT INTO orders (id, note) VALUES', "(1, 'shipped'),", "(2, 'held');"],
+      ['config values loaded', 'with 3 values (a, b) as (values here)', 'done'],
+    ]) {
+      const write = memoryLog().programLines();
+      expect(lines.map(write)).toEqual(lines);
+    }
+  });
+
+  it('hides every row of a long INSERT printed a row a line, and the ON CONFLICT after them', () => {
+    const write = memoryLog().programLines();
+    const rows = Array.from({ length: 60 }, (_v, i) => `  ('k${i}', 'Key_${i}x'),`);
+    const out = ['INSERT INTO api_keys', '  (name, key)', 'VALUES', ...rows, "  ('last', 'Key_99x')", "ON CONFLICT (name) DO UPDATE SET key = 'Key_98x';"].map(write);
+    expect(out.slice(3, -2)).toEqual(rows.map((_r, i) => `  ('k${i}', '***'),`));
+    expect(out.slice(-2)).toEqual(["  ('last', '***')", "ON CONFLICT (name) DO UPDATE SET key = '***';"]);
+    // A row with its comma on its own line's start goes on too.
+    const lead = memoryLog().programLines();
+    const shown = ['INSERT INTO users (email, password) VALUES', ...Array.from({ length: 30 }, (_v, i) => `${i ? ', ' : ''}('u${i}@example.com', 'Pw_${i}x')`)].map(lead);
+    for (const line of shown) expect(line).not.toMatch(/Pw_\d+x/);
+  });
+
   it('hides a later line\'s ON CONFLICT assignment', () => {
     const lines = memoryLog();
     const write = lines.programLines();
