@@ -63,9 +63,12 @@ function outputs(record: RollbackRecord): void {
   });
 }
 
+const ranForward = (status: string) => status !== 'planned' && status !== 'skipped' && status !== 'dry-run';
+
 function drillOutputs(record: DrillRecord): void {
   setOutputs({
-    ...runOutputs(record, record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }])),
+    // Where staging was left: the roll-forward's status once it ran, else the way back's.
+    ...runOutputs(record, record.components.map((c) => [c.name, { status: ranForward(c.forward) ? c.forward : c.back, from: ref(c.original), to: ref(c.previous) }])),
     // Empty when the way back was not timed to its end (failed in readiness, stopped before verify-back ended).
     'way-back-ms': wayBackOutput(record),
     readiness: JSON.stringify(record.readiness),

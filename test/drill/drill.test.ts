@@ -123,6 +123,7 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(run.code).toBe(0);
     expect(run.outputs.status).toBe('dry-run');
     expect(phases(run)).toEqual(['readiness=dry-run']);
+    expect(json<Record<string, { status: string }>>(run.outputs.components).web!.status).toBe('dry-run');
     expect(changes(w)).toEqual([]);
     expect(w.vercel.requestsTo(/^GET \/v5\/user\/tokens\/current$/)).toHaveLength(1);
     expect(run.outputs['snapshot-path']).toBe('');
@@ -206,6 +207,8 @@ describe('rollback drill: a broken way back', () => {
     expect(run.errors[0]).toMatch(/^Rollback drill failed in readiness: The way back is broken: down-migrations: Cannot revert 20240101000003_create_t3\.sql \(no down SQL\)/);
     expect(readiness(run)['down-migrations']!.status).toBe('failed');
     expect(phases(run)).toEqual(['readiness=failed', 'snapshot=skipped', 'back=skipped', 'verify-back=skipped', 'forward=skipped', 'verify-forward=skipped', 'report=ok']);
+    // Never tried, and the drill has ended: not `planned`, which reads as still to come.
+    expect(json<Record<string, { status: string }>>(run.outputs.components).web!.status).toBe('skipped');
     expect(changes(w)).toEqual([]);
     expect(w.vercel.production(w.project)?.uid).toBe(w.current.uid);
     expect(w.issues.issues[0]!.comments[0]!.body).toContain('❌ down-migrations');
