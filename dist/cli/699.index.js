@@ -24030,6 +24030,14 @@ planHasDatabase = false) {
     return drill_finish(record, now, started);
 }
 function drill_finish(record, now, started) {
+    // A way that never ran (readiness failed, a dry run, a stop, a failed snapshot) is not still to
+    // come: `planned` read so in the components output of a drill that had ended.
+    for (const c of record.components) {
+        if (c.back === 'planned')
+            c.back = record.dryRun ? 'dry-run' : 'skipped';
+        if (c.forward === 'planned')
+            c.forward = c.back === 'dry-run' ? 'dry-run' : 'skipped';
+    }
     record.durationMs = Math.max(0, Math.round(now() - started));
     record.finishedAt = new Date(now()).toISOString();
     return record;

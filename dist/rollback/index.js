@@ -9037,9 +9037,11 @@ function outputs(record) {
         'incident-from': (0,_pipeline_incident_key_js__WEBPACK_IMPORTED_MODULE_14__/* .keyFrom */ .S)(record.incidentKey, record.environment),
     });
 }
+const ranForward = (status) => status !== 'planned' && status !== 'skipped' && status !== 'dry-run';
 function drillOutputs(record) {
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
-        ...runOutputs(record, record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }])),
+        // Where staging was left: the roll-forward's status once it ran, else the way back's.
+        ...runOutputs(record, record.components.map((c) => [c.name, { status: ranForward(c.forward) ? c.forward : c.back, from: ref(c.original), to: ref(c.previous) }])),
         // Empty when the way back was not timed to its end (failed in readiness, stopped before verify-back ended).
         'way-back-ms': (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .wayBackOutput */ .Wz)(record),
         readiness: JSON.stringify(record.readiness),
@@ -22272,6 +22274,14 @@ planHasDatabase = false) {
     return finish(record, now, started);
 }
 function finish(record, now, started) {
+    // A way that never ran (readiness failed, a dry run, a stop, a failed snapshot) is not still to
+    // come: `planned` read so in the components output of a drill that had ended.
+    for (const c of record.components) {
+        if (c.back === 'planned')
+            c.back = record.dryRun ? 'dry-run' : 'skipped';
+        if (c.forward === 'planned')
+            c.forward = c.back === 'dry-run' ? 'dry-run' : 'skipped';
+    }
     record.durationMs = Math.max(0, Math.round(now() - started));
     record.finishedAt = new Date(now()).toISOString();
     return record;
