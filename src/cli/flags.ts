@@ -115,7 +115,7 @@ export const FLAGS: Record<string, Flag> = {
   'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
   confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
   'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
-  clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says)', kind: 'on' },
+  clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them, or a name one of them needs, exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says)', kind: 'on' },
   'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
   'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
   'dry-run': {

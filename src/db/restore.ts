@@ -312,11 +312,12 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
       // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-      // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here (a plain script drops its own).
-      if (!req.clean && manifest.format !== 'plain') await refuseExistingWithoutClean(s, contents, where);
-      const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+      // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here.
+      const drops = dropsFirst(req, manifest);
+      if (!drops) await refuseExistingWithoutClean(s, contents, where);
+      const plan: RestorePlan = drops ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
       // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
-      await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
+      await requireRestorePrivileges(s, plan, drops ? contents.objects : [], contents.schemas);
       // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
       await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
       // The schemas' owners the script gives back: a role that may not would fail in the middle of the script.
@@ -1046,7 +1047,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
       setAsideDefaultPrivileges('before'),
       resetSchemaPrivileges(a.manifest.filter.schemas, a.manifest.pgDump.major),
-      ...(req.clean ? dropStatements(a.plan) : []),
+      ...(dropsFirst(req, a.manifest) ? dropStatements(a.plan) : []),
     ],
     source: a.pgRestore ? processes.archiveOut : createReadStream(a.snapshot),
     unwrap: Boolean(a.pgRestore),
@@ -1164,7 +1165,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   if (isLockTimeout(error) || watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log, UNCHANGED);
   if (feedError instanceof RollbackKitError && (!error || loaded?.code)) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, req.clean)}`, UNCHANGED);
+  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, dropsFirst(req, a.manifest))}`, UNCHANGED);
 }
 
 /**
@@ -1219,6 +1220,15 @@ function preRestoreStalled(where: string, goneMs: number): RollbackKitError {
 }
 
 /** What to change, for the failures whose cause is known. */
+/**
+ * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
+ * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
+ * it would take another table's index of that name): planned and checked as clean is.
+ */
+function dropsFirst(req: Pick<RestoreRequest, 'clean'>, manifest: Pick<SnapshotManifest, 'format'>): boolean {
+  return req.clean || manifest.format === 'plain';
+}
+
 function advice(reason: string, plan: RestorePlan, user: string, clean: boolean): string {
   // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
   if (!clean && /already exists/.test(reason)) {

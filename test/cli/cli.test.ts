@@ -50,7 +50,7 @@ describe('rollback-kit --help', () => {
     const run = await runCli(['down', '--help']);
     expect(run.stdout.replace(/\n {3,}/g, ' ')).toMatch(/^ +--no-require-snapshot +revert without a verified snapshot \(default: refuse\)$/m);
     const restore = await runCli(['restore', '--help']);
-    expect(restore.stdout.replace(/\n {3,}/g, ' ')).toMatch(/^ +--no-clean +create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database \(default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says\)$/m);
+    expect(restore.stdout.replace(/\n {3,}/g, ' ')).toMatch(/^ +--no-clean +create the snapshot’s objects without dropping them first: refused where any of them, or a name one of them needs, exists already, so for an empty database \(default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says\)$/m);
   });
 
   it.each(COMMANDS)('%s --help shows its usage, examples and its action’s inputs as flags', async (command) => {

@@ -16,15 +16,15 @@ afterEach(() => {
 });
 
 /** A database and its snapshot: customers with its primary key and an index; `since` then runs on it. */
-async function snapshotted(since: string) {
+async function snapshotted(since: string, opts: { format?: 'custom' | 'plain'; flags?: string[] } = {}) {
   const db = await createTestDatabase('rk_clean_names');
   await db.query('CREATE TABLE customers (id int CONSTRAINT customers_pkey PRIMARY KEY); INSERT INTO customers SELECT generate_series(1, 3); CREATE INDEX customers_idx ON customers (id)');
   const cwd = await tempDir('rk-clean-names-');
-  const snapshot = (await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: cwd }), memoryLog())).path;
+  const snapshot = (await takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: cwd }), format: opts.format ?? 'custom' }, memoryLog())).path;
   await db.query(since);
   const runs = [];
   for (const args of [['--dry-run'], ['--yes']]) {
-    const run = await runMain(['restore', '--snapshot-path', snapshot, '--confirm', db.name, ...args], { cwd, env: { DATABASE_URL: db.url } });
+    const run = await runMain(['restore', '--snapshot-path', snapshot, '--confirm', db.name, ...(opts.flags ?? []), ...args], { cwd, env: { DATABASE_URL: db.url } });
     runs.push({ code: run.code, out: run.stdout + run.stderr });
   }
   return { db, runs };
@@ -43,6 +43,18 @@ describe('rollback-kit restore: names taken by objects the snapshot does not hav
     }
     const { rows } = await db.query("SELECT indrelid::regclass::text AS t, (SELECT count(*) FROM customers)::int AS customers FROM pg_index WHERE indexrelid = 'public.customers_idx'::regclass");
     expect(rows[0]).toEqual({ t: 'audit', customers: 4 });
+  });
+
+  it('a plain snapshot with --no-clean is checked as with clean: its script drops its own objects whatever the flag says', async () => {
+    // The plain script's DROP INDEX IF EXISTS ran all the same, and --no-clean turned the check off:
+    // audit lost its unique index while the restore said it was left as it is.
+    const { db, runs } = await snapshotted('DROP INDEX customers_idx; CREATE TABLE audit (id int); CREATE UNIQUE INDEX customers_idx ON audit (id)', { format: 'plain', flags: ['--no-clean'] });
+    for (const { code, out } of runs) {
+      expect(code, out).toBe(1);
+      expect(out).toContain("index public.customers_idx of table public.audit has the name of the snapshot's index public.customers_idx.");
+    }
+    const { rows } = await db.query("SELECT indrelid::regclass::text AS t, indisunique AS u FROM pg_index WHERE indexrelid = 'public.customers_idx'::regclass");
+    expect(rows[0]).toEqual({ t: 'audit', u: true });
   });
 
   it('a table with the name of the snapshot’s primary key is named before anything runs', async () => {
