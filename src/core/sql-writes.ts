@@ -365,8 +365,11 @@ interface CopyRow {
   lines: number;
 }
 
-/** Past this many lines a quoted CSV field is taken to be no field (a stray quote): the next line is read as a row's start. */
-const COPY_FIELD_LINES = 100;
+/**
+ * A quoted CSV field is followed over as many lines as it runs, to its closing quote or the `\.`
+ * that ends the data (psql ends it there, quotes or not): a field cut after so many lines read its
+ * closing quote as an opening one, and the rows after it as inside a field, shown.
+ */
 const NEW_ROW: CopyRow = { quoted: false, column: 0, lines: 0 };
 
 /**
@@ -403,7 +406,7 @@ function copyFields(text: string, start: number, end: number, columns: CopyColum
     }
   }
   fields.push([from, stop, column]);
-  const goesOn = csv && quoted && row.lines < COPY_FIELD_LINES;
+  const goesOn = csv && quoted;
   const oneLine = row.lines === 0 && !goesOn;
   if (oneLine && column !== names.length - 1) return NEW_ROW;
   for (const [a, b, at] of fields) {
@@ -683,8 +686,8 @@ function judgeSelect(text: string, { at, end, alias, columns }: DerivedSelect, s
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
 const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
 const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
-/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`. */
-const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS})${END}`, 'iy');
+/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
+const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 
 /**
  * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
@@ -701,7 +704,7 @@ function aliasedTable(text: string, at: number, alias: string): [string | undefi
     if (item) {
       TABLE_ALIAS.lastIndex = i;
       const t = TABLE_ALIAS.exec(text);
-      if (t && t[2]!.toLowerCase() === wanted && t[1]!.replace(/["`[\]]/g, '').toLowerCase() !== wanted) return [t[1]!, TABLE_ALIAS.lastIndex];
+      if (t && t[2]!.replace(/["`[\]]/g, '').toLowerCase() === wanted && t[1]!.replace(/["`[\]]/g, '').toLowerCase() !== wanted) return [t[1]!, TABLE_ALIAS.lastIndex];
     }
     i = readSqlValue(text, i, () => {}, FROM_ITEM_END);
     if (text[i] === ',') {
@@ -726,7 +729,7 @@ function readCopy(text: string, at: number, columns: CopyColumns | undefined, ru
     const start = eol + 1;
     const next = text.indexOf('\n', start);
     const end = next < 0 ? text.length : next;
-    if (row.lines === 0 && endsCopy(text.slice(start, Math.min(end, start + 3)))) return end;
+    if (endsCopy(text.slice(start, Math.min(end, start + 3)))) return end;
     row = copyFields(text, start, end, columns, row, rule, hide);
     eol = next;
   }
@@ -834,7 +837,7 @@ export function sqlWriteLines(rule: SqlSecretRule): (line: string) => string {
   let row = NEW_ROW;
   return (line) => {
     if (copy) {
-      if (row.lines === 0 && endsCopy(line)) copy = undefined;
+      if (endsCopy(line)) copy = undefined;
       else {
         const hide: Span[] = [];
         row = copyFields(line, 0, line.length, copy, row, rule, hide);

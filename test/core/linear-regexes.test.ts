@@ -311,9 +311,9 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`copy api_keys (name, key) from stdin csv\n${'"a,'.repeat(100_000)}`, /"a,$/],
       [`copy api_keys (name, key) from stdin with (format csv)\n${'a,\n'.repeat(100_000)}a,"Key_14x"`, /\na,"\*\*\*"$/],
       [`copy t (${'a'.repeat(300_000)}`, /a$/],
-      // CSV quotes that hold line breaks: a quote on each line, and one never closed (its field read over a bounded number of lines).
+      // CSV quotes that hold line breaks: a quote on each line, and one never closed (its field followed to the data's end, each line of it hidden).
       [`copy api_keys (name, key) from stdin csv\n${'a,"bbbb\n'.repeat(100_000)}a,Key_23x`, /\na,\*\*\*$/],
-      [`copy api_keys (name, key) from stdin csv\na,"b\n${'cccc\n'.repeat(150_000)}a,Key_24x`, /\ncccc\na,\*\*\*$/],
+      [`copy api_keys (name, key) from stdin csv\na,"b\n${'cccc\n'.repeat(150_000)}a,Key_24x`, /\n\*\*\*\n\*\*\*$/],
       [`copy api_keys (name, key) from stdin with (delimiter '|')\n${'a\\|b|c\\'.repeat(60_000)}\nd|Key_25x`, /\nd\|\*\*\*$/],
       // A MySQL-escaped quote on each of many lines, read both ways: no closing search repeated to the end.
       [Array.from({ length: 150_000 }, () => "insert into api_keys (name, key) values ('a\\'b").join('\n'), /values \('a\\'b$/],

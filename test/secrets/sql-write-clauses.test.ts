@@ -46,6 +46,11 @@ describe('assignments: one reader for every SET list', () => {
       "UPDATE k SET note = 'rotated', key = '***' FROM api_keys AS k WHERE k.name = 'ci'; UPDATE t SET t.[value] = '***' FROM [dbo].[user_tokens] t",
     ],
     [
+      'SQL Server\'s UPDATE alias in brackets or quotes, as SSMS writes it',
+      "UPDATE [k] SET [k].[key] = N'Key_30x' FROM [dbo].[api_keys] AS [k] WHERE [k].[id] = 1; UPDATE \"k\" SET \"key\" = 'Key_31x' FROM \"api_keys\" AS \"k\"",
+      "UPDATE [k] SET [k].[key] = N'***' FROM [dbo].[api_keys] AS [k] WHERE [k].[id] = 1; UPDATE \"k\" SET \"key\" = '***' FROM \"api_keys\" AS \"k\"",
+    ],
+    [
       'SQL Server\'s UPDATE alias … FROM, the table JOINed or after another item',
       "UPDATE k SET k.key = 'Key_28x' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = 'Key_29x' FROM teams t, [secrets] s",
       "UPDATE k SET k.key = '***' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = '***' FROM teams t, [secrets] s",
@@ -235,6 +240,25 @@ describe('COPY … FROM stdin and its data rows', () => {
       '\\.',
     ];
     const shown = ['COPY users (id, note, password) FROM stdin WITH (FORMAT csv);', '1,"a note,', 'over lines",***', '2,a@example.com,"***', '***', '***"', '3,c@example.com,***', '\\.'];
+    expectShown(lines.join('\n'), shown.join('\n'));
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
+  });
+
+  it('follows a quoted field however many lines it runs, and reads the rows after it as rows', () => {
+    // Cut after 100 lines, the field's closing quote was read as an opening one: the rows after it shown.
+    const note = Array.from({ length: 105 }, (_, i) => `line ${i}`);
+    const lines = ['COPY api_keys (note, key) FROM stdin WITH (FORMAT csv);', `"${note[0]}`, ...note.slice(1, -1), `${note.at(-1)}",Key_40x`, 'ci,Key_41x', '\\.'];
+    const shown = [lines[0]!, `"${note[0]}`, ...note.slice(1, -1), `${note.at(-1)}",***`, 'ci,***', '\\.'];
+    expectShown(lines.join('\n'), shown.join('\n'));
+    const write = memoryLog().programLines();
+    expect(lines.map(write)).toEqual(shown);
+  });
+
+  it('a stray quote in a secret field ends at the data\'s end: the error after it is shown', () => {
+    // psql ends the data at `\.`, quotes or not: what follows (the server's error) is no field.
+    const lines = ['COPY api_keys (name, key) FROM stdin WITH (FORMAT csv);', 'ci,"Key_42x', '\\.', 'ERROR:  unterminated CSV quoted field', 'CONTEXT:  COPY api_keys, line 2'];
+    const shown = [lines[0]!, 'ci,"***', '\\.', lines[3]!, lines[4]!];
     expectShown(lines.join('\n'), shown.join('\n'));
     const write = memoryLog().programLines();
     expect(lines.map(write)).toEqual(shown);
