@@ -20,3 +20,12 @@ export function ended(text: string): string {
   const t = text.trimEnd();
   return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }
+
+/**
+ * Text on one line: each run of white space that holds a line break becomes one space, so a
+ * newline in outside text cannot start another field or line. Each run is read once (a pattern
+ * that backtracks over spaces, `\s*[\r\n]+\s*`, took seconds on a long run of spaces).
+ */
+export function onOneLine(text: string): string {
+  return text.replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run));
+}

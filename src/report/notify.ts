@@ -19,6 +19,7 @@ import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
 import { backtickRuns, codeSpan, unlinked } from './markdown.js';
 import { firstAtOrAfter } from '../core/sorted.js';
 import { formatDuration } from '../core/duration.js';
+import { onOneLine } from '../core/sentence.js';
 import { isTeamsWebhook, teamsCard, teamsMessage, textCard, type AdaptiveCard } from './teams-card.js';
 import { stopName } from '../core/stop-signals.js';
 import { cutAfterStop } from '../core/bounded-wait.js';
@@ -133,7 +134,7 @@ function noBroadcast(text: string): string {
 
 /** One line of outside text: newlines in a reason or a provider message cannot fake another field. */
 function line(text: string): string {
-  return chatText(text.replace(/\s*[\r\n]+\s*/g, ' '));
+  return chatText(onOneLine(text));
 }
 
 function severityText(record: RollbackRecord): string {
@@ -228,7 +229,7 @@ export interface ChatLink {
 function slackMessage(content: ChatContent): Pick<ChatMessage, 'text' | 'blocks'> {
   // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
   // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
-  const oneLine = content.title.replace(/\s*[\r\n]+\s*/g, ' ');
+  const oneLine = onOneLine(content.title);
   const title = noBroadcast(oneLine);
   const fields = content.fields.map((f) => ({ label: f.label, value: f.lines.map(line).join('\n') }));
   const footer = [...content.notes, ...content.links.map((l) => `${l.label}: ${chatLink(l.url)}`)];

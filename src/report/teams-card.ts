@@ -9,6 +9,7 @@
  * text that pages a channel (a mention needs an entity the card would have to declare).
  */
 import { clip } from '../core/secrets.js';
+import { onOneLine } from '../core/sentence.js';
 import type { ChatContent } from './notify.js';
 
 export interface AdaptiveCard {
@@ -32,10 +33,11 @@ export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 const CARD_VERSION = '1.4';
 
 /**
- * Teams refuses a message over about 28 KB. A card past this (JSON characters) is made again with
- * shorter runs and fewer lines a field (the lines left out said in one line), until it fits.
+ * Teams refuses a message over about 28 KB. A card past this many bytes of JSON (the envelope adds
+ * a hundred) is made again with shorter runs and fewer lines a field (the lines left out said in one
+ * line); one still past it (text that is all emoji or escapes) is the title and the links alone.
  */
-const CARD_MAX = 20_000;
+const CARD_MAX_BYTES = 24_000;
 const CUTS: { run: number; lines: number }[] = [
   { run: 2000, lines: 30 },
   { run: 300, lines: 30 },
@@ -55,7 +57,7 @@ export function isTeamsWebhook(url: URL): boolean {
 }
 
 function run(text: string, max: number, style: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'TextRun', text: clip(text.replace(/\s*[\r\n]+\s*/g, ' '), max), ...style };
+  return { type: 'TextRun', text: clip(onOneLine(text), max), ...style };
 }
 
 function paragraph(inlines: Record<string, unknown>[], spacing?: 'None' | 'Medium'): Record<string, unknown> {
@@ -98,12 +100,12 @@ function build(content: ChatContent, { run: max, lines: linesMax }: { run: numbe
 
 /** The message as an Adaptive Card, within Teams' size limit. */
 export function teamsCard(content: ChatContent): AdaptiveCard {
-  let card = build(content, CUTS[0]!);
-  for (const cut of CUTS.slice(1)) {
-    if (JSON.stringify(card).length <= CARD_MAX) break;
-    card = build(content, cut);
+  for (const cut of CUTS) {
+    const card = build(content, cut);
+    if (Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES) return card;
   }
-  return card;
+  const note = 'This message was too long for Teams: the run has all of it.';
+  return build({ title: content.title, fields: [], notes: [note], links: content.links }, CUTS.at(-1)!);
 }
 
 /** A card of plain text alone, for a message that has no card of its own. */

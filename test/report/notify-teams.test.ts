@@ -110,11 +110,24 @@ describe('Teams webhooks', () => {
     const record = fullRecord();
     record.nextSteps = Array.from({ length: 200 }, (_, i) => `step ${i + 1}: ${'x'.repeat(1000)}`);
     const card = chatMessage({ kind: 'end' }, record, memoryLog()).card!;
-    expect(JSON.stringify(card).length).toBeLessThanOrEqual(20_000);
+    expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThanOrEqual(24_000);
     const shown = texts(card as unknown as Record<string, unknown>);
     const more = shown.map((t) => /^… and (\d+) more$/.exec(t)).find(Boolean);
     expect(more, 'a line saying how many were left out').toBeTruthy();
     expect(shown.filter((t) => /^\d+\. step /.test(t)).length + Number(more![1])).toBe(200);
+  });
+
+  it('a message of CJK text past the limit in bytes is cut in bytes, and a line that spans whitespace is read once', () => {
+    const record = fullRecord();
+    // 3 bytes each in UTF-8 and one character: within the limit by characters, over it in bytes.
+    record.nextSteps = Array.from({ length: 30 }, () => '漢'.repeat(2000));
+    record.reason = `${' '.repeat(200_000)}x`;
+    const card = chatMessage({ kind: 'end' }, record, memoryLog()).card!;
+    expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThanOrEqual(24_000);
+    const many = fullRecord();
+    many.nextSteps = Array.from({ length: 30 }, () => '\u0001'.repeat(2000));
+    const fallback = chatMessage({ kind: 'end' }, many, memoryLog()).card! as unknown as Record<string, unknown>;
+    expect(Buffer.byteLength(JSON.stringify(fallback))).toBeLessThanOrEqual(24_000);
   });
 
   it('a refused signature is a warning that never shows the sig, and the rollback goes on', async () => {
