@@ -295,7 +295,7 @@ class RollbackKitError extends Error {
     }
     /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v)(this.message)} ${this.hint}` : this.message;
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v6)(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -1049,8 +1049,9 @@ class SecretSet {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   e: () => (/* binding */ sentence),
-/* harmony export */   v: () => (/* binding */ ended)
+/* harmony export */   GJ: () => (/* binding */ onOneLine),
+/* harmony export */   em: () => (/* binding */ sentence),
+/* harmony export */   v6: () => (/* binding */ ended)
 /* harmony export */ });
 /**
  * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
@@ -1073,6 +1074,14 @@ function sentence(text) {
 function ended(text) {
     const t = text.trimEnd();
     return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+/**
+ * Text on one line: each run of white space that holds a line break becomes one space, so a
+ * newline in outside text cannot start another field or line. Each run is read once (a pattern
+ * that backtracks over spaces, `\s*[\r\n]+\s*`, took seconds on a long run of spaces).
+ */
+function onOneLine(text) {
+    return text.replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run));
 }
 
 

@@ -357,8 +357,11 @@ function rowOpen(text, at) {
     ROW_KEYWORD.lastIndex = at;
     return ROW_KEYWORD.test(text) ? ROW_KEYWORD.lastIndex : at;
 }
-/** Past this many lines a quoted CSV field is taken to be no field (a stray quote): the next line is read as a row's start. */
-const COPY_FIELD_LINES = 100;
+/**
+ * A quoted CSV field is followed over as many lines as it runs, to its closing quote or the `\.`
+ * that ends the data (psql ends it there, quotes or not): a field cut after so many lines read its
+ * closing quote as an opening one, and the rows after it as inside a field, shown.
+ */
 const NEW_ROW = { quoted: false, column: 0, lines: 0 };
 /**
  * The spans of a COPY data line's fields whose column has a name, judged under it, from `start`
@@ -398,7 +401,7 @@ function copyFields(text, start, end, columns, row, rule, hide) {
         }
     }
     fields.push([from, stop, column]);
-    const goesOn = csv && quoted && row.lines < COPY_FIELD_LINES;
+    const goesOn = csv && quoted;
     const oneLine = row.lines === 0 && !goesOn;
     if (oneLine && column !== names.length - 1)
         return NEW_ROW;
@@ -696,8 +699,8 @@ function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
 const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
 const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
-/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`. */
-const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS})${END}`, 'iy');
+/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
+const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
  * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
  * or undefined when there is none or it names none, and where the reading stopped. Each item is
@@ -714,7 +717,7 @@ function aliasedTable(text, at, alias) {
         if (item) {
             TABLE_ALIAS.lastIndex = i;
             const t = TABLE_ALIAS.exec(text);
-            if (t && t[2].toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
+            if (t && t[2].replace(/["`[\]]/g, '').toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
                 return [t[1], TABLE_ALIAS.lastIndex];
         }
         i = readSqlValue(text, i, () => { }, FROM_ITEM_END);
@@ -741,7 +744,7 @@ function readCopy(text, at, columns, rule, hide) {
         const start = eol + 1;
         const next = text.indexOf('\n', start);
         const end = next < 0 ? text.length : next;
-        if (row.lines === 0 && endsCopy(text.slice(start, Math.min(end, start + 3))))
+        if (endsCopy(text.slice(start, Math.min(end, start + 3))))
             return end;
         row = copyFields(text, start, end, columns, row, rule, hide);
         eol = next;
@@ -843,7 +846,7 @@ function sqlWriteLines(rule) {
     let row = NEW_ROW;
     return (line) => {
         if (copy) {
-            if (row.lines === 0 && endsCopy(line))
+            if (endsCopy(line))
                 copy = undefined;
             else {
                 const hide = [];
@@ -8506,12 +8509,13 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-            // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here (a plain script drops its own).
-            if (!req.clean && manifest.format !== 'plain')
+            // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here.
+            const drops = dropsFirst(req, manifest);
+            if (!drops)
                 await refuseExistingWithoutClean(s, contents, where);
-            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+            const plan = drops ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
-            await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
+            await requireRestorePrivileges(s, plan, drops ? contents.objects : [], contents.schemas);
             // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
             await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
             // The schemas' owners the script gives back: a role that may not would fail in the middle of the script.
@@ -9121,7 +9125,7 @@ async function applySnapshot(a, processes, log) {
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas, a.manifest.pgDump.major),
-            ...(req.clean ? dropStatements(a.plan) : []),
+            ...(dropsFirst(req, a.manifest) ? dropStatements(a.plan) : []),
         ],
         source: a.pgRestore ? processes.archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
         unwrap: Boolean(a.pgRestore),
@@ -9228,7 +9232,7 @@ async function applySnapshot(a, processes, log) {
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, req.clean)}`, UNCHANGED);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, dropsFirst(req, a.manifest))}`, UNCHANGED);
 }
 /**
  * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
@@ -9269,6 +9273,14 @@ function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${STALL_CAUSE} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
+/**
+ * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
+ * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
+ * it would take another table's index of that name): planned and checked as clean is.
+ */
+function dropsFirst(req, manifest) {
+    return req.clean || manifest.format === 'plain';
+}
 function advice(reason, plan, user, clean) {
     // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
     if (!clean && /already exists/.test(reason)) {
@@ -12286,7 +12298,7 @@ const FLAGS = {
     'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
     confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
     'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
-    clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says)', kind: 'on' },
+    clean: { help: 'create the snapshot’s objects without dropping them first: refused where any of them, or a name one of them needs, exists already, so for an empty database (default: drop and re-create them; objects the snapshot does not have are kept either way; a plain SQL snapshot drops its own objects whatever this says)', kind: 'on' },
     'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
     'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
     'dry-run': {
@@ -13396,7 +13408,7 @@ function platformError(err, ctx) {
         return err;
     const api = ctx.api ?? PLATFORM_API;
     if (err instanceof HttpNetworkError) {
-        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.e)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.em)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
         return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
@@ -27286,14 +27298,16 @@ function databaseRow(row, record) {
  * text that pages a channel (a mention needs an entity the card would have to declare).
  */
 
+
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 /** The version Teams shows on desktop, web and mobile alike. */
 const CARD_VERSION = '1.4';
 /**
- * Teams refuses a message over about 28 KB. A card past this (JSON characters) is made again with
- * shorter runs and fewer lines a field (the lines left out said in one line), until it fits.
+ * Teams refuses a message over about 28 KB. A card past this many bytes of JSON (the envelope adds
+ * a hundred) is made again with shorter runs and fewer lines a field (the lines left out said in one
+ * line); one still past it (text that is all emoji or escapes) is the title and the links alone.
  */
-const CARD_MAX = 20_000;
+const CARD_MAX_BYTES = 24_000;
 const CUTS = [
     { run: 2000, lines: 30 },
     { run: 300, lines: 30 },
@@ -27313,7 +27327,7 @@ function isTeamsWebhook(url) {
     return (host === 'outlook.office.com' || host === 'outlook.office365.com') && url.pathname.toLowerCase().startsWith('/webhook');
 }
 function run(text, max, style = {}) {
-    return { type: 'TextRun', text: (0,core_secrets/* clip */.$Q)(text.replace(/\s*[\r\n]+\s*/g, ' '), max), ...style };
+    return { type: 'TextRun', text: (0,core_secrets/* clip */.$Q)((0,sentence/* onOneLine */.GJ)(text), max), ...style };
 }
 function paragraph(inlines, spacing) {
     return { type: 'RichTextBlock', inlines, ...(spacing ? { spacing } : {}) };
@@ -27357,13 +27371,13 @@ function build(content, { run: max, lines: linesMax }) {
 }
 /** The message as an Adaptive Card, within Teams' size limit. */
 function teamsCard(content) {
-    let card = build(content, CUTS[0]);
-    for (const cut of CUTS.slice(1)) {
-        if (JSON.stringify(card).length <= CARD_MAX)
-            break;
-        card = build(content, cut);
+    for (const cut of CUTS) {
+        const card = build(content, cut);
+        if (Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES)
+            return card;
     }
-    return card;
+    const note = 'This message was too long for Teams: the run has all of it.';
+    return build({ title: content.title, fields: [], notes: [note], links: content.links }, CUTS.at(-1));
 }
 /** A card of plain text alone, for a message that has no card of its own. */
 function textCard(text) {
@@ -27374,6 +27388,7 @@ function teamsMessage(card) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -27488,7 +27503,7 @@ function noBroadcast(text) {
 }
 /** One line of outside text: newlines in a reason or a provider message cannot fake another field. */
 function line(text) {
-    return chatText(text.replace(/\s*[\r\n]+\s*/g, ' '));
+    return chatText((0,sentence/* onOneLine */.GJ)(text));
 }
 function severityText(record) {
     return `${notify_PRIORITY[record.severity] ?? ''} (${record.severity})`.trim();
@@ -27557,7 +27572,7 @@ function failedRows(record) {
 function slackMessage(content) {
     // A header's plain_text takes no formatting (a code span would show its backticks) and parses no
     // links (`verbatim` is for mrkdwn only): it gets the title as written, only the pages stopped.
-    const oneLine = content.title.replace(/\s*[\r\n]+\s*/g, ' ');
+    const oneLine = (0,sentence/* onOneLine */.GJ)(content.title);
     const title = noBroadcast(oneLine);
     const fields = content.fields.map((f) => ({ label: f.label, value: f.lines.map(line).join('\n') }));
     const footer = [...content.notes, ...content.links.map((l) => `${l.label}: ${chatLink(l.url)}`)];

@@ -786,8 +786,11 @@ function rowOpen(text, at) {
     ROW_KEYWORD.lastIndex = at;
     return ROW_KEYWORD.test(text) ? ROW_KEYWORD.lastIndex : at;
 }
-/** Past this many lines a quoted CSV field is taken to be no field (a stray quote): the next line is read as a row's start. */
-const COPY_FIELD_LINES = 100;
+/**
+ * A quoted CSV field is followed over as many lines as it runs, to its closing quote or the `\.`
+ * that ends the data (psql ends it there, quotes or not): a field cut after so many lines read its
+ * closing quote as an opening one, and the rows after it as inside a field, shown.
+ */
 const NEW_ROW = { quoted: false, column: 0, lines: 0 };
 /**
  * The spans of a COPY data line's fields whose column has a name, judged under it, from `start`
@@ -827,7 +830,7 @@ function copyFields(text, start, end, columns, row, rule, hide) {
         }
     }
     fields.push([from, stop, column]);
-    const goesOn = csv && quoted && row.lines < COPY_FIELD_LINES;
+    const goesOn = csv && quoted;
     const oneLine = row.lines === 0 && !goesOn;
     if (oneLine && column !== names.length - 1)
         return NEW_ROW;
@@ -1125,8 +1128,8 @@ function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
 const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
 const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
-/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`. */
-const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS})${END}`, 'iy');
+/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
+const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
  * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
  * or undefined when there is none or it names none, and where the reading stopped. Each item is
@@ -1143,7 +1146,7 @@ function aliasedTable(text, at, alias) {
         if (item) {
             TABLE_ALIAS.lastIndex = i;
             const t = TABLE_ALIAS.exec(text);
-            if (t && t[2].toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
+            if (t && t[2].replace(/["`[\]]/g, '').toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
                 return [t[1], TABLE_ALIAS.lastIndex];
         }
         i = readSqlValue(text, i, () => { }, FROM_ITEM_END);
@@ -1170,7 +1173,7 @@ function readCopy(text, at, columns, rule, hide) {
         const start = eol + 1;
         const next = text.indexOf('\n', start);
         const end = next < 0 ? text.length : next;
-        if (row.lines === 0 && endsCopy(text.slice(start, Math.min(end, start + 3))))
+        if (endsCopy(text.slice(start, Math.min(end, start + 3))))
             return end;
         row = copyFields(text, start, end, columns, row, rule, hide);
         eol = next;
@@ -1272,7 +1275,7 @@ function sqlWriteLines(rule) {
     let row = NEW_ROW;
     return (line) => {
         if (copy) {
-            if (row.lines === 0 && endsCopy(line))
+            if (endsCopy(line))
                 copy = undefined;
             else {
                 const hide = [];
@@ -2967,6 +2970,14 @@ function sentence(text) {
 function ended(text) {
     const t = text.trimEnd();
     return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+/**
+ * Text on one line: each run of white space that holds a line break becomes one space, so a
+ * newline in outside text cannot start another field or line. Each run is read once (a pattern
+ * that backtracks over spaces, `\s*[\r\n]+\s*`, took seconds on a long run of spaces).
+ */
+function onOneLine(text) {
+    return text.replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run));
 }
 
 ;// CONCATENATED MODULE: ./.build/core/errors.js
@@ -10047,12 +10058,13 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-            // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here (a plain script drops its own).
-            if (!req.clean && manifest.format !== 'plain')
+            // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here.
+            const drops = dropsFirst(req, manifest);
+            if (!drops)
                 await refuseExistingWithoutClean(s, contents, where);
-            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+            const plan = drops ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
-            await requireRestorePrivileges(s, plan, req.clean ? contents.objects : [], contents.schemas);
+            await requireRestorePrivileges(s, plan, drops ? contents.objects : [], contents.schemas);
             // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
             await requireSchemaPrivileges(s, manifest.filter.schemas, contents.schemaGrants, manifest.pgDump.major);
             // The schemas' owners the script gives back: a role that may not would fail in the middle of the script.
@@ -10662,7 +10674,7 @@ async function applySnapshot(a, processes, log) {
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas, a.manifest.pgDump.major),
-            ...(req.clean ? dropStatements(a.plan) : []),
+            ...(dropsFirst(req, a.manifest) ? dropStatements(a.plan) : []),
         ],
         source: a.pgRestore ? processes.archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
         unwrap: Boolean(a.pgRestore),
@@ -10769,7 +10781,7 @@ async function applySnapshot(a, processes, log) {
     if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`, UNCHANGED);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, req.clean)}`, UNCHANGED);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan, req.target.user, dropsFirst(req, a.manifest))}`, UNCHANGED);
 }
 /**
  * How the restore's transaction `txid` ended, asked on a connection of its own once psql's session is
@@ -10810,6 +10822,14 @@ function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
 /** What to change, for the failures whose cause is known. */
+/**
+ * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
+ * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
+ * it would take another table's index of that name): planned and checked as clean is.
+ */
+function dropsFirst(req, manifest) {
+    return req.clean || manifest.format === 'plain';
+}
 function advice(reason, plan, user, clean) {
     // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
     if (!clean && /already exists/.test(reason)) {

@@ -892,8 +892,11 @@ function rowOpen(text, at) {
     ROW_KEYWORD.lastIndex = at;
     return ROW_KEYWORD.test(text) ? ROW_KEYWORD.lastIndex : at;
 }
-/** Past this many lines a quoted CSV field is taken to be no field (a stray quote): the next line is read as a row's start. */
-const COPY_FIELD_LINES = 100;
+/**
+ * A quoted CSV field is followed over as many lines as it runs, to its closing quote or the `\.`
+ * that ends the data (psql ends it there, quotes or not): a field cut after so many lines read its
+ * closing quote as an opening one, and the rows after it as inside a field, shown.
+ */
 const NEW_ROW = { quoted: false, column: 0, lines: 0 };
 /**
  * The spans of a COPY data line's fields whose column has a name, judged under it, from `start`
@@ -933,7 +936,7 @@ function copyFields(text, start, end, columns, row, rule, hide) {
         }
     }
     fields.push([from, stop, column]);
-    const goesOn = csv && quoted && row.lines < COPY_FIELD_LINES;
+    const goesOn = csv && quoted;
     const oneLine = row.lines === 0 && !goesOn;
     if (oneLine && column !== names.length - 1)
         return NEW_ROW;
@@ -1231,8 +1234,8 @@ function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
 const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
 const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
-/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`. */
-const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS})${END}`, 'iy');
+/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
+const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
  * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
  * or undefined when there is none or it names none, and where the reading stopped. Each item is
@@ -1249,7 +1252,7 @@ function aliasedTable(text, at, alias) {
         if (item) {
             TABLE_ALIAS.lastIndex = i;
             const t = TABLE_ALIAS.exec(text);
-            if (t && t[2].toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
+            if (t && t[2].replace(/["`[\]]/g, '').toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
                 return [t[1], TABLE_ALIAS.lastIndex];
         }
         i = readSqlValue(text, i, () => { }, FROM_ITEM_END);
@@ -1276,7 +1279,7 @@ function readCopy(text, at, columns, rule, hide) {
         const start = eol + 1;
         const next = text.indexOf('\n', start);
         const end = next < 0 ? text.length : next;
-        if (row.lines === 0 && endsCopy(text.slice(start, Math.min(end, start + 3))))
+        if (endsCopy(text.slice(start, Math.min(end, start + 3))))
             return end;
         row = copyFields(text, start, end, columns, row, rule, hide);
         eol = next;
@@ -1378,7 +1381,7 @@ function sqlWriteLines(rule) {
     let row = NEW_ROW;
     return (line) => {
         if (copy) {
-            if (row.lines === 0 && endsCopy(line))
+            if (endsCopy(line))
                 copy = undefined;
             else {
                 const hide = [];
@@ -2905,6 +2908,14 @@ function sentence(text) {
 function ended(text) {
     const t = text.trimEnd();
     return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+/**
+ * Text on one line: each run of white space that holds a line break becomes one space, so a
+ * newline in outside text cannot start another field or line. Each run is read once (a pattern
+ * that backtracks over spaces, `\s*[\r\n]+\s*`, took seconds on a long run of spaces).
+ */
+function onOneLine(text) {
+    return text.replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run));
 }
 
 ;// CONCATENATED MODULE: ./.build/core/errors.js

@@ -8937,7 +8937,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
         const reason = verdict.reasons[0]?.trim();
         const line = verdict.decision === 'inconclusive'
             ? `Smoke test inconclusive: ${reason}.`
-            : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${(0,_core_sentence_js__WEBPACK_IMPORTED_MODULE_11__/* .sentence */ .e)(reason)}` : ''}`;
+            : `Smoke test failed: ${verdict.failed} of ${measured.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${(0,_core_sentence_js__WEBPACK_IMPORTED_MODULE_11__/* .sentence */ .em)(reason)}` : ''}`;
         if (failStep)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
         log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
@@ -9289,8 +9289,11 @@ function rowOpen(text, at) {
     ROW_KEYWORD.lastIndex = at;
     return ROW_KEYWORD.test(text) ? ROW_KEYWORD.lastIndex : at;
 }
-/** Past this many lines a quoted CSV field is taken to be no field (a stray quote): the next line is read as a row's start. */
-const COPY_FIELD_LINES = 100;
+/**
+ * A quoted CSV field is followed over as many lines as it runs, to its closing quote or the `\.`
+ * that ends the data (psql ends it there, quotes or not): a field cut after so many lines read its
+ * closing quote as an opening one, and the rows after it as inside a field, shown.
+ */
 const NEW_ROW = { quoted: false, column: 0, lines: 0 };
 /**
  * The spans of a COPY data line's fields whose column has a name, judged under it, from `start`
@@ -9330,7 +9333,7 @@ function copyFields(text, start, end, columns, row, rule, hide) {
         }
     }
     fields.push([from, stop, column]);
-    const goesOn = csv && quoted && row.lines < COPY_FIELD_LINES;
+    const goesOn = csv && quoted;
     const oneLine = row.lines === 0 && !goesOn;
     if (oneLine && column !== names.length - 1)
         return NEW_ROW;
@@ -9628,8 +9631,8 @@ function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
 const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
 const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
-/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`. */
-const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS})${END}`, 'iy');
+/** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
+const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
  * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
  * or undefined when there is none or it names none, and where the reading stopped. Each item is
@@ -9646,7 +9649,7 @@ function aliasedTable(text, at, alias) {
         if (item) {
             TABLE_ALIAS.lastIndex = i;
             const t = TABLE_ALIAS.exec(text);
-            if (t && t[2].toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
+            if (t && t[2].replace(/["`[\]]/g, '').toLowerCase() === wanted && t[1].replace(/["`[\]]/g, '').toLowerCase() !== wanted)
                 return [t[1], TABLE_ALIAS.lastIndex];
         }
         i = readSqlValue(text, i, () => { }, FROM_ITEM_END);
@@ -9673,7 +9676,7 @@ function readCopy(text, at, columns, rule, hide) {
         const start = eol + 1;
         const next = text.indexOf('\n', start);
         const end = next < 0 ? text.length : next;
-        if (row.lines === 0 && endsCopy(text.slice(start, Math.min(end, start + 3))))
+        if (endsCopy(text.slice(start, Math.min(end, start + 3))))
             return end;
         row = copyFields(text, start, end, columns, row, rule, hide);
         eol = next;
@@ -9775,7 +9778,7 @@ function sqlWriteLines(rule) {
     let row = NEW_ROW;
     return (line) => {
         if (copy) {
-            if (row.lines === 0 && endsCopy(line))
+            if (endsCopy(line))
                 copy = undefined;
             else {
                 const hide = [];
@@ -11309,7 +11312,7 @@ class RollbackKitError extends Error {
     }
     /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
     get line() {
-        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v)(this.message)} ${this.hint}` : this.message;
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v6)(this.message)} ${this.hint}` : this.message;
     }
 }
 /** The facts `err` carries: none for an error that is not ours. */
@@ -12086,9 +12089,10 @@ class SecretSet {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   e: () => (/* binding */ sentence),
-/* harmony export */   v: () => (/* binding */ ended)
+/* harmony export */   em: () => (/* binding */ sentence),
+/* harmony export */   v6: () => (/* binding */ ended)
 /* harmony export */ });
+/* unused harmony export onOneLine */
 /**
  * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
  * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
@@ -12110,6 +12114,14 @@ function sentence(text) {
 function ended(text) {
     const t = text.trimEnd();
     return !t || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+/**
+ * Text on one line: each run of white space that holds a line break becomes one space, so a
+ * newline in outside text cannot start another field or line. Each run is read once (a pattern
+ * that backtracks over spaces, `\s*[\r\n]+\s*`, took seconds on a long run of spaces).
+ */
+function onOneLine(text) {
+    return text.replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run));
 }
 
 
@@ -15337,7 +15349,7 @@ function platformError(err, ctx) {
         return err;
     const api = ctx.api ?? PLATFORM_API;
     if (err instanceof HttpNetworkError) {
-        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.e)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp((0,sentence/* sentence */.em)(`${api.name} could not be reached while ${ctx.doing}: ${err.message} (retried).`), `Check the runner network and ${api.urlSetting}. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
         return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, `Check that ${api.urlSetting} points at ${api.name}.`);
