@@ -33,7 +33,7 @@ async function neverAnswers(): Promise<{ url: string; requests: () => number }> 
 }
 
 const web = (timeoutSeconds: number): ComponentPlan => ({ name: 'web', provider: 'vercel', project: 'shop', target: 'previous', method: 'rollback', apiUrl: 'http://127.0.0.1:9', timeoutSeconds });
-const request = { reason: 'x', secrets: { vercelToken: TOKEN }, github: { repository: 'acme/shop', apiUrl: 'https://api.github.com' }, workspace: '.' } as unknown as RollbackRequest;
+const request = { reason: 'x', plan: { environment: 'production' }, secrets: { vercelToken: TOKEN }, github: { repository: 'acme/shop', apiUrl: 'https://api.github.com' }, workspace: '.' } as unknown as RollbackRequest;
 
 describe("the plan phase's look-ups", () => {
   it("end with the plan's budget, not the component's timeout-seconds", () => {

@@ -180,7 +180,8 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
       expect(run.stderr).toContain(
         `could not clean up the sandbox database ${database}: another session held a lock DROP DATABASE needs for ${DROP_LOCK_TIMEOUT_MS / 1000} s (pg_database, or the database itself), so ${database} is still there; drop it once that session ends: DROP DATABASE ${database} WITH (FORCE)`,
       );
-      expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Stopped \(SIGINT\) while the sandbox was being set up, before the rollback started: what it started is removed, except what the warnings above name\./);
+      // On a loaded machine the signal can land after the setup's last step, once the rollback began: said as such.
+      expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^Stopped \(SIGINT\)(?: while the sandbox was being set up, before the rollback started)?: what it started is removed, except what the warnings above name\./);
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
