@@ -1219,7 +1219,6 @@ function preRestoreStalled(where: string, goneMs: number): RollbackKitError {
   );
 }
 
-/** What to change, for the failures whose cause is known. */
 /**
  * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
  * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
@@ -1229,6 +1228,7 @@ function dropsFirst(req: Pick<RestoreRequest, 'clean'>, manifest: Pick<SnapshotM
   return req.clean || manifest.format === 'plain';
 }
 
+/** What to change, for the failures whose cause is known. */
 function advice(reason: string, plan: RestorePlan, user: string, clean: boolean): string {
   // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
   if (!clean && /already exists/.test(reason)) {
