@@ -1,4 +1,4 @@
-import { ended } from './sentence.js';
+import { capitalized, ended } from './sentence.js';
 
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
@@ -127,7 +127,7 @@ export function systemErrorLine(err: unknown): string | undefined {
   const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
   if (operation && err.path) return `Could not ${operation} ${err.path}: ${meaning}.`;
   if (operation) return `Could not ${operation}: ${meaning}.`;
-  return `${meaning[0]!.toUpperCase()}${meaning.slice(1)}.`;
+  return `${capitalized(meaning)}.`;
 }
 
 export function errorLine(err: unknown): string {

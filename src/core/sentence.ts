@@ -8,7 +8,12 @@
 export function sentence(text: string): string {
   const t = text.trim();
   if (!t) return t;
-  return ended(t[0]!.toUpperCase() + t.slice(1));
+  return ended(capitalized(t));
+}
+
+/** Text with its first letter in upper case ("Staging of shop"), the rest as it is. */
+export function capitalized(text: string): string {
+  return text ? `${text[0]!.toUpperCase()}${text.slice(1)}` : text;
 }
 
 /**

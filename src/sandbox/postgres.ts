@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
+import { capitalized } from '../core/sentence.js';
 import { runProcess } from '../core/process.js';
 import { connectionUrl, describeTarget, parseConnectionString } from '../db/connection.js';
 import { closeAtStop, closeSession, connect, ConnectionError, connectionError, type Session } from '../db/session.js';
@@ -26,8 +27,6 @@ const DEFAULT_FROM = 'DATABASE_URL';
 function withoutIt(from: string): string {
   return from.startsWith('--') ? `leave out ${from}` : `unset ${from}`;
 }
-
-const capital = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
 
 export interface SandboxPostgres {
   /** A connection string to a database the sandbox may create databases from. */
@@ -150,7 +149,7 @@ export function assertLoopback(databaseUrl: string, from = DEFAULT_FROM): void {
   if (hosts.every(isLoopbackHost)) return;
   throw new RollbackKitError(
     `The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but a loopback address (127.0.0.0/8, ::1), localhost or a Unix socket. Nothing was touched.`,
-    `${capital(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`,
+    `${capitalized(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`,
   );
 }
 

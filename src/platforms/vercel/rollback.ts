@@ -5,6 +5,7 @@
  * `from` deployment that no longer does, is reported as already-current and nothing is changed.
  */
 import { RollbackKitError } from '../../core/errors.js';
+import { capitalized } from '../../core/sentence.js';
 import type { Log } from '../../core/log.js';
 import { getDeployment, getProject, productionDeployments, requestPromote, requestRollback } from './api.js';
 import type { ListingProgress } from '../listing.js';
@@ -113,7 +114,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   }
   // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
   const environment = opts.environmentName || 'production';
-  const served = `${environment[0]!.toUpperCase()}${environment.slice(1)} of ${project.name}`;
+  const served = `${capitalized(environment)} of ${project.name}`;
   log.info(`${served} serves ${describeDeployment(current)}.`);
   const base: Omit<VercelPromoteResult, 'status' | 'from' | 'to'> = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
 
