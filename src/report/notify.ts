@@ -20,7 +20,7 @@ import { backtickRuns, codeSpan, unlinked } from './markdown.js';
 import { firstAtOrAfter } from '../core/sorted.js';
 import { formatDuration } from '../core/duration.js';
 import { onOneLine } from '../core/sentence.js';
-import { isTeamsWebhook, teamsCard, teamsMessage, textCard, type AdaptiveCard } from './teams-card.js';
+import { isTeamsWebhook, teamsCard, teamsMessage, textCard } from './teams-card.js';
 import { stopName } from '../core/stop-signals.js';
 import { cutAfterStop } from '../core/bounded-wait.js';
 import { budgetText, deploymentLabel, moveLabels, statusEmoji, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
@@ -32,8 +32,8 @@ export interface ChatMessage {
   text: string;
   /** Slack's Block Kit. */
   blocks: unknown[];
-  /** The same message as a Teams Adaptive Card; without it (a message written by hand) Teams gets `text`. */
-  card?: AdaptiveCard;
+  /** What the message says, from which a Teams webhook's card is made when one is sent (teams-card.ts); without it (a message written by hand) Teams gets `text`. */
+  content?: ChatContent;
 }
 
 /** The runbook speaks of P0–P2. */
@@ -245,9 +245,9 @@ function slackMessage(content: ChatContent): Pick<ChatMessage, 'text' | 'blocks'
   return { text: clipChat(text, 39_000), blocks };
 }
 
-/** Every receiver's form of one message. */
+/** Slack's form of one message, and its content for a receiver that takes another (a Teams card, made only for Teams). */
 function build(content: ChatContent): ChatMessage {
-  return { ...slackMessage(content), card: teamsCard(content) };
+  return { ...slackMessage(content), content };
 }
 
 function links(record: RollbackRecord): ChatLink[] {
@@ -493,7 +493,7 @@ async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Lo
       return false;
     }
     // Teams posts only a card; Slack and the receivers that read its JSON take text and blocks.
-    const payload = isTeamsWebhook(url) ? teamsMessage(message.card ?? textCard(message.text)) : { text: message.text, blocks: message.blocks };
+    const payload = isTeamsWebhook(url) ? teamsMessage(message.content ? teamsCard(message.content) : textCard(message.text)) : { text: message.text, blocks: message.blocks };
     const body = JSON.stringify(redactDeep(payload, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const cut = cutAfterStop(opts.stop, STOPPED_UNDER_WAY_MS);

@@ -109,7 +109,7 @@ describe('Teams webhooks', () => {
   it('a long message is cut to fit Teams, saying how many lines were left out', () => {
     const record = fullRecord();
     record.nextSteps = Array.from({ length: 200 }, (_, i) => `step ${i + 1}: ${'x'.repeat(1000)}`);
-    const card = chatMessage({ kind: 'end' }, record, memoryLog()).card!;
+    const card = teamsCard(chatMessage({ kind: 'end' }, record, memoryLog()).content!);
     expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThanOrEqual(24_000);
     const shown = texts(card as unknown as Record<string, unknown>);
     const more = shown.map((t) => /^… and (\d+) more$/.exec(t)).find(Boolean);
@@ -122,11 +122,11 @@ describe('Teams webhooks', () => {
     // 3 bytes each in UTF-8 and one character: within the limit by characters, over it in bytes.
     record.nextSteps = Array.from({ length: 30 }, () => '漢'.repeat(2000));
     record.reason = `${' '.repeat(200_000)}x`;
-    const card = chatMessage({ kind: 'end' }, record, memoryLog()).card!;
+    const card = teamsCard(chatMessage({ kind: 'end' }, record, memoryLog()).content!);
     expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThanOrEqual(24_000);
     const many = fullRecord();
     many.nextSteps = Array.from({ length: 30 }, () => '\u0001'.repeat(2000));
-    const fallback = chatMessage({ kind: 'end' }, many, memoryLog()).card! as unknown as Record<string, unknown>;
+    const fallback = teamsCard(chatMessage({ kind: 'end' }, many, memoryLog()).content!) as unknown as Record<string, unknown>;
     expect(Buffer.byteLength(JSON.stringify(fallback))).toBeLessThanOrEqual(24_000);
   });
 
