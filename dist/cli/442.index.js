@@ -380,7 +380,7 @@ function systemErrorLine(err) {
         return `Could not ${operation} ${err.path}: ${meaning}.`;
     if (operation)
         return `Could not ${operation}: ${meaning}.`;
-    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+    return `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .capitalized */ .l2)(meaning)}.`;
 }
 function errorLine(err) {
     if (err instanceof RollbackKitError)
@@ -1051,6 +1051,7 @@ class SecretSet {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   GJ: () => (/* binding */ onOneLine),
 /* harmony export */   em: () => (/* binding */ sentence),
+/* harmony export */   l2: () => (/* binding */ capitalized),
 /* harmony export */   v6: () => (/* binding */ ended)
 /* harmony export */ });
 /**
@@ -1064,7 +1065,11 @@ function sentence(text) {
     const t = text.trim();
     if (!t)
         return t;
-    return ended(t[0].toUpperCase() + t.slice(1));
+    return ended(capitalized(t));
+}
+/** Text with its first letter in upper case ("Staging of shop"), the rest as it is. */
+function capitalized(text) {
+    return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a

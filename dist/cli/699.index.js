@@ -9272,7 +9272,6 @@ function restoreStalled(where, goneMs, commitWritten, undo) {
 function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${STALL_CAUSE} and run again.`, UNCHANGED);
 }
-/** What to change, for the failures whose cause is known. */
 /**
  * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
  * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
@@ -9281,6 +9280,7 @@ function preRestoreStalled(where, goneMs) {
 function dropsFirst(req, manifest) {
     return req.clean || manifest.format === 'plain';
 }
+/** What to change, for the failures whose cause is known. */
 function advice(reason, plan, user, clean) {
     // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
     if (!clean && /already exists/.test(reason)) {
@@ -16448,6 +16448,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -16484,7 +16485,7 @@ async function promoteOnVercel(opts, log) {
     }
     // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
     const environment = opts.environmentName || 'production';
-    const served = `${environment[0].toUpperCase()}${environment.slice(1)} of ${project.name}`;
+    const served = `${(0,sentence/* capitalized */.l2)(environment)} of ${project.name}`;
     log.info(`${served} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
     const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
@@ -26272,6 +26273,7 @@ var external_node_net_ = __webpack_require__(7030);
 
 
 
+
 const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or give --database-url (or set DATABASE_URL) for a server you may create databases on.';
 /** Where the URL came from when the caller does not say: the environment variable. */
@@ -26280,7 +26282,6 @@ const DEFAULT_FROM = 'DATABASE_URL';
 function withoutIt(from) {
     return from.startsWith('--') ? `leave out ${from}` : `unset ${from}`;
 }
-const capital = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
 /**
  * Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error).
  * Its SELECT 1 has no deadline: the server is on this machine (assertLoopback ran first, or it is
@@ -26400,7 +26401,7 @@ function assertLoopback(databaseUrl, from = DEFAULT_FROM) {
     const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
     if (hosts.every(isLoopbackHost))
         return;
-    throw new errors/* RollbackKitError */.dp(`The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but a loopback address (127.0.0.0/8, ::1), localhost or a Unix socket. Nothing was touched.`, `${capital(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`);
+    throw new errors/* RollbackKitError */.dp(`The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but a loopback address (127.0.0.0/8, ::1), localhost or a Unix socket. Nothing was touched.`, `${(0,sentence/* capitalized */.l2)(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`);
 }
 async function sandboxPostgres(opts, cleanup) {
     if (opts.databaseUrl && !opts.throwaway) {
@@ -27589,9 +27590,9 @@ function slackMessage(content) {
         blocks.push({ type: 'context', elements: [mrkdwn(clipChat(footer.join(' · '), SECTION_MAX))] });
     return { text: clipChat(text, 39_000), blocks };
 }
-/** Every receiver's form of one message. */
+/** Slack's form of one message, and its content for a receiver that takes another (a Teams card, made only for Teams). */
 function notify_build(content) {
-    return { ...slackMessage(content), card: teamsCard(content) };
+    return { ...slackMessage(content), content };
 }
 function links(record) {
     const out = [];
@@ -27819,7 +27820,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             return false;
         }
         // Teams posts only a card; Slack and the receivers that read its JSON take text and blocks.
-        const payload = isTeamsWebhook(url) ? teamsMessage(message.card ?? textCard(message.text)) : { text: message.text, blocks: message.blocks };
+        const payload = isTeamsWebhook(url) ? teamsMessage(message.content ? teamsCard(message.content) : textCard(message.text)) : { text: message.text, blocks: message.blocks };
         const body = JSON.stringify((0,core_secrets/* redactDeep */.KL)(payload, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         const cut = cutAfterStop(opts.stop, STOPPED_UNDER_WAY_MS);

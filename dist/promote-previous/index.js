@@ -2690,7 +2690,7 @@ function systemErrorLine(err) {
         return `Could not ${operation} ${err.path}: ${meaning}.`;
     if (operation)
         return `Could not ${operation}: ${meaning}.`;
-    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+    return `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .capitalized */ .l2)(meaning)}.`;
 }
 function errorLine(err) {
     if (err instanceof RollbackKitError)
@@ -3340,6 +3340,7 @@ class SecretSet {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   em: () => (/* binding */ sentence),
+/* harmony export */   l2: () => (/* binding */ capitalized),
 /* harmony export */   v6: () => (/* binding */ ended)
 /* harmony export */ });
 /* unused harmony export onOneLine */
@@ -3354,7 +3355,11 @@ function sentence(text) {
     const t = text.trim();
     if (!t)
         return t;
-    return ended(t[0].toUpperCase() + t.slice(1));
+    return ended(capitalized(t));
+}
+/** Text with its first letter in upper case ("Staging of shop"), the rest as it is. */
+function capitalized(text) {
+    return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
@@ -8415,6 +8420,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -8451,7 +8457,7 @@ async function promoteOnVercel(opts, log) {
     }
     // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
     const environment = opts.environmentName || 'production';
-    const served = `${environment[0].toUpperCase()}${environment.slice(1)} of ${project.name}`;
+    const served = `${(0,sentence/* capitalized */.l2)(environment)} of ${project.name}`;
     log.info(`${served} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
     const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;

@@ -2960,7 +2960,11 @@ function sentence(text) {
     const t = text.trim();
     if (!t)
         return t;
-    return ended(t[0].toUpperCase() + t.slice(1));
+    return ended(capitalized(t));
+}
+/** Text with its first letter in upper case ("Staging of shop"), the rest as it is. */
+function capitalized(text) {
+    return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
@@ -3100,7 +3104,7 @@ function systemErrorLine(err) {
         return `Could not ${operation} ${err.path}: ${meaning}.`;
     if (operation)
         return `Could not ${operation}: ${meaning}.`;
-    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+    return `${capitalized(meaning)}.`;
 }
 function errorLine(err) {
     if (err instanceof RollbackKitError)
@@ -10821,7 +10825,6 @@ function restoreStalled(where, goneMs, commitWritten, undo) {
 function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${dumpStalled(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
-/** What to change, for the failures whose cause is known. */
 /**
  * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
  * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
@@ -10830,6 +10833,7 @@ function preRestoreStalled(where, goneMs) {
 function dropsFirst(req, manifest) {
     return req.clean || manifest.format === 'plain';
 }
+/** What to change, for the failures whose cause is known. */
 function advice(reason, plan, user, clean) {
     // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
     if (!clean && /already exists/.test(reason)) {

@@ -11596,7 +11596,7 @@ function systemErrorLine(err) {
         return `Could not ${operation} ${err.path}: ${meaning}.`;
     if (operation)
         return `Could not ${operation}: ${meaning}.`;
-    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+    return `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .capitalized */ .l2)(meaning)}.`;
 }
 function errorLine(err) {
     if (err instanceof RollbackKitError)
@@ -12882,6 +12882,7 @@ class SecretSet {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GJ: () => (/* binding */ onOneLine),
 /* harmony export */   em: () => (/* binding */ sentence),
+/* harmony export */   l2: () => (/* binding */ capitalized),
 /* harmony export */   v6: () => (/* binding */ ended)
 /* harmony export */ });
 /**
@@ -12895,7 +12896,11 @@ function sentence(text) {
     const t = text.trim();
     if (!t)
         return t;
-    return ended(t[0].toUpperCase() + t.slice(1));
+    return ended(capitalized(t));
+}
+/** Text with its first letter in upper case ("Staging of shop"), the rest as it is. */
+function capitalized(text) {
+    return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
@@ -26072,7 +26077,6 @@ function restoreStalled(where, goneMs, commitWritten, undo) {
 function preRestoreStalled(where, goneMs) {
     return new errors/* RollbackKitError */.dp(`Restore into ${where} stopped before it changed anything, in its pre-restore snapshot: ${(0,db_snapshot/* dumpStalled */.I6)(goneMs)}, and what it had written was removed. Nothing of the restore was applied: the database was not changed.`, `${lock_wait/* STALL_CAUSE */.F_} and run again.`, UNCHANGED);
 }
-/** What to change, for the failures whose cause is known. */
 /**
  * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
  * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
@@ -26081,6 +26085,7 @@ function preRestoreStalled(where, goneMs) {
 function dropsFirst(req, manifest) {
     return req.clean || manifest.format === 'plain';
 }
+/** What to change, for the failures whose cause is known. */
 function advice(reason, plan, user, clean) {
     // Without clean the snapshot's script creates into what is there (refuseExistingWithoutClean names what it can see first).
     if (!clean && /already exists/.test(reason)) {
@@ -32743,6 +32748,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -32779,7 +32785,7 @@ async function promoteOnVercel(opts, log) {
     }
     // "Production of shop", or "Staging of shop-staging" in a drill: the environment the run is on.
     const environment = opts.environmentName || 'production';
-    const served = `${environment[0].toUpperCase()}${environment.slice(1)} of ${project.name}`;
+    const served = `${(0,sentence/* capitalized */.l2)(environment)} of ${project.name}`;
     log.info(`${served} serves ${(0,model/* describeDeployment */.Ti)(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
     const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
@@ -35525,9 +35531,9 @@ function slackMessage(content) {
         blocks.push({ type: 'context', elements: [mrkdwn(clipChat(footer.join(' · '), SECTION_MAX))] });
     return { text: clipChat(text, 39_000), blocks };
 }
-/** Every receiver's form of one message. */
+/** Slack's form of one message, and its content for a receiver that takes another (a Teams card, made only for Teams). */
 function notify_build(content) {
-    return { ...slackMessage(content), card: teamsCard(content) };
+    return { ...slackMessage(content), content };
 }
 function links(record) {
     const out = [];
@@ -35755,7 +35761,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             return false;
         }
         // Teams posts only a card; Slack and the receivers that read its JSON take text and blocks.
-        const payload = isTeamsWebhook(url) ? teamsMessage(message.card ?? textCard(message.text)) : { text: message.text, blocks: message.blocks };
+        const payload = isTeamsWebhook(url) ? teamsMessage(message.content ? teamsCard(message.content) : textCard(message.text)) : { text: message.text, blocks: message.blocks };
         const body = JSON.stringify((0,secrets/* redactDeep */.KL)(payload, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         const cut = (0,bounded_wait/* cutAfterStop */.ph)(opts.stop, STOPPED_UNDER_WAY_MS);

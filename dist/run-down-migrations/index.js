@@ -2898,7 +2898,11 @@ function sentence(text) {
     const t = text.trim();
     if (!t)
         return t;
-    return ended(t[0].toUpperCase() + t.slice(1));
+    return ended(capitalized(t));
+}
+/** Text with its first letter in upper case ("Staging of shop"), the rest as it is. */
+function capitalized(text) {
+    return text ? `${text[0].toUpperCase()}${text.slice(1)}` : text;
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
@@ -3038,7 +3042,7 @@ function systemErrorLine(err) {
         return `Could not ${operation} ${err.path}: ${meaning}.`;
     if (operation)
         return `Could not ${operation}: ${meaning}.`;
-    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+    return `${capitalized(meaning)}.`;
 }
 function errorLine(err) {
     if (err instanceof RollbackKitError)
