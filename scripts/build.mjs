@@ -10,6 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import ncc from '@vercel/ncc';
+import { asciiOnly } from './ascii-only.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // At the same depth as src/: src/core/actions-core.ts imports @actions/core's modules by relative path.
@@ -52,6 +53,7 @@ export async function sourceHash() {
     join(root, 'tsconfig.json'),
     join(root, 'tsconfig.build.json'),
     join(root, 'scripts/build.mjs'),
+    join(root, 'scripts/ascii-only.mjs'),
   ].sort();
   const hash = createHash('sha256');
   for (const f of files) {
@@ -61,6 +63,13 @@ export async function sourceHash() {
     hash.update('\0');
   }
   return hash.digest('hex');
+}
+
+/** The bundle's JavaScript in ASCII (ascii-only.mjs), saying what a tagged template kept. */
+function ascii(code, name) {
+  const { code: out, kept } = asciiOnly(code, name);
+  if (kept) console.log(`dist/${name}: ${kept} non-ASCII character(s) left in tagged templates`);
+  return out;
 }
 
 async function build(entry) {
@@ -77,11 +86,12 @@ async function build(entry) {
   // The bin is run by its path (npx, node_modules/.bin): it needs its interpreter line, and to be
   // executable as committed, or npm makes it so in a clone and leaves the checkout changed.
   const isBin = entry === CLI_ENTRY;
-  await writeFile(join(out, 'index.js'), isBin && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code, { mode: isBin ? 0o755 : 0o644 });
+  const main = ascii(code, `${entry.name}/index.js`);
+  await writeFile(join(out, 'index.js'), isBin && !main.startsWith('#!') ? `#!/usr/bin/env node\n${main}` : main, { mode: isBin ? 0o755 : 0o644 });
   for (const [name, asset] of Object.entries(assets ?? {})) {
     const target = join(out, name);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, asset.source);
+    await writeFile(target, /\.[cm]?js$/.test(name) ? ascii(asset.source.toString('utf8'), `${entry.name}/${name}`) : asset.source);
   }
   // ncc emits ESM; Node must be told so for the folder the runner loads it from.
   await writeFile(join(out, 'package.json'), '{\n  "type": "module"\n}\n');
