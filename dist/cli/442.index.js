@@ -535,7 +535,7 @@ class MadeRecord {
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
  * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
- * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`\u2026), and, in the old
  * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
  * check names, server messages, a command's output), and a newline inside such text would start a
  * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
@@ -562,7 +562,7 @@ function inertLines(text) {
 }
 /**
  * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
- * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * outside text; colour codes (SGR, `ESC[\u2026m`) are kept, since the command line's own are added the
  * same way and a stray one only changes a colour.
  */
 // eslint-disable-next-line no-control-regex
@@ -698,7 +698,7 @@ const output = {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n\u00b2 steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 /** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
 function isCommonValue(value) {
@@ -737,7 +737,7 @@ function base64Forms(value) {
     const bytes = Buffer.from(value, 'utf8');
     const forms = [];
     for (const offset of [0, 1, 2]) {
-        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        // The value's bits run from 8\u00b7offset to 8\u00b7(offset + length); character i holds bits 6i to 6i + 6.
         const first = Math.ceil((8 * offset) / 6);
         const end = Math.floor((8 * (offset + bytes.length)) / 6);
         if (end - first < MIN_BASE64_CORE)
@@ -759,7 +759,7 @@ function clip(text, max) {
     const space = cut.search(/\s\S*$/);
     if (space >= max / 2)
         cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
+    return `${cut.trimEnd()}\u2026`;
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
@@ -1055,8 +1055,8 @@ class SecretSet {
 /* harmony export */   v6: () => (/* binding */ ended)
 /* harmony export */ });
 /**
- * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
- * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * Text said as a sentence of its own where sentences are joined ("\u2026 decision rollback. Check
+ * "reports" failed: \u2026"): a clause made to follow a colon starts in lower case, and one that ends in
  * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
  * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
  * keeps it, so RollbackKitError.line joins message and hint as they are.
@@ -1073,7 +1073,7 @@ function capitalized(text) {
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
- * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * name ("\u2026 and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
  * (a message may start with an input's name, as written).
  */
 function ended(text) {
@@ -1120,8 +1120,8 @@ function onOneLine(text) {
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
  * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
  *   does when the wait runs out (reports that the work's state is not known, or cleans up). A
- *   closed stdout after the first signal is not a second one: with `… | tee log` and Ctrl-C, tee
- *   dies of the same SIGINT, and our next write (the "stopping…" note itself) gets EPIPE. Nobody
+ *   closed stdout after the first signal is not a second one: with `\u2026 | tee log` and Ctrl-C, tee
+ *   dies of the same SIGINT, and our next write (the "stopping\u2026" note itself) gets EPIPE. Nobody
  *   asked twice, so the work keeps its grace; only a real SIGINT, SIGTERM or SIGHUP cuts it short;
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
@@ -1436,7 +1436,7 @@ class Timeline {
         return this.start(phase, component).end('skipped', detail, facts);
     }
 }
-/** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): …"; `tag` ("drill") leads the bracket. */
+/** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): \u2026"; `tag` ("drill") leads the bracket. */
 function phaseLine(entry, tag) {
     const name = [tag, entry.phase, entry.component].filter(Boolean).join(' ');
     return `[${name}] ${entry.status} in ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a)(entry['duration-ms'])} (budget ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a)(entry['budget-ms'])}): ${entry.detail}`;

@@ -334,22 +334,22 @@ var sorted = __nccwpck_require__(5915);
  * judged by the same rule (`true` or a placeholder is no secret).
  *
  * Two readers, each used by every form that writes that way:
- * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
- *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ * - assignments (`col = value, \u2026`, `(a, b) = (\u2026)`): UPDATE \u2026 SET (after an alias, `ONLY`, a
+ *   CTE, MySQL's after JOINs), INSERT \u2026 ON CONFLICT \u2026 DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT \u2026 SET,
  *   MERGE's WHEN MATCHED THEN UPDATE SET;
- * - a column list and rows (`(a, b) VALUES (…), (…)`, MySQL's `VALUES ROW(…), ROW(…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ * - a column list and rows (`(a, b) VALUES (\u2026), (\u2026)`, MySQL's `VALUES ROW(\u2026), ROW(\u2026)`): INSERT INTO, INSERT \u2026 OVERRIDING \u2026 VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
- *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
- *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
+ *   THEN INSERT, and a derived table's rows (`UPDATE \u2026 FROM (VALUES \u2026) AS v(id, pw)`, `MERGE \u2026
+ *   USING (VALUES \u2026) AS s(\u2026)`, `WITH v(id, pw) AS (VALUES \u2026) UPDATE \u2026`), whose column is secret
  *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
- *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A derived table of a SELECT
- *   (`MERGE … USING (SELECT '…' AS k) s`, `UPDATE … FROM (SELECT …) s`) is judged so too, each
+ *   names it (`v.pw`, `crypt(v.pw, \u2026)`) in a value of a secret column. A derived table of a SELECT
+ *   (`MERGE \u2026 USING (SELECT '\u2026' AS k) s`, `UPDATE \u2026 FROM (SELECT \u2026) s`) is judged so too, each
  *   value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
- * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
+ * `INSERT \u2026 SELECT 'ci', '\u2026'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
- * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
+ * FROM is judged as the secret column's (a derived table, `FROM (SELECT '\u2026' AS k) t`, may be what
  * the list writes), and its WHERE and the rest are read past, not judged. A source in any other
- * form (`(SELECT …)` in brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`)
+ * form (`(SELECT \u2026)` in brackets, `WITH \u2026 SELECT`, `SELECT DISTINCT ON (\u2026)`, `UNION (SELECT \u2026)`)
  * has every string literal from there to the statement's `;` hidden, at any depth, when a column
  * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
  * costs less than a key shown. An INSERT without a column list is judged by its table alone
@@ -357,15 +357,15 @@ var sorted = __nccwpck_require__(5915);
  * tab-separated rows after it (or separated by its DELIMITER, or CSV with its QUOTE and ESCAPE, a
  * quoted field over several lines too), up to `\.` (copyFields).
  *
- * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
- * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
+ * A literal is quoted (`'\u2026'`, `E'\u2026'`) or dollar-quoted (`$$\u2026$$`, `$tag$\u2026$tag$`), and in a row's or
+ * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "\u2026")`; a name in
  * PostgreSQL, which stays shown in a column list or a table's name). Each statement is
  * read once from its head to the end of its rows or assignments, and the search goes on after
- * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
+ * them: a literal's quotes, `''` inside, and brackets (`crypt('\u2026', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
  * read at all (SQL_KEYWORD). Names are plain, double-quoted, in MySQL's backticks or SQL Server's
- * brackets. SQL Server's `UPDATE k SET … FROM api_keys k`: the SET list is read again under the
+ * brackets. SQL Server's `UPDATE k SET \u2026 FROM api_keys k`: the SET list is read again under the
  * table the FROM names for the alias (aliasedTable).
  */
 
@@ -384,7 +384,7 @@ const noClosing = new Map();
 /**
  * Where a backslash-escaped string's next unescaped `quote` is, from `at` (just past a quote); -1
  * if none. A search that found none is not made again: each line of a log may open a string whose
- * every later quote is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * every later quote is escaped (`x\"`), and a search from each to the text's end would be n\u00b2. A
  * search from a later place just past a quote goes as the failed one went from there (that quote
  * was not escaped away from it: a quote is no backslash), so it fails too.
  */
@@ -398,7 +398,7 @@ function closingEscapedQuote(text, at, quote) {
     return q;
 }
 /**
- * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
+ * MySQL reads `\'` inside '\u2026' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
  * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
  * this set for the second reading, and what either hides is hidden.
  */
@@ -408,7 +408,7 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 let dollarTags;
 /**
  * Where `tag` next occurs in `text` from `from`; -1 if nowhere. A search per tag would read to the
- * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n²), so
+ * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n\u00b2), so
  * the text's tags are indexed once: a tag occurs at a `$` exactly where DOLLAR_TAG matches it there
  * (a name stops at the next `$`), so reading the match at every `$` finds every occurrence.
  */
@@ -443,21 +443,21 @@ function unclosed(text, open, start, literal) {
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
  * literals. Calls `literal` with the content span of every string literal in the value, however deep:
- * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
+ * `encode(digest('\u2026', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
  * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
- * `doubleQuoted`: the value is a row's or an assignment's, where `"…"` is MySQL's string (`VALUES
- * ("bob", "…")`, `SET password = "…"`; backslash escapes and `""` inside) and PostgreSQL's name of
+ * `doubleQuoted`: the value is a row's or an assignment's, where `"\u2026"` is MySQL's string (`VALUES
+ * ("bob", "\u2026")`, `SET password = "\u2026"`; backslash escapes and `""` inside) and PostgreSQL's name of
  * a column: judged as a literal, as a name hidden costs less than a password shown. Elsewhere (a
  * column list, a table's name, a SELECT's list and FROM) it is a name and no literal; so is one
- * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(…)`).
+ * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(\u2026)`).
  */
 function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
     let depth = 0;
     let i = at;
     while (i < text.length) {
         const c = text[i];
-        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+        // A dollar-quoted literal (`$$\u2026$$`, `$pw$\u2026$pw$`): nothing inside is special up to the same tag.
         // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
         DOLLAR_TAG.lastIndex = i;
         const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
@@ -470,7 +470,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
             continue;
         }
         if (c === "'") {
-            // `E'…'` takes backslash escapes (`E'it\'s'`), as MySQL's every '…' does; a plain literal only `''`.
+            // `E'\u2026'` takes backslash escapes (`E'it\'s'`), as MySQL's every '\u2026' does; a plain literal only `''`.
             const escapes = backslashQuotes || (/[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ''));
             let j = i + 1;
             for (;;) {
@@ -536,7 +536,7 @@ const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+sel
 /** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
 const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
 const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
-/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT \u2026)`). */
 const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
 /** A SELECT list whose values the plain reading cannot line up with the columns. */
 const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
@@ -557,16 +557,16 @@ const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
 /**
  * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
- * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
+ * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES \u2026)` (or `, v(\u2026) AS (VALUES \u2026)` after another), for the write after it;
  * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
- * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
- * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
+ * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (\u2026)`, into the MERGE's table;
+ * - `insert`: INSERT [IGNORE | OR REPLACE \u2026] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
- * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
+ * - `updateJoin`: MySQL's UPDATE t [alias] JOIN \u2026 (or `, u \u2026`) SET, whose SET is read to after the tables;
  * - `merge`: MERGE [INTO] t [[AS] alias] USING;
- * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
+ * - `derived`: a derived table of rows, `(VALUES \u2026) [AS] v(cols)`, wherever the statement has one
  *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
- * - `derivedSelect`: a derived table of a SELECT, `(SELECT '…' AS pw) [AS] s`, there too (see judgeSelect);
+ * - `derivedSelect`: a derived table of a SELECT, `(SELECT '\u2026' AS pw) [AS] s`, there too (see judgeSelect);
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
@@ -581,15 +581,15 @@ const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,
     `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>(?:[^;\\n']|'[^'\\n]*')*))`, 'gi');
 /**
  * What an INSERT's head is followed by: its column list (absent, or not one when a source in
- * brackets follows), OVERRIDING … VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
+ * brackets follows), OVERRIDING \u2026 VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
  * source in brackets or after WITH (only looked at).
  */
 const INSERT_TAIL = new RegExp(`(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`, 'iy');
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
 const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
-/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
-/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
+/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = \u2026`). */
+/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (\u2026)`, `= ROW (\u2026)`). */
 const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
 const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Za-z0-9_]+)["`\]]?\s*=(?!=)/y;
 /**
@@ -598,7 +598,7 @@ const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Z
  */
 const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
 const ROW_SEPARATOR = /\s*,\s*/y;
-/** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
+/** The SET after MySQL's UPDATE \u2026 JOIN's tables; tried as SET_LIST_END is. */
 const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
 const SET_AFTER = /\s+set\s+/iy;
 /** What may stand at the text's end where a derived table's alias is still to come: a `,` before more rows, `)`, `) AS v`, `) v (id`. */
@@ -608,7 +608,7 @@ const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([
 /** The names in a column list, each undefined where it is no plain name. */
 const columnNames = (list) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
 /**
- * Rows from `at` (`(…, …), (…)`), or `one` row: each value read for its column, `judge(column)`
+ * Rows from `at` (`(\u2026, \u2026), (\u2026)`), or `one` row: each value read for its column, `judge(column)`
  * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
  */
 function readRows(text, at, judge, seen, one = false) {
@@ -636,8 +636,8 @@ function readRows(text, at, judge, seen, one = false) {
     return i;
 }
 /**
- * MySQL's row constructor, `VALUES ROW('…', …), ROW(…)` (in INSERT and in a table value
- * constructor, `(VALUES ROW(…)) AS v(…)`): a row as `(…)` is. Where a row's `(` is, from `at`.
+ * MySQL's row constructor, `VALUES ROW('\u2026', \u2026), ROW(\u2026)` (in INSERT and in a table value
+ * constructor, `(VALUES ROW(\u2026)) AS v(\u2026)`): a row as `(\u2026)` is. Where a row's `(` is, from `at`.
  */
 const ROW_KEYWORD = /row\s*(?=\()/iy;
 function rowOpen(text, at) {
@@ -823,11 +823,11 @@ function spansOneWay(text, rule, open = false) {
         statement?.derived.push({ at, columns: columnNames(alias[1]) });
         return DERIVED_ALIAS.lastIndex;
     };
-    /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
+    /** Assignments from `at`, `col = value, \u2026`, to the clause after them (SET_LIST_END) or the statement's end. */
     const assignments = (at, table, secret = (column) => rule.column(table, column)) => {
         let i = at;
         for (;;) {
-            // `(a, b) = ('…', '…')`: a row of the columns in brackets.
+            // `(a, b) = ('\u2026', '\u2026')`: a row of the columns in brackets.
             MULTI_ASSIGNMENT.lastIndex = i;
             const multi = MULTI_ASSIGNMENT.exec(text);
             if (multi) {
@@ -874,7 +874,7 @@ function spansOneWay(text, rule, open = false) {
             begin(g.update);
             const set = i;
             i = assignments(set, g.update);
-            // SQL Server's `UPDATE k SET … FROM api_keys k`: the name after UPDATE was an alias, and its
+            // SQL Server's `UPDATE k SET \u2026 FROM api_keys k`: the name after UPDATE was an alias, and its
             // table (known only now) says which columns are secret: the SET list is read again under it.
             // A FROM read already (one whose unclosed bracket ran on over this head) is not read again.
             const [table, end] = i >= fromRead ? aliasedTable(text, i, g.update) : [undefined, fromRead];
@@ -937,7 +937,7 @@ function spansOneWay(text, rule, open = false) {
 const SELECT_ALIAS = /\)\s*(?:as\s+)?["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?(?:\s*\(([^()]*)\))?/iy;
 /** What may stand before a SELECT list's first value. */
 const SELECT_QUANTIFIER = /\s*(?:(?:distinct|all)\s+|top\s*\(?\s*\d+\s*\)?\s*)?/iy;
-/** The name a SELECT list's value goes by: its alias (`'…' AS pw`, `'…' pw`) or the column it is (`s.pw`). */
+/** The name a SELECT list's value goes by: its alias (`'\u2026' AS pw`, `'\u2026' pw`) or the column it is (`s.pw`). */
 const ITEM_NAME = /(?:^|[\s.)])["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?\s*$/;
 /** A derived table of a SELECT whose list starts at `at`: read past to its `)` (brackets and literals followed), and its alias. */
 function derivedSelect(text, at) {
@@ -950,13 +950,13 @@ function derivedSelect(text, at) {
 }
 /**
  * A derived table of a SELECT judged at its statement's end, when the statement's references are
- * known (`MERGE … USING (SELECT 'ci' AS name, '…' AS k) s … UPDATE SET key = s.k`, `UPDATE … FROM
- * (SELECT '…' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
+ * known (`MERGE \u2026 USING (SELECT 'ci' AS name, '\u2026' AS k) s \u2026 UPDATE SET key = s.k`, `UPDATE \u2026 FROM
+ * (SELECT '\u2026' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
  * by (the alias's column list, the value's alias, or the column it is), `secret` telling whether
  * that name is a secret column's. When one is, every literal after the list to the `)` (its FROM,
  * a UNION's SELECT) is judged under it too, as an INSERT's source is: which of them reaches the
- * column is no longer plain. A list with an unnamed value (`*`, `'…'`) whose alias a secret value
- * names (`s.*`, `crypt(s.x, …)`: REFERENCE) has those values, and all after the list, judged under it.
+ * column is no longer plain. A list with an unnamed value (`*`, `'\u2026'`) whose alias a secret value
+ * names (`s.*`, `crypt(s.x, \u2026)`: REFERENCE) has those values, and all after the list, judged under it.
  */
 function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
     SELECT_QUANTIFIER.lastIndex = at;
@@ -989,7 +989,7 @@ const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
 /** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
 const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
- * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
+ * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON \u2026`),
  * or undefined when there is none or it names none, and where the reading stopped. Each item is
  * read once, brackets and literals followed, to the clause after the FROM (or a next write's word).
  */
@@ -1055,7 +1055,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
     const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
     if (source === '')
         return hideRest(i);
-    // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+    // SELECT lists: `'a', 'b' FROM \u2026 UNION ALL SELECT 'c', 'd'`.
     while (/^select/i.test(source)) {
         DISTINCT_ON.lastIndex = i;
         if (DISTINCT_ON.test(text))
@@ -1068,7 +1068,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
                 break;
             i++;
         }
-        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+        // A FROM's strings may be what the list writes (`FROM (SELECT '\u2026' AS k) t`, `(VALUES \u2026)`):
         // all of them, at any depth, to the next clause.
         FROM_AT.lastIndex = i;
         if (FROM_AT.test(text)) {
@@ -1088,7 +1088,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
         }
         i = UNION_SELECT.lastIndex;
     }
-    // Rows: `(…, …)`, `, (…)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
+    // Rows: `(\u2026, \u2026)`, `, (\u2026)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
     return readRows(text, i, judgeColumn, (column, start, end) => refer(names?.[column], start, end));
 }
 /** `text` with its spans (in order of their starts) shown as `***`; a span inside one shown already adds nothing. */
@@ -1118,7 +1118,7 @@ const VALUES_WORD = /(?<![A-Za-z0-9_])values(?![A-Za-z0-9_])/i;
 const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}((?:[^;\\n']|'[^'\\n]*')*)`, 'i');
 /**
  * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
- * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '\u2026');`, as
  * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
  * secret on a later line is hidden as on one line. A line with a head starts again. A line shown
  * cannot be taken back: a derived table's rows printed before what decides them (their alias, a
@@ -1145,7 +1145,7 @@ function sqlWriteLines(rule) {
         if (lines.length >= SQL_LINES && ROWS_GO_ON.test(line) && (!/^\s*\(/.test(line) || /,\s*$/.test(lines.at(-1)))) {
             // A long INSERT's rows, one a line (a seed file echoed): the rows read already are let go but
             // the head (to its VALUES), the line after it and the last one, which keep this row's place in
-            // the statement (after a `,`, or a first row for a `, (…)`), so it is still read as the head's.
+            // the statement (after a `,`, or a first row for a `, (\u2026)`), so it is still read as the head's.
             // Each line is read against at most SQL_LINES before it, as ever.
             const values = lines.findIndex((l) => VALUES_WORD.test(l));
             if (values >= 0 && values < SQL_LINES - 3)
@@ -1241,7 +1241,7 @@ const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
 /**
  * Names whose value is where a credential is kept, not the credential: only under one is a value
  * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
- * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
+ * 64 (`AWS_SECRET_ACCESS_KEY=/wJal\u2026`), so a leading slash alone says nothing.
  */
 const PATH_NAME = /[-_.](?:file|path|dir)$/i;
 /** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
@@ -1258,7 +1258,7 @@ const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[
 const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:\u2026+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
 /**
  * A status said about a credential (`token: expired, password: incorrect, auth: ok`, `Signature:
  * verified`, `token: refreshed`), a word and perhaps the punctuation that ends it: a plain English
@@ -1274,11 +1274,11 @@ const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
 const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
- * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
- * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `\u2026`, `true`, `none`), a URL or a path
+ * (`token_url=https://\u2026`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
  * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
- * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
- * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
+ * after it, which is prose (`the token: Vercel said\u2026`, our own hints' `from a secret:
+ * vercel-token: \u2026`; a lone last word, `password: correcthorse`, is hidden), or no space at all
  * (`token:x` is a user and password, the URL shape's).
  */
 function namedSecret(name, value, formOf) {
@@ -1348,12 +1348,12 @@ const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerbero
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
  * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
- * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ * to it with no space or quote (`-HAuthorization:\u2026`, `-HCookie:\u2026`), which getopt reads as `-H \u2026`.
  */
 const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
 /**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
- * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
+ * (not a sentence's last `.`). Two tokens pasted together (`ghp_\u2026ghp_\u2026`, `xoxb-\u2026ya29.\u2026`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
  * prefix, read as part of the first, was not found at a word's start. Hidden with the first; one `*`
  * with a one-character look-ahead, so linear.
@@ -1364,7 +1364,7 @@ function prefixed(pattern) {
     return { pattern: new RegExp(`${pattern.source}${GLUED}`, pattern.flags), replace: (_m, prefix) => `${prefix}${HIDDEN}` };
 }
 /**
- * A dollar-quoted SQL literal (`$$…$$`, `$tag$…$tag$`) where a secret value stands, in groups: the
+ * A dollar-quoted SQL literal (`$$\u2026$$`, `$tag$\u2026$tag$`) where a secret value stands, in groups: the
  * opening tag, the content (spaces and all: nothing inside is special), and the closing tag, absent
  * when the literal is cut short (a line's end), whose content is then hidden as far as it is seen.
  * The content is bounded, so a tag that never closes is read at most that far once (linear);
@@ -1373,7 +1373,7 @@ function prefixed(pattern) {
 const DOLLAR_LITERAL = '(?<tag>\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$)((?:(?!\\k<tag>)[^\\r\\n]){0,1000})(\\k<tag>)?';
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
-    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_\u2026.
     prefixed(/(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g),
     prefixed(/(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g),
     // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
@@ -1433,7 +1433,7 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g),
     prefixed(/(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g),
     prefixed(/(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g),
-    // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:…`
+    // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:\u2026`
     // (`env:`, `file:` and `fd:` name where the password is, and stay).
     prefixed(/(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g),
     { pattern: /(?<![A-Za-z0-9_-])(-pass(?:in|out)?[ \t]+["']?pass:)([^\s'"]+)/g, replace: (m, head, password) => (password === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}`) },
@@ -1449,9 +1449,9 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g),
     prefixed(/(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g),
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
-    // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
-    // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // Cookies (`sid=\u2026; theme=dark`, `sid=\u2026; Path=/; HttpOnly`): every `name=value` pair and
+    // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie \u2026`
+    // in prose and curl's `-b` (glued too: `-bsid=\u2026`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
@@ -1465,14 +1465,14 @@ const SHAPES = [
             return `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`;
         },
     },
-    // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=…; Path=/","b=…"]`):
+    // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=\u2026; Path=/","b=\u2026"]`):
     // every cookie in it, to the list's end or the line's.
     {
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
     // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
-    // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
+    // uid:gid) and `-u user:$PASS` are no password, and `-u redis://\u2026` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
         pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
@@ -1480,13 +1480,13 @@ const SHAPES = [
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
     { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
-    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:\u2026@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}@`) },
-    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
+    // SQL's `PASSWORD '\u2026'` (CREATE/ALTER ROLE, CREATE USER \u2026 WITH ENCRYPTED PASSWORD), `''` inside
     // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
     { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
-    // …and dollar-quoted (`PASSWORD $$…$$`, `$x$…$x$`), taken whole, spaces and all (DOLLAR_LITERAL).
+    // \u2026and dollar-quoted (`PASSWORD $$\u2026$$`, `$x$\u2026$x$`), taken whole, spaces and all (DOLLAR_LITERAL).
     {
         pattern: new RegExp(`(?<![A-Za-z0-9_])(password[ \\t]+)${DOLLAR_LITERAL}`, 'gi'),
         replace: (m, head, tag, value, close) => (value === '' || value === HIDDEN ? m : `${head}${tag}${HIDDEN}${close ?? ''}`),
@@ -1494,7 +1494,7 @@ const SHAPES = [
 ];
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one (escapes and all,
+ * inside a JSON string (`\"\u2026`, ending at the next backslash), a single-quoted one (escapes and all,
  * as libpq reads `password='a\'b'`), a dollar-quoted SQL literal (`SET password = $pw$a b$pw$`,
  * DOLLAR_LITERAL), or a bare word
  * (which ends at a bracket: `{"a":{"token":true}}`).
@@ -1528,11 +1528,11 @@ function nextWord(text, at) {
     return NEXT_WORD.exec(text)?.[1];
 }
 /**
- * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
- * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
- * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=\u2026` as `env` prints it,
+ * `password=\u2026`, `--db-password=\u2026`, `Password: \u2026` and `secret: \u2026` as YAML or a header, and JSON's
+ * `"client_secret":"\u2026"` (escaped inside a JSON string too, `\"token\":\"\u2026\"`). See namedSecret for
  * what is left alone. A quoted value under another name is read again from its start: a JSON
- * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ * string can hold JSON (`"body":"{\"token\":\"\u2026\"}"`).
  */
 function hideNamedValues(text) {
     let out = '';
@@ -1540,7 +1540,7 @@ function hideNamedValues(text) {
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
         const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
-        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        // A header glued to curl's or wget's -H (`-Htoken:\u2026`, `-HX-Api-Key:\u2026`): the name is what follows it.
         const glued = sep.includes(':') && GLUED_HEADER.test(written);
         const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
@@ -1582,8 +1582,8 @@ function hideNamedValues(text) {
             re.lastIndex = head;
         }
         else {
-            // A bare value that is a name and a value itself (kubectl's `--from-literal=password=…`,
-            // helm's `--set=db.password=…`, a header given to curl or wget unquoted, `--header=token:…`),
+            // A bare value that is a name and a value itself (kubectl's `--from-literal=password=\u2026`,
+            // helm's `--set=db.password=\u2026`, a header given to curl or wget unquoted, `--header=token:\u2026`),
             // read once: its own value is not read again.
             const asHeader = HEADER_OPTION.test(name);
             const inner = (asHeader ? INNER_HEADER : INNER_NAMED).exec(value);
@@ -1634,8 +1634,8 @@ function hideOptionValues(text) {
  * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
-    // SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p \u2026` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P \u2026`.
     {
         option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
         client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
@@ -1690,8 +1690,8 @@ function hideClientPasswords(text) {
     return out;
 }
 /**
- * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
- * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * `sshpass -p \u2026`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p \u2026 ssh -p 2222 host` the second is ssh's port. Its options are read
  * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
  * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
  * option is read one way, and the search goes on after the last one, so the text is read once.
@@ -1723,8 +1723,8 @@ function hideSshpass(text) {
     return out + text.slice(done);
 }
 /**
- * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
- * `yarn config set npmAuthToken …`, `git config --global github.token …`): the value after a space
+ * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key \u2026`,
+ * `yarn config set npmAuthToken \u2026`, `git config --global github.token \u2026`): the value after a space
  * when the setting's last word (after `.`, `:` or `/`) says secret.
  */
 const CONFIG_SET = /(?<![A-Za-z0-9_-])((?:config(?:ure)?[ \t]+set|git[ \t]+config)(?:[ \t]+--?[A-Za-z][A-Za-z-]*)*[ \t]+)([A-Za-z0-9_.:/@-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g;
@@ -1749,7 +1749,7 @@ function hidePgpassLines(text) {
 }
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
 /**
- * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
+ * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` \u2026 `-----END \u2026 PRIVATE KEY-----`),
  * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
  * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
  * from its BEGIN and the scan goes on after it, so the text is read once.
@@ -1792,7 +1792,7 @@ function privateKeyLines() {
     };
 }
 /**
- * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
+ * XML's `<password>\u2026</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
  * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
  */
 const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
@@ -2064,7 +2064,7 @@ function parseNumber(raw, name, opts = {}) {
     // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
     // and later messages would say so): out of range for anything we count. Values quoted as typed.
     if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} is out of range: beyond \u00b1${Number.MAX_SAFE_INTEGER}, got ${value}.`);
     if (opts.min !== undefined && n < opts.min)
         throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
     if (opts.max !== undefined && n > opts.max)
@@ -2237,7 +2237,7 @@ async function runAction(name, body, details) {
     (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
     const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end \u2026`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
@@ -2774,7 +2774,7 @@ function withinSize(name, value, shownAs = `Input ${name}`) {
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
  * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
- * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`\u2026), and, in the old
  * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
  * check names, server messages, a command's output), and a newline inside such text would start a
  * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
@@ -2801,7 +2801,7 @@ function inertLines(text) {
 }
 /**
  * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
- * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * outside text; colour codes (SGR, `ESC[\u2026m`) are kept, since the command line's own are added the
  * same way and a stray one only changes a colour.
  */
 // eslint-disable-next-line no-control-regex
@@ -2988,7 +2988,7 @@ function declareEnvironmentSecrets(env, log) {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n\u00b2 steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 /** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
 function isCommonValue(value) {
@@ -3027,7 +3027,7 @@ function base64Forms(value) {
     const bytes = Buffer.from(value, 'utf8');
     const forms = [];
     for (const offset of [0, 1, 2]) {
-        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        // The value's bits run from 8\u00b7offset to 8\u00b7(offset + length); character i holds bits 6i to 6i + 6.
         const first = Math.ceil((8 * offset) / 6);
         const end = Math.floor((8 * (offset + bytes.length)) / 6);
         if (end - first < MIN_BASE64_CORE)
@@ -3049,7 +3049,7 @@ function clip(text, max) {
     const space = cut.search(/\s\S*$/);
     if (space >= max / 2)
         cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
+    return `${cut.trimEnd()}\u2026`;
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
@@ -3345,8 +3345,8 @@ class SecretSet {
 /* harmony export */ });
 /* unused harmony export onOneLine */
 /**
- * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
- * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * Text said as a sentence of its own where sentences are joined ("\u2026 decision rollback. Check
+ * "reports" failed: \u2026"): a clause made to follow a colon starts in lower case, and one that ends in
  * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
  * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
  * keeps it, so RollbackKitError.line joins message and hint as they are.
@@ -3363,7 +3363,7 @@ function capitalized(text) {
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
- * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * name ("\u2026 and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
  * (a message may start with an input's name, as written).
  */
 function ended(text) {
@@ -3432,8 +3432,8 @@ function firstAtOrAfter(sorted, at) {
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
  * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
  *   does when the wait runs out (reports that the work's state is not known, or cleans up). A
- *   closed stdout after the first signal is not a second one: with `… | tee log` and Ctrl-C, tee
- *   dies of the same SIGINT, and our next write (the "stopping…" note itself) gets EPIPE. Nobody
+ *   closed stdout after the first signal is not a second one: with `\u2026 | tee log` and Ctrl-C, tee
+ *   dies of the same SIGINT, and our next write (the "stopping\u2026" note itself) gets EPIPE. Nobody
  *   asked twice, so the work keeps its grace; only a real SIGINT, SIGTERM or SIGHUP cuts it short;
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
@@ -3603,8 +3603,8 @@ function isSensitiveName(name) {
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
 /**
- * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
- * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${\u2026}` (and
+ * `${{ secrets.X }}`), `$(\u2026)`, or a lone `$` (a bare value ends at a bracket). `$ecret\u2026` is a value.
  */
 const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
 const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
@@ -3712,8 +3712,8 @@ function splitCredentials(text) {
 }
 /**
  * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
- * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
- * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * `/services/T\u2026/B\u2026/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/\u2026` (and the older outlook.office.com form). Everything
  * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
  */
 const WEBHOOK_PATHS = [
@@ -3747,7 +3747,7 @@ function hideWebhookPath(text) {
  */
 function displayUrl(text, opts = {}) {
     const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
+    // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????\u2026`.
     const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : `${sep}${name}=${hideEncodedSecrets(value)}`);
     return hideWebhookPath(params);
 }
@@ -3778,13 +3778,13 @@ function decodeOnce(text, at) {
 }
 /**
  * A URL's password, and a query or fragment value under a sensitive name, in decoded text. A value
- * ends at a `?` too: in `redirect_uri=https://h/?token=…` the URL inside is a value, and its query
+ * ends at a `?` too: in `redirect_uri=https://h/?token=\u2026` the URL inside is a value, and its query
  * is read as well.
  */
 const INNER_PASSWORD = /:\/\/[^\s/?#@:"'<>\\]*:([^\s/?#@"'<>\\]+)@/g;
 const INNER_PARAMETER = /(?:^|[?&#;])([^=&#?;]+)=([^&#;?]*)/g;
 /**
- * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D…`):
+ * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D\u2026`):
  * the inner URL's password and sensitive parameters hidden where they are written, encoded as
  * they are; the rest stays as written. Each decoding is one pass, at most MAX_ENCODINGS of them.
  */
@@ -3832,13 +3832,13 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 const URL_END = /[\s"'<>`]/;
 /** Closing brackets, each with its opening one. */
 const CLOSERS = { ')': '(', ']': '[', '}': '{' };
-/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=….`). */
+/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=\u2026.`). */
 const TRAILING = /[.,;:!?]/;
 /**
  * Where a URL written in free text ends once what follows it is left out: the closing brackets it
- * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=…)` ends
+ * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=\u2026)` ends
  * before the `)`, which the text around it opened, so that a parameter's hidden value does not take
- * the bracket with it (`…?api_key=***)`). A bracket the URL itself opens stays its own
+ * the bracket with it (`\u2026?api_key=***)`). A bracket the URL itself opens stays its own
  * (`https://h/wiki/A_(b)`). Counted once, so linear on any run of brackets.
  */
 function ownEnd(text, start, end) {
@@ -3923,7 +3923,7 @@ function countBracket(opened, c) {
  * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
  * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
  * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
- * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * opened before the URL (`(see https://h/?token=\u2026)`), and all after it; or, with none, a single `.`
  * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
  * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
  * `?password=hunter2)`).
@@ -3940,7 +3940,7 @@ function secretEnd(text, own, end, opened) {
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
 /**
- * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h…` in a
+ * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h\u2026` in a
  * log line): the run of text around it read as hideEncodedSecrets reads a query value. A run with
  * a `://` in it was read as a URL already. Each run is read once.
  */
@@ -4038,7 +4038,7 @@ function refuseNotLive(outcome, request) {
     const notLive = (0,_promote_js__WEBPACK_IMPORTED_MODULE_1__/* .notLiveYet */ .E)(outcome, request.provider === 'vercel' ? `project ${request.project}` : request.provider);
     if (!notLive)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(notLive.message, `Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases). Once production serves ${outcome.to.id}, running the step again reports already-current.`);
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(notLive.message, `Finish (or abort) the rolling release in Vercel (project Settings \u2192 Rolling Releases). Once production serves ${outcome.to.id}, running the step again reports already-current.`);
 }
 
 
@@ -4396,7 +4396,7 @@ function wholeLines(text, wasCut) {
 
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
- * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
+ * command: the rollback is the user's own command (docker, pm2, kubectl\u2026). It runs under bash with
  * the target in its environment, its output streamed to the log, and a time limit. When the limit
  * is reached or the step is stopped (the run cancelled, Ctrl-C), the command and everything it
  * started are ended (runProcess: its own process group, SIGTERM, then SIGKILL 10 s later), so no
@@ -4445,7 +4445,7 @@ function parseOutcome(text) {
     for (const line of lines) {
         const m = /^(status|to)=(.*)$/.exec(line);
         if (!m)
-            return { invalid: 'a line that is not status=… or to=…' };
+            return { invalid: 'a line that is not status=\u2026 or to=\u2026' };
         if (seen.has(m[1]))
             return { invalid: `${m[1]} given twice` };
         seen.set(m[1], m[2]);
@@ -4678,7 +4678,7 @@ function isBlockedPortError(err) {
 function portOf(url) {
     return url.port || (url.protocol === 'https:' ? '443' : '80');
 }
-/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (…)": the refusal, named, for any message. */
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (\u2026)": the refusal, named, for any message. */
 function blockedPortText(url) {
     return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
 }
@@ -4883,8 +4883,8 @@ const MAX_ERROR_TEXT = 300;
 const client_sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
 /**
- * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
- * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
+ * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{\u2026}}`
+ * (Vercel), `{error:"\u2026"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
  * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
  */
 function readErrorBody(text, log) {
@@ -5154,7 +5154,7 @@ class GraphQLError extends Error {
     code;
     operation;
     constructor(service, messages, 
-    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, …). */
+    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, \u2026). */
     code, operation) {
         super(`${service} ${operation} failed: ${messages.join('; ')}`);
         this.service = service;
@@ -5689,8 +5689,8 @@ function notPutBackAgain(current, how, status, opts) {
     const check = `check the database, third-party services (payments, auth, email) and ${status} first`;
     const person = `A person decides whether to go further back: run the rollback by hand ${further}.`;
     if (opts.fromNamesIt)
-        return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — ${check}. ${person}`;
-    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}). ${PERHAPS_A_REPEAT}, as its from does not name ${current}: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and ${current} failed its checks too, so the outage is likely not the deploy's — ${check}. ${person}`;
+        return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's \u2014 ${check}. ${person}`;
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}). ${PERHAPS_A_REPEAT}, as its from does not name ${current}: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and ${current} failed its checks too, so the outage is likely not the deploy's \u2014 ${check}. ${person}`;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/from-ref.js
@@ -5849,7 +5849,7 @@ const SHA_PART = /^[0-9a-f]{7,40}$/;
  * no commit: teams tag the image with it, whole or abbreviated, alone or joined to a word
  * (`abc1234f`, `sha-abc1234f`, `main-abc1234f`, `main_abc1234f`, `1.4.0-abc1234f`). A component of
  * the tag (split at - _ . +) names the commit when one of the two is a prefix of the other, both
- * being at least 7 hex digits long. A digest (`@sha256:…`) is no tag, and never a commit.
+ * being at least 7 hex digits long. A digest (`@sha256:\u2026`) is no tag, and never a commit.
  */
 function tagNamesCommit(image, sha) {
     const tag = imageTag(image);
@@ -6210,8 +6210,8 @@ const rollbackTrailers = (target, from) => `${TARGET_TRAILER}: ${target}\n${FROM
 const revertsTo = (message, target) => new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*$`, 'm').test(message);
 /**
  * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
- * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
- * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
+ * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to \u2026"`, GitHub's
+ * branch `revert-5-rollback/\u2026`) names none: its HEAD is not a rollback.
  * - the trailer of our revert commits;
  * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
  * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>[-from-<short>]`.
@@ -6857,7 +6857,7 @@ async function lockDeploy(c, deployId) {
 
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
-const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify → the site → Deploys → "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
+const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify \u2192 the site \u2192 Deploys \u2192 "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
 function frozenState(siteName, published) {
     if (published?.locked)
         return { frozen: true, what: `Auto publishing of Netlify site ${siteName} is stopped (deploy ${published.id} is locked): new builds will not go live.`, undo: unlockHint(published.id) };
@@ -6924,9 +6924,9 @@ async function promoteOnNetlify(opts, log) {
     log.secret(opts.token);
     const siteId = opts.site.trim();
     if (!siteId)
-        throw new errors/* RollbackKitError */.dp('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
+        throw new errors/* RollbackKitError */.dp('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration \u2192 Site details) or its name.netlify.app domain.');
     if (!/^[a-z0-9][a-z0-9.-]*$/i.test(siteId))
-        throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
+        throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration \u2192 Site details.');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
     if (targetId && !HEX_ID.test(targetId))
@@ -6968,7 +6968,7 @@ async function promoteOnNetlify(opts, log) {
             return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished, ...put };
         }
         const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id)).catch((err) => {
-            throw new errors/* RollbackKitError */.dp(`${note} Deploy ${published.id} is not locked, and locking it failed, so the next production build will publish over it: ${err.message}`, 'Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).');
+            throw new errors/* RollbackKitError */.dp(`${note} Deploy ${published.id} is not locked, and locking it failed, so the next production build will publish over it: ${err.message}`, 'Stop auto publishing now: Netlify \u2192 the site \u2192 Deploys \u2192 "Stop auto publishing", or re-run the step (it locks the published deploy).');
         });
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
@@ -7083,7 +7083,7 @@ async function promoteOnNetlify(opts, log) {
     log.info(restored);
     const locked = await calling(ctx(`locking deploy ${to.id}`), () => lockDeploy(c, to.id)).catch((err) => {
         const e = err;
-        throw new errors/* RollbackKitError */.dp(`${restored} But locking it failed, so the next production build will publish over it: ${e.message}`, `Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).`);
+        throw new errors/* RollbackKitError */.dp(`${restored} But locking it failed, so the next production build will publish over it: ${e.message}`, `Stop auto publishing now: Netlify \u2192 the site \u2192 Deploys \u2192 "Stop auto publishing", or re-run the step (it locks the published deploy).`);
     });
     const frozen = frozenState(name, { ...to, locked: locked.locked ?? true });
     log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
@@ -7407,7 +7407,7 @@ async function promoteOnRailway(opts, log) {
     if (!live) {
         throw new errors/* RollbackKitError */.dp(`The ${where} has no live deployment (${newer.length} deployment(s) listed, none SUCCESS), so there is nothing to roll back.`, 'Check the project, environment and service inputs.');
     }
-    log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' — it has crashed' : ''}.`);
+    log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' \u2014 it has crashed' : ''}.`);
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
@@ -7633,7 +7633,7 @@ async function setAutoDeploy(c, serviceId, value) {
 const render_rollback_DEFAULT_POLL_INTERVAL_MS = 3000;
 const rollback_FAILED = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'deactivated']);
 const NEVER_LIVE = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress']);
-const undoHint = (serviceId) => `When the fix is ready, turn auto-deploy back on: Render dashboard → the service → Settings → Auto-Deploy: Yes, or PATCH /v1/services/${serviceId} with {"autoDeploy":"yes"}.`;
+const undoHint = (serviceId) => `When the fix is ready, turn auto-deploy back on: Render dashboard \u2192 the service \u2192 Settings \u2192 Auto-Deploy: Yes, or PATCH /v1/services/${serviceId} with {"autoDeploy":"yes"}.`;
 function rollback_frozenState(service, changedNow) {
     if (service.autoDeploy === 'no') {
         return { frozen: true, what: `Auto-deploy of Render service ${service.name ?? service.id} is off${changedNow ? '' : ' (it already was)'}: new pushes will not deploy.`, undo: undoHint(service.id) };
@@ -7645,9 +7645,9 @@ const rollback_describe = (d) => `${d.id} (${d.status}${d.trigger ? `, trigger $
 function rollback_checkId(value, input, prefix, what) {
     const v = value.trim();
     if (!v)
-        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-…), shown in the Render dashboard URL.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-\u2026), shown in the Render dashboard URL.`);
     if (!new RegExp(`^${prefix}-[a-z0-9]+$`, 'i').test(v))
-        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-\u2026); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
     return v;
 }
 /**
@@ -7663,7 +7663,7 @@ function render_rollback_parseFrom(raw) {
         return { kind: 'sha', value: sha };
     if (urlHost(v))
         return { kind: 'url', value: v };
-    throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-…), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-\u2026), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
 }
 function render_rollback_compareFrom(from, live) {
     if (from.kind === 'id')
@@ -7716,7 +7716,7 @@ async function promoteOnRender(opts, log) {
         doing,
         tokenInput: 'render-token',
         notFound: deploy ? `Deploy ${deploy} of service ${serviceId}` : `Service ${serviceId}`,
-        notFoundHint: deploy ? 'Check the target/from input: a deploy id (dep-…) of this service.' : 'Check the service input (srv-…) and that the API key belongs to the workspace that owns it.',
+        notFoundHint: deploy ? 'Check the target/from input: a deploy id (dep-\u2026) of this service.' : 'Check the service input (srv-\u2026) and that the API key belongs to the workspace that owns it.',
         statusPage: 'https://status.render.com',
     });
     const service = await calling(ctx(`looking up service ${serviceId}`), () => getService(c, serviceId));
@@ -7800,7 +7800,7 @@ async function promoteOnRender(opts, log) {
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (!target) {
-            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-\u2026), or use provider git-revert to build the previous code again.');
         }
     }
     const to = target;
@@ -8048,7 +8048,7 @@ class VercelClient {
                 const body = client_readErrorBody(text, opts.log);
                 return new VercelApiError(status, body.code, body.message, body.invalidToken, request);
             },
-            // The CLI sends `teamId` for `team_…` ids; anything else is a team slug.
+            // The CLI sends `teamId` for `team_\u2026` ids; anything else is a team slug.
             scope: () => (team ? { [team.startsWith('team_') ? 'teamId' : 'slug']: team } : {}),
         });
     }
@@ -8098,11 +8098,11 @@ function vercelError(err, ctx) {
                 ? new errors/* RollbackKitError */.dp(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
                 : // A valid token without access to the scope is the usual cause (a personal token, or one
                     // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
-                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
+                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_\u2026 id or slug of the team that owns the project.`);
         case 404:
             return ctx.deployment
-                ? new errors/* RollbackKitError */.dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
-                : new errors/* RollbackKitError */.dp(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_… id) and the team input: a team project is invisible without team.');
+                ? new errors/* RollbackKitError */.dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_\u2026), URL or commit SHA of this project.')
+                : new errors/* RollbackKitError */.dp(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_\u2026 id) and the team input: a team project is invisible without team.');
         case 402:
             return new errors/* RollbackKitError */.dp(`Vercel refused ${ctx.deployment ? `deployment ${ctx.deployment}` : 'the request'} for project ${ctx.project} because of the plan (402): the Hobby plan can roll back only to the immediately previous production deployment.${said}`, 'Pick the previous production deployment as target, use method: promote, or upgrade the plan.');
         case 409:
@@ -8123,7 +8123,7 @@ function vercelError(err, ctx) {
  * each newer deployment was passed over (the dry-run plan prints it).
  */
 
-const SHAPES = '"previous", "last-verified", a deployment id (dpl_…), a deployment URL (https://…vercel.app) or a commit SHA (7 to 40 hex characters)';
+const SHAPES = '"previous", "last-verified", a deployment id (dpl_\u2026), a deployment URL (https://\u2026vercel.app) or a commit SHA (7 to 40 hex characters)';
 function parseDeploymentRef(raw, inputName) {
     const value = raw.trim();
     if (inputName === 'target' && value.toLowerCase() === 'previous')
@@ -8381,7 +8381,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
                 return [];
             });
             const list = aliases.length ? aliases.map((a) => `${a.alias}${a.status ? ` (${a.status})` : ''}`).join(', ') : 'Vercel did not list them';
-            throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project → Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
+            throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project \u2192 Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
         }
         // Done means the job finished (skipped counts, as in the CLI) and production serves the target;
         // a missing or foreign job with production already switched is done as well.
@@ -8749,7 +8749,7 @@ class CommitStatuses {
     /** Sets rollback-kit/verified on `sha`: success after a pass. */
     async record(sha, opts) {
         const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/statuses/${encodeURIComponent(sha)}`;
-        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}…` : opts.description;
+        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}\u2026` : opts.description;
         const ctx = this.context('setting the rollback-kit/verified status', sha);
         try {
             await this.client.request('POST', path, { body: { state: opts.state, context: VERIFIED_CONTEXT, description, ...(opts.targetUrl ? { target_url: opts.targetUrl } : {}) } });
@@ -8818,7 +8818,7 @@ function changedProduction(status) {
 function notLiveYet(outcome, component) {
     if (!outcome.queued)
         return undefined;
-    return new errors/* RollbackKitError */.dp(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${component} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
+    return new errors/* RollbackKitError */.dp(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${component} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings \u2192 Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
 }
 /**
  * The checks that need no network, so a whole rollback can refuse a bad request before anything
@@ -8837,7 +8837,7 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
                     throw new errors/* RollbackKitError */.dp('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
                 checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
             }
-            checkPlatform(request, where, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', [['project', request.project, 'Set project to the Vercel project name or its prj_… id.']]);
+            checkPlatform(request, where, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', [['project', request.project, 'Set project to the Vercel project name or its prj_\u2026 id.']]);
             return;
         }
         case 'fly':
@@ -8850,10 +8850,10 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
             checkPlatform(request, where, 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.', ['project', 'environment', 'service'].map((field) => [field, request[field], `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`]));
             return;
         case 'render':
-            checkPlatform(request, where, 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.', [['service', request.service, 'Set service to the Render service id (srv-…), shown in the dashboard URL.']]);
+            checkPlatform(request, where, 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.', [['service', request.service, 'Set service to the Render service id (srv-\u2026), shown in the dashboard URL.']]);
             return;
         case 'netlify':
-            checkPlatform(request, where, 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.', [['site', request.site, 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.']]);
+            checkPlatform(request, where, 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.', [['site', request.site, 'Set site to the site id (Site configuration \u2192 Site details) or its name.netlify.app domain.']]);
             return;
         case 'git-revert':
             requireToken(request.githubToken, where('github-token'), 'git-revert', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
@@ -8970,18 +8970,18 @@ const COMMAND_RERUN = `Re-running the same rollback runs the command again from 
 function whereToCheck(request) {
     switch (request.provider) {
         case 'vercel':
-            return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} → Deployments: which one is Current)`];
+            return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} \u2192 Deployments: which one is Current)`];
         case 'fly':
             return [`Fly app ${request.app}`, `Fly (fly machines list -a ${request.app}: the image each machine runs)`];
         case 'railway':
-            return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} → Deployments: which one is Active)`];
+            return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} \u2192 Deployments: which one is Active)`];
         case 'render':
-            return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} → Events: the last deploy live)`];
+            return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} \u2192 Events: the last deploy live)`];
         case 'netlify':
-            return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
+            return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} \u2192 Deploys: which one is Published)`];
         case 'git-revert':
             // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
-            return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
+            return [`repository ${request.repository}`, `${request.repository} (a rollback/\u2026 branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
         case 'command':
             // It cannot be asked what it serves: nothing recognises a rollback it made.
             return ['the rollback command', 'what the rollback command changes (its output above says how far it got)', COMMAND_RERUN];
@@ -9083,7 +9083,7 @@ const OPENING = '([{"\'<*_~';
 const CLOSING = '.,:;!?)]}"\'>*_~';
 /**
  * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
- * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
+ * bare `https://\u2026`, `www.\u2026`, an e-mail address or a `@name` into a link or a mention (Slack and
  * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
  * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
  * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
@@ -9187,7 +9187,7 @@ const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown) {
-    /** Where each length of backtick run starts, read once (a search per run from each one was n² on many runs of many lengths). */
+    /** Where each length of backtick run starts, read once (a search per run from each one was n\u00b2 on many runs of many lengths). */
     let runs;
     /** The end of the line the last backtick run was on (-1: the last line; -2: not looked for yet). */
     let lineEnd = -2;
@@ -9372,7 +9372,7 @@ const MAX_EDITS = 2000;
 /**
  * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
  * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
- * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * (`incident\_key = '\u2026'` is a row's key, shown, as `incident_key = '\u2026'` is; `api\_key = '\u2026'` and a
  * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
  * and all; what it puts in (`***`) is written as itself.
  */

@@ -1516,7 +1516,7 @@ function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onErr
         }
         if (!isMap && !sep && !props.found) {
             // item is a value in a seq
-            // → key & sep are empty, start does not include ? or :
+            // \u2192 key & sep are empty, start does not include ? or :
             const valueNode = value
                 ? composeNode(ctx, value, props, onError)
                 : composeEmptyNode(ctx, props.end, sep, null, props, onError);
@@ -2962,17 +2962,17 @@ const prettifyError = (src, lc) => (error) => {
     // Trim to max 80 chars, keeping col position near the middle
     if (ci >= 60 && lineStr.length > 80) {
         const trimStart = Math.min(ci - 39, lineStr.length - 79);
-        lineStr = '…' + lineStr.substring(trimStart);
+        lineStr = '\u2026' + lineStr.substring(trimStart);
         ci -= trimStart - 1;
     }
     if (lineStr.length > 80)
-        lineStr = lineStr.substring(0, 79) + '…';
+        lineStr = lineStr.substring(0, 79) + '\u2026';
     // Include previous line in context if pointing at line start
     if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
         // Regexp won't match if start is trimmed
         let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
         if (prev.length > 80)
-            prev = prev.substring(0, 79) + '…\n';
+            prev = prev.substring(0, 79) + '\u2026\n';
         lineStr = prev + lineStr;
     }
     if (/[^ ]/.test(lineStr)) {
@@ -4253,13 +4253,13 @@ const REMOVE = Symbol('remove item');
  * Walks through the tree (depth-first) starting from the root, calling a
  * `visitor` function with two arguments when entering each item:
  *   - `item`: The current item, which included the following members:
- *     - `start: SourceToken[]` – Source tokens before the key or value,
+ *     - `start: SourceToken[]` \u2013 Source tokens before the key or value,
  *       possibly including its anchor or tag.
- *     - `key?: Token | null` – Set for pair values. May then be `null`, if
+ *     - `key?: Token | null` \u2013 Set for pair values. May then be `null`, if
  *       the key before the `:` separator is empty.
- *     - `sep?: SourceToken[]` – Source tokens between the key and the value,
+ *     - `sep?: SourceToken[]` \u2013 Source tokens between the key and the value,
  *       which should include the `:` map value indicator if `value` is set.
- *     - `value?: Token` – The value of a sequence item, or of a map pair.
+ *     - `value?: Token` \u2013 The value of a sequence item, or of a map pair.
  *   - `path`: The steps from the root to the current node, as an array of
  *     `['key' | 'value', number]` tuples.
  *
@@ -9261,22 +9261,22 @@ var sorted = __nccwpck_require__(55915);
  * judged by the same rule (`true` or a placeholder is no secret).
  *
  * Two readers, each used by every form that writes that way:
- * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
- *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ * - assignments (`col = value, \u2026`, `(a, b) = (\u2026)`): UPDATE \u2026 SET (after an alias, `ONLY`, a
+ *   CTE, MySQL's after JOINs), INSERT \u2026 ON CONFLICT \u2026 DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT \u2026 SET,
  *   MERGE's WHEN MATCHED THEN UPDATE SET;
- * - a column list and rows (`(a, b) VALUES (…), (…)`, MySQL's `VALUES ROW(…), ROW(…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ * - a column list and rows (`(a, b) VALUES (\u2026), (\u2026)`, MySQL's `VALUES ROW(\u2026), ROW(\u2026)`): INSERT INTO, INSERT \u2026 OVERRIDING \u2026 VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
- *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
- *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
+ *   THEN INSERT, and a derived table's rows (`UPDATE \u2026 FROM (VALUES \u2026) AS v(id, pw)`, `MERGE \u2026
+ *   USING (VALUES \u2026) AS s(\u2026)`, `WITH v(id, pw) AS (VALUES \u2026) UPDATE \u2026`), whose column is secret
  *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
- *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A derived table of a SELECT
- *   (`MERGE … USING (SELECT '…' AS k) s`, `UPDATE … FROM (SELECT …) s`) is judged so too, each
+ *   names it (`v.pw`, `crypt(v.pw, \u2026)`) in a value of a secret column. A derived table of a SELECT
+ *   (`MERGE \u2026 USING (SELECT '\u2026' AS k) s`, `UPDATE \u2026 FROM (SELECT \u2026) s`) is judged so too, each
  *   value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
- * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
+ * `INSERT \u2026 SELECT 'ci', '\u2026'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
- * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
+ * FROM is judged as the secret column's (a derived table, `FROM (SELECT '\u2026' AS k) t`, may be what
  * the list writes), and its WHERE and the rest are read past, not judged. A source in any other
- * form (`(SELECT …)` in brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`)
+ * form (`(SELECT \u2026)` in brackets, `WITH \u2026 SELECT`, `SELECT DISTINCT ON (\u2026)`, `UNION (SELECT \u2026)`)
  * has every string literal from there to the statement's `;` hidden, at any depth, when a column
  * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
  * costs less than a key shown. An INSERT without a column list is judged by its table alone
@@ -9284,15 +9284,15 @@ var sorted = __nccwpck_require__(55915);
  * tab-separated rows after it (or separated by its DELIMITER, or CSV with its QUOTE and ESCAPE, a
  * quoted field over several lines too), up to `\.` (copyFields).
  *
- * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
- * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
+ * A literal is quoted (`'\u2026'`, `E'\u2026'`) or dollar-quoted (`$$\u2026$$`, `$tag$\u2026$tag$`), and in a row's or
+ * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "\u2026")`; a name in
  * PostgreSQL, which stays shown in a column list or a table's name). Each statement is
  * read once from its head to the end of its rows or assignments, and the search goes on after
- * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
+ * them: a literal's quotes, `''` inside, and brackets (`crypt('\u2026', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
  * read at all (SQL_KEYWORD). Names are plain, double-quoted, in MySQL's backticks or SQL Server's
- * brackets. SQL Server's `UPDATE k SET … FROM api_keys k`: the SET list is read again under the
+ * brackets. SQL Server's `UPDATE k SET \u2026 FROM api_keys k`: the SET list is read again under the
  * table the FROM names for the alias (aliasedTable).
  */
 
@@ -9311,7 +9311,7 @@ const noClosing = new Map();
 /**
  * Where a backslash-escaped string's next unescaped `quote` is, from `at` (just past a quote); -1
  * if none. A search that found none is not made again: each line of a log may open a string whose
- * every later quote is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * every later quote is escaped (`x\"`), and a search from each to the text's end would be n\u00b2. A
  * search from a later place just past a quote goes as the failed one went from there (that quote
  * was not escaped away from it: a quote is no backslash), so it fails too.
  */
@@ -9325,7 +9325,7 @@ function closingEscapedQuote(text, at, quote) {
     return q;
 }
 /**
- * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
+ * MySQL reads `\'` inside '\u2026' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
  * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
  * this set for the second reading, and what either hides is hidden.
  */
@@ -9335,7 +9335,7 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 let dollarTags;
 /**
  * Where `tag` next occurs in `text` from `from`; -1 if nowhere. A search per tag would read to the
- * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n²), so
+ * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n\u00b2), so
  * the text's tags are indexed once: a tag occurs at a `$` exactly where DOLLAR_TAG matches it there
  * (a name stops at the next `$`), so reading the match at every `$` finds every occurrence.
  */
@@ -9370,21 +9370,21 @@ function unclosed(text, open, start, literal) {
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
  * literals. Calls `literal` with the content span of every string literal in the value, however deep:
- * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
+ * `encode(digest('\u2026', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
  * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
- * `doubleQuoted`: the value is a row's or an assignment's, where `"…"` is MySQL's string (`VALUES
- * ("bob", "…")`, `SET password = "…"`; backslash escapes and `""` inside) and PostgreSQL's name of
+ * `doubleQuoted`: the value is a row's or an assignment's, where `"\u2026"` is MySQL's string (`VALUES
+ * ("bob", "\u2026")`, `SET password = "\u2026"`; backslash escapes and `""` inside) and PostgreSQL's name of
  * a column: judged as a literal, as a name hidden costs less than a password shown. Elsewhere (a
  * column list, a table's name, a SELECT's list and FROM) it is a name and no literal; so is one
- * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(…)`).
+ * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(\u2026)`).
  */
 function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
     let depth = 0;
     let i = at;
     while (i < text.length) {
         const c = text[i];
-        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+        // A dollar-quoted literal (`$$\u2026$$`, `$pw$\u2026$pw$`): nothing inside is special up to the same tag.
         // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
         DOLLAR_TAG.lastIndex = i;
         const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
@@ -9397,7 +9397,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
             continue;
         }
         if (c === "'") {
-            // `E'…'` takes backslash escapes (`E'it\'s'`), as MySQL's every '…' does; a plain literal only `''`.
+            // `E'\u2026'` takes backslash escapes (`E'it\'s'`), as MySQL's every '\u2026' does; a plain literal only `''`.
             const escapes = backslashQuotes || (/[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ''));
             let j = i + 1;
             for (;;) {
@@ -9463,7 +9463,7 @@ const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+sel
 /** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
 const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
 const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
-/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT \u2026)`). */
 const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
 /** A SELECT list whose values the plain reading cannot line up with the columns. */
 const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
@@ -9484,16 +9484,16 @@ const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
 /**
  * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
- * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
+ * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES \u2026)` (or `, v(\u2026) AS (VALUES \u2026)` after another), for the write after it;
  * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
- * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
- * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
+ * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (\u2026)`, into the MERGE's table;
+ * - `insert`: INSERT [IGNORE | OR REPLACE \u2026] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
- * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
+ * - `updateJoin`: MySQL's UPDATE t [alias] JOIN \u2026 (or `, u \u2026`) SET, whose SET is read to after the tables;
  * - `merge`: MERGE [INTO] t [[AS] alias] USING;
- * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
+ * - `derived`: a derived table of rows, `(VALUES \u2026) [AS] v(cols)`, wherever the statement has one
  *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
- * - `derivedSelect`: a derived table of a SELECT, `(SELECT '…' AS pw) [AS] s`, there too (see judgeSelect);
+ * - `derivedSelect`: a derived table of a SELECT, `(SELECT '\u2026' AS pw) [AS] s`, there too (see judgeSelect);
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
@@ -9508,15 +9508,15 @@ const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,
     `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>(?:[^;\\n']|'[^'\\n]*')*))`, 'gi');
 /**
  * What an INSERT's head is followed by: its column list (absent, or not one when a source in
- * brackets follows), OVERRIDING … VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
+ * brackets follows), OVERRIDING \u2026 VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
  * source in brackets or after WITH (only looked at).
  */
 const INSERT_TAIL = new RegExp(`(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`, 'iy');
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
 const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
-/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
-/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
+/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = \u2026`). */
+/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (\u2026)`, `= ROW (\u2026)`). */
 const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
 const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Za-z0-9_]+)["`\]]?\s*=(?!=)/y;
 /**
@@ -9525,7 +9525,7 @@ const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Z
  */
 const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
 const ROW_SEPARATOR = /\s*,\s*/y;
-/** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
+/** The SET after MySQL's UPDATE \u2026 JOIN's tables; tried as SET_LIST_END is. */
 const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
 const SET_AFTER = /\s+set\s+/iy;
 /** What may stand at the text's end where a derived table's alias is still to come: a `,` before more rows, `)`, `) AS v`, `) v (id`. */
@@ -9535,7 +9535,7 @@ const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([
 /** The names in a column list, each undefined where it is no plain name. */
 const columnNames = (list) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
 /**
- * Rows from `at` (`(…, …), (…)`), or `one` row: each value read for its column, `judge(column)`
+ * Rows from `at` (`(\u2026, \u2026), (\u2026)`), or `one` row: each value read for its column, `judge(column)`
  * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
  */
 function readRows(text, at, judge, seen, one = false) {
@@ -9563,8 +9563,8 @@ function readRows(text, at, judge, seen, one = false) {
     return i;
 }
 /**
- * MySQL's row constructor, `VALUES ROW('…', …), ROW(…)` (in INSERT and in a table value
- * constructor, `(VALUES ROW(…)) AS v(…)`): a row as `(…)` is. Where a row's `(` is, from `at`.
+ * MySQL's row constructor, `VALUES ROW('\u2026', \u2026), ROW(\u2026)` (in INSERT and in a table value
+ * constructor, `(VALUES ROW(\u2026)) AS v(\u2026)`): a row as `(\u2026)` is. Where a row's `(` is, from `at`.
  */
 const ROW_KEYWORD = /row\s*(?=\()/iy;
 function rowOpen(text, at) {
@@ -9750,11 +9750,11 @@ function spansOneWay(text, rule, open = false) {
         statement?.derived.push({ at, columns: columnNames(alias[1]) });
         return DERIVED_ALIAS.lastIndex;
     };
-    /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
+    /** Assignments from `at`, `col = value, \u2026`, to the clause after them (SET_LIST_END) or the statement's end. */
     const assignments = (at, table, secret = (column) => rule.column(table, column)) => {
         let i = at;
         for (;;) {
-            // `(a, b) = ('…', '…')`: a row of the columns in brackets.
+            // `(a, b) = ('\u2026', '\u2026')`: a row of the columns in brackets.
             MULTI_ASSIGNMENT.lastIndex = i;
             const multi = MULTI_ASSIGNMENT.exec(text);
             if (multi) {
@@ -9801,7 +9801,7 @@ function spansOneWay(text, rule, open = false) {
             begin(g.update);
             const set = i;
             i = assignments(set, g.update);
-            // SQL Server's `UPDATE k SET … FROM api_keys k`: the name after UPDATE was an alias, and its
+            // SQL Server's `UPDATE k SET \u2026 FROM api_keys k`: the name after UPDATE was an alias, and its
             // table (known only now) says which columns are secret: the SET list is read again under it.
             // A FROM read already (one whose unclosed bracket ran on over this head) is not read again.
             const [table, end] = i >= fromRead ? aliasedTable(text, i, g.update) : [undefined, fromRead];
@@ -9864,7 +9864,7 @@ function spansOneWay(text, rule, open = false) {
 const SELECT_ALIAS = /\)\s*(?:as\s+)?["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?(?:\s*\(([^()]*)\))?/iy;
 /** What may stand before a SELECT list's first value. */
 const SELECT_QUANTIFIER = /\s*(?:(?:distinct|all)\s+|top\s*\(?\s*\d+\s*\)?\s*)?/iy;
-/** The name a SELECT list's value goes by: its alias (`'…' AS pw`, `'…' pw`) or the column it is (`s.pw`). */
+/** The name a SELECT list's value goes by: its alias (`'\u2026' AS pw`, `'\u2026' pw`) or the column it is (`s.pw`). */
 const ITEM_NAME = /(?:^|[\s.)])["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?\s*$/;
 /** A derived table of a SELECT whose list starts at `at`: read past to its `)` (brackets and literals followed), and its alias. */
 function derivedSelect(text, at) {
@@ -9877,13 +9877,13 @@ function derivedSelect(text, at) {
 }
 /**
  * A derived table of a SELECT judged at its statement's end, when the statement's references are
- * known (`MERGE … USING (SELECT 'ci' AS name, '…' AS k) s … UPDATE SET key = s.k`, `UPDATE … FROM
- * (SELECT '…' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
+ * known (`MERGE \u2026 USING (SELECT 'ci' AS name, '\u2026' AS k) s \u2026 UPDATE SET key = s.k`, `UPDATE \u2026 FROM
+ * (SELECT '\u2026' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
  * by (the alias's column list, the value's alias, or the column it is), `secret` telling whether
  * that name is a secret column's. When one is, every literal after the list to the `)` (its FROM,
  * a UNION's SELECT) is judged under it too, as an INSERT's source is: which of them reaches the
- * column is no longer plain. A list with an unnamed value (`*`, `'…'`) whose alias a secret value
- * names (`s.*`, `crypt(s.x, …)`: REFERENCE) has those values, and all after the list, judged under it.
+ * column is no longer plain. A list with an unnamed value (`*`, `'\u2026'`) whose alias a secret value
+ * names (`s.*`, `crypt(s.x, \u2026)`: REFERENCE) has those values, and all after the list, judged under it.
  */
 function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
     SELECT_QUANTIFIER.lastIndex = at;
@@ -9916,7 +9916,7 @@ const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
 /** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
 const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
- * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
+ * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON \u2026`),
  * or undefined when there is none or it names none, and where the reading stopped. Each item is
  * read once, brackets and literals followed, to the clause after the FROM (or a next write's word).
  */
@@ -9982,7 +9982,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
     const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
     if (source === '')
         return hideRest(i);
-    // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+    // SELECT lists: `'a', 'b' FROM \u2026 UNION ALL SELECT 'c', 'd'`.
     while (/^select/i.test(source)) {
         DISTINCT_ON.lastIndex = i;
         if (DISTINCT_ON.test(text))
@@ -9995,7 +9995,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
                 break;
             i++;
         }
-        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+        // A FROM's strings may be what the list writes (`FROM (SELECT '\u2026' AS k) t`, `(VALUES \u2026)`):
         // all of them, at any depth, to the next clause.
         FROM_AT.lastIndex = i;
         if (FROM_AT.test(text)) {
@@ -10015,7 +10015,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
         }
         i = UNION_SELECT.lastIndex;
     }
-    // Rows: `(…, …)`, `, (…)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
+    // Rows: `(\u2026, \u2026)`, `, (\u2026)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
     return readRows(text, i, judgeColumn, (column, start, end) => refer(names?.[column], start, end));
 }
 /** `text` with its spans (in order of their starts) shown as `***`; a span inside one shown already adds nothing. */
@@ -10045,7 +10045,7 @@ const VALUES_WORD = /(?<![A-Za-z0-9_])values(?![A-Za-z0-9_])/i;
 const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}((?:[^;\\n']|'[^'\\n]*')*)`, 'i');
 /**
  * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
- * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '\u2026');`, as
  * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
  * secret on a later line is hidden as on one line. A line with a head starts again. A line shown
  * cannot be taken back: a derived table's rows printed before what decides them (their alias, a
@@ -10072,7 +10072,7 @@ function sqlWriteLines(rule) {
         if (lines.length >= SQL_LINES && ROWS_GO_ON.test(line) && (!/^\s*\(/.test(line) || /,\s*$/.test(lines.at(-1)))) {
             // A long INSERT's rows, one a line (a seed file echoed): the rows read already are let go but
             // the head (to its VALUES), the line after it and the last one, which keep this row's place in
-            // the statement (after a `,`, or a first row for a `, (…)`), so it is still read as the head's.
+            // the statement (after a `,`, or a first row for a `, (\u2026)`), so it is still read as the head's.
             // Each line is read against at most SQL_LINES before it, as ever.
             const values = lines.findIndex((l) => VALUES_WORD.test(l));
             if (values >= 0 && values < SQL_LINES - 3)
@@ -10168,7 +10168,7 @@ const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
 /**
  * Names whose value is where a credential is kept, not the credential: only under one is a value
  * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
- * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
+ * 64 (`AWS_SECRET_ACCESS_KEY=/wJal\u2026`), so a leading slash alone says nothing.
  */
 const PATH_NAME = /[-_.](?:file|path|dir)$/i;
 /** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
@@ -10185,7 +10185,7 @@ const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[
 const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:\u2026+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
 /**
  * A status said about a credential (`token: expired, password: incorrect, auth: ok`, `Signature:
  * verified`, `token: refreshed`), a word and perhaps the punctuation that ends it: a plain English
@@ -10201,11 +10201,11 @@ const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
 const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
- * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
- * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `\u2026`, `true`, `none`), a URL or a path
+ * (`token_url=https://\u2026`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
  * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
- * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
- * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
+ * after it, which is prose (`the token: Vercel said\u2026`, our own hints' `from a secret:
+ * vercel-token: \u2026`; a lone last word, `password: correcthorse`, is hidden), or no space at all
  * (`token:x` is a user and password, the URL shape's).
  */
 function namedSecret(name, value, formOf) {
@@ -10275,12 +10275,12 @@ const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerbero
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
  * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
- * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ * to it with no space or quote (`-HAuthorization:\u2026`, `-HCookie:\u2026`), which getopt reads as `-H \u2026`.
  */
 const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
 /**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
- * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
+ * (not a sentence's last `.`). Two tokens pasted together (`ghp_\u2026ghp_\u2026`, `xoxb-\u2026ya29.\u2026`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
  * prefix, read as part of the first, was not found at a word's start. Hidden with the first; one `*`
  * with a one-character look-ahead, so linear.
@@ -10291,7 +10291,7 @@ function prefixed(pattern) {
     return { pattern: new RegExp(`${pattern.source}${GLUED}`, pattern.flags), replace: (_m, prefix) => `${prefix}${HIDDEN}` };
 }
 /**
- * A dollar-quoted SQL literal (`$$…$$`, `$tag$…$tag$`) where a secret value stands, in groups: the
+ * A dollar-quoted SQL literal (`$$\u2026$$`, `$tag$\u2026$tag$`) where a secret value stands, in groups: the
  * opening tag, the content (spaces and all: nothing inside is special), and the closing tag, absent
  * when the literal is cut short (a line's end), whose content is then hidden as far as it is seen.
  * The content is bounded, so a tag that never closes is read at most that far once (linear);
@@ -10300,7 +10300,7 @@ function prefixed(pattern) {
 const DOLLAR_LITERAL = '(?<tag>\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$)((?:(?!\\k<tag>)[^\\r\\n]){0,1000})(\\k<tag>)?';
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
-    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_\u2026.
     prefixed(/(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g),
     prefixed(/(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g),
     // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
@@ -10360,7 +10360,7 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g),
     prefixed(/(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g),
     prefixed(/(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g),
-    // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:…`
+    // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:\u2026`
     // (`env:`, `file:` and `fd:` name where the password is, and stay).
     prefixed(/(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g),
     { pattern: /(?<![A-Za-z0-9_-])(-pass(?:in|out)?[ \t]+["']?pass:)([^\s'"]+)/g, replace: (m, head, password) => (password === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}`) },
@@ -10376,9 +10376,9 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g),
     prefixed(/(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g),
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
-    // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
-    // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // Cookies (`sid=\u2026; theme=dark`, `sid=\u2026; Path=/; HttpOnly`): every `name=value` pair and
+    // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie \u2026`
+    // in prose and curl's `-b` (glued too: `-bsid=\u2026`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
@@ -10392,14 +10392,14 @@ const SHAPES = [
             return `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`;
         },
     },
-    // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=…; Path=/","b=…"]`):
+    // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=\u2026; Path=/","b=\u2026"]`):
     // every cookie in it, to the list's end or the line's.
     {
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
     // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
-    // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
+    // uid:gid) and `-u user:$PASS` are no password, and `-u redis://\u2026` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
         pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
@@ -10407,13 +10407,13 @@ const SHAPES = [
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
     { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
-    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:\u2026@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}@`) },
-    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
+    // SQL's `PASSWORD '\u2026'` (CREATE/ALTER ROLE, CREATE USER \u2026 WITH ENCRYPTED PASSWORD), `''` inside
     // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
     { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
-    // …and dollar-quoted (`PASSWORD $$…$$`, `$x$…$x$`), taken whole, spaces and all (DOLLAR_LITERAL).
+    // \u2026and dollar-quoted (`PASSWORD $$\u2026$$`, `$x$\u2026$x$`), taken whole, spaces and all (DOLLAR_LITERAL).
     {
         pattern: new RegExp(`(?<![A-Za-z0-9_])(password[ \\t]+)${DOLLAR_LITERAL}`, 'gi'),
         replace: (m, head, tag, value, close) => (value === '' || value === HIDDEN ? m : `${head}${tag}${HIDDEN}${close ?? ''}`),
@@ -10421,7 +10421,7 @@ const SHAPES = [
 ];
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one (escapes and all,
+ * inside a JSON string (`\"\u2026`, ending at the next backslash), a single-quoted one (escapes and all,
  * as libpq reads `password='a\'b'`), a dollar-quoted SQL literal (`SET password = $pw$a b$pw$`,
  * DOLLAR_LITERAL), or a bare word
  * (which ends at a bracket: `{"a":{"token":true}}`).
@@ -10455,11 +10455,11 @@ function nextWord(text, at) {
     return NEXT_WORD.exec(text)?.[1];
 }
 /**
- * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
- * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
- * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=\u2026` as `env` prints it,
+ * `password=\u2026`, `--db-password=\u2026`, `Password: \u2026` and `secret: \u2026` as YAML or a header, and JSON's
+ * `"client_secret":"\u2026"` (escaped inside a JSON string too, `\"token\":\"\u2026\"`). See namedSecret for
  * what is left alone. A quoted value under another name is read again from its start: a JSON
- * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ * string can hold JSON (`"body":"{\"token\":\"\u2026\"}"`).
  */
 function hideNamedValues(text) {
     let out = '';
@@ -10467,7 +10467,7 @@ function hideNamedValues(text) {
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
         const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
-        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        // A header glued to curl's or wget's -H (`-Htoken:\u2026`, `-HX-Api-Key:\u2026`): the name is what follows it.
         const glued = sep.includes(':') && GLUED_HEADER.test(written);
         const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
@@ -10509,8 +10509,8 @@ function hideNamedValues(text) {
             re.lastIndex = head;
         }
         else {
-            // A bare value that is a name and a value itself (kubectl's `--from-literal=password=…`,
-            // helm's `--set=db.password=…`, a header given to curl or wget unquoted, `--header=token:…`),
+            // A bare value that is a name and a value itself (kubectl's `--from-literal=password=\u2026`,
+            // helm's `--set=db.password=\u2026`, a header given to curl or wget unquoted, `--header=token:\u2026`),
             // read once: its own value is not read again.
             const asHeader = HEADER_OPTION.test(name);
             const inner = (asHeader ? INNER_HEADER : INNER_NAMED).exec(value);
@@ -10561,8 +10561,8 @@ function hideOptionValues(text) {
  * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
-    // SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p \u2026` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P \u2026`.
     {
         option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
         client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
@@ -10617,8 +10617,8 @@ function hideClientPasswords(text) {
     return out;
 }
 /**
- * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
- * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * `sshpass -p \u2026`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p \u2026 ssh -p 2222 host` the second is ssh's port. Its options are read
  * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
  * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
  * option is read one way, and the search goes on after the last one, so the text is read once.
@@ -10650,8 +10650,8 @@ function hideSshpass(text) {
     return out + text.slice(done);
 }
 /**
- * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
- * `yarn config set npmAuthToken …`, `git config --global github.token …`): the value after a space
+ * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key \u2026`,
+ * `yarn config set npmAuthToken \u2026`, `git config --global github.token \u2026`): the value after a space
  * when the setting's last word (after `.`, `:` or `/`) says secret.
  */
 const CONFIG_SET = /(?<![A-Za-z0-9_-])((?:config(?:ure)?[ \t]+set|git[ \t]+config)(?:[ \t]+--?[A-Za-z][A-Za-z-]*)*[ \t]+)([A-Za-z0-9_.:/@-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g;
@@ -10676,7 +10676,7 @@ function hidePgpassLines(text) {
 }
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
 /**
- * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
+ * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` \u2026 `-----END \u2026 PRIVATE KEY-----`),
  * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
  * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
  * from its BEGIN and the scan goes on after it, so the text is read once.
@@ -10719,7 +10719,7 @@ function privateKeyLines() {
     };
 }
 /**
- * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
+ * XML's `<password>\u2026</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
  * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
  */
 const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
@@ -11121,7 +11121,7 @@ async function runAction(name, body, details) {
     (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
     const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end \u2026`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
@@ -11319,7 +11319,7 @@ function isBlockedPortError(err) {
 function portOf(url) {
     return url.port || (url.protocol === 'https:' ? '443' : '80');
 }
-/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (…)": the refusal, named, for any message. */
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (\u2026)": the refusal, named, for any message. */
 function blockedPortText(url) {
     return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
 }
@@ -11408,7 +11408,7 @@ async function afterStopWithin(work, stop, ms, fallback) {
 /* harmony export */   k: () => (/* binding */ closest)
 /* harmony export */ });
 /**
- * "Did you mean …?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
+ * "Did you mean \u2026?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
  * the same way, so one typo gets the same answer wherever it is made.
  */
 /** The known word nearest to a typo, if it is near enough to be a likely meaning. */
@@ -11962,7 +11962,7 @@ function nodeFsPromises() {
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
  * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
- * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`\u2026), and, in the old
  * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
  * check names, server messages, a command's output), and a newline inside such text would start a
  * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
@@ -11989,7 +11989,7 @@ function inertLines(text) {
 }
 /**
  * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
- * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * outside text; colour codes (SGR, `ESC[\u2026m`) are kept, since the command line's own are added the
  * same way and a stray one only changes a colour.
  */
 // eslint-disable-next-line no-control-regex
@@ -12150,7 +12150,7 @@ function parseNumber(raw, name, opts = {}) {
     // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
     // and later messages would say so): out of range for anything we count. Values quoted as typed.
     if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} is out of range: beyond \u00b1${Number.MAX_SAFE_INTEGER}, got ${value}.`);
     if (opts.min !== undefined && n < opts.min)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
     if (opts.max !== undefined && n > opts.max)
@@ -12529,7 +12529,7 @@ function declareEnvironmentSecrets(env, log) {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n\u00b2 steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 /** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
 function isCommonValue(value) {
@@ -12568,7 +12568,7 @@ function base64Forms(value) {
     const bytes = Buffer.from(value, 'utf8');
     const forms = [];
     for (const offset of [0, 1, 2]) {
-        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        // The value's bits run from 8\u00b7offset to 8\u00b7(offset + length); character i holds bits 6i to 6i + 6.
         const first = Math.ceil((8 * offset) / 6);
         const end = Math.floor((8 * (offset + bytes.length)) / 6);
         if (end - first < MIN_BASE64_CORE)
@@ -12590,7 +12590,7 @@ function clip(text, max) {
     const space = cut.search(/\s\S*$/);
     if (space >= max / 2)
         cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
+    return `${cut.trimEnd()}\u2026`;
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
@@ -12886,8 +12886,8 @@ class SecretSet {
 /* harmony export */   v6: () => (/* binding */ ended)
 /* harmony export */ });
 /**
- * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
- * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * Text said as a sentence of its own where sentences are joined ("\u2026 decision rollback. Check
+ * "reports" failed: \u2026"): a clause made to follow a colon starts in lower case, and one that ends in
  * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
  * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
  * keeps it, so RollbackKitError.line joins message and hint as they are.
@@ -12904,7 +12904,7 @@ function capitalized(text) {
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
- * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * name ("\u2026 and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
  * (a message may start with an input's name, as written).
  */
 function ended(text) {
@@ -12975,8 +12975,8 @@ function firstAtOrAfter(sorted, at) {
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
  * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
  *   does when the wait runs out (reports that the work's state is not known, or cleans up). A
- *   closed stdout after the first signal is not a second one: with `… | tee log` and Ctrl-C, tee
- *   dies of the same SIGINT, and our next write (the "stopping…" note itself) gets EPIPE. Nobody
+ *   closed stdout after the first signal is not a second one: with `\u2026 | tee log` and Ctrl-C, tee
+ *   dies of the same SIGINT, and our next write (the "stopping\u2026" note itself) gets EPIPE. Nobody
  *   asked twice, so the work keeps its grace; only a real SIGINT, SIGTERM or SIGHUP cuts it short;
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
@@ -13149,8 +13149,8 @@ function isSensitiveName(name) {
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
 /**
- * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
- * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${\u2026}` (and
+ * `${{ secrets.X }}`), `$(\u2026)`, or a lone `$` (a bare value ends at a bracket). `$ecret\u2026` is a value.
  */
 const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
 const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
@@ -13258,8 +13258,8 @@ function splitCredentials(text) {
 }
 /**
  * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
- * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
- * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * `/services/T\u2026/B\u2026/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/\u2026` (and the older outlook.office.com form). Everything
  * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
  */
 const WEBHOOK_PATHS = [
@@ -13293,7 +13293,7 @@ function hideWebhookPath(text) {
  */
 function displayUrl(text, opts = {}) {
     const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
+    // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????\u2026`.
     const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : `${sep}${name}=${hideEncodedSecrets(value)}`);
     return hideWebhookPath(params);
 }
@@ -13324,13 +13324,13 @@ function decodeOnce(text, at) {
 }
 /**
  * A URL's password, and a query or fragment value under a sensitive name, in decoded text. A value
- * ends at a `?` too: in `redirect_uri=https://h/?token=…` the URL inside is a value, and its query
+ * ends at a `?` too: in `redirect_uri=https://h/?token=\u2026` the URL inside is a value, and its query
  * is read as well.
  */
 const INNER_PASSWORD = /:\/\/[^\s/?#@:"'<>\\]*:([^\s/?#@"'<>\\]+)@/g;
 const INNER_PARAMETER = /(?:^|[?&#;])([^=&#?;]+)=([^&#;?]*)/g;
 /**
- * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D…`):
+ * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D\u2026`):
  * the inner URL's password and sensitive parameters hidden where they are written, encoded as
  * they are; the rest stays as written. Each decoding is one pass, at most MAX_ENCODINGS of them.
  */
@@ -13378,13 +13378,13 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 const URL_END = /[\s"'<>`]/;
 /** Closing brackets, each with its opening one. */
 const CLOSERS = { ')': '(', ']': '[', '}': '{' };
-/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=….`). */
+/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=\u2026.`). */
 const TRAILING = /[.,;:!?]/;
 /**
  * Where a URL written in free text ends once what follows it is left out: the closing brackets it
- * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=…)` ends
+ * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=\u2026)` ends
  * before the `)`, which the text around it opened, so that a parameter's hidden value does not take
- * the bracket with it (`…?api_key=***)`). A bracket the URL itself opens stays its own
+ * the bracket with it (`\u2026?api_key=***)`). A bracket the URL itself opens stays its own
  * (`https://h/wiki/A_(b)`). Counted once, so linear on any run of brackets.
  */
 function ownEnd(text, start, end) {
@@ -13469,7 +13469,7 @@ function countBracket(opened, c) {
  * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
  * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
  * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
- * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * opened before the URL (`(see https://h/?token=\u2026)`), and all after it; or, with none, a single `.`
  * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
  * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
  * `?password=hunter2)`).
@@ -13486,7 +13486,7 @@ function secretEnd(text, own, end, opened) {
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
 /**
- * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h…` in a
+ * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h\u2026` in a
  * log line): the run of text around it read as hideEncodedSecrets reads a query value. A run with
  * a `://` in it was read as a URL already. Each run is read once.
  */
@@ -13969,8 +13969,8 @@ class RowSecurityHidesRows extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/
     }
 }
 /**
- * What lets `who` see every row of these tables, as "let user … bypass row-level security (…), or
- * connect as its owner …": BYPASSRLS always; their owners only when none is set to FORCE it.
+ * What lets `who` see every row of these tables, as "let user \u2026 bypass row-level security (\u2026), or
+ * connect as its owner \u2026": BYPASSRLS always; their owners only when none is set to FORCE it.
  */
 function seeAllRows(who, tables) {
     const bypass = `let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;)`;
@@ -14281,7 +14281,7 @@ function parseKeyValue(text) {
  */
 function passwordHint(target) {
     return target.keyValue
-        ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+        ? "in key=value form, write it as password='\u2026', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
         : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 function finish(t, keyValue = false) {
@@ -14909,7 +14909,7 @@ async function lockHolders(session, held) {
         return [];
     }
 }
-/** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
+/** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE \u2026"`, redacted and cut short. */
 function describeBlockers(blockers, log) {
     return blockers
         .map((b) => {
@@ -15119,9 +15119,9 @@ function tokenize(part) {
     return tokens;
 }
 /**
- * One dot-separated part of a pattern → a test of a whole name, with psql/pg_dump's meaning. Not
- * a regular expression: "a*a*a*…" against a long name backtracks exponentially there. This is the
- * classic wildcard match (retry from the last `*` only), at most name × pattern steps.
+ * One dot-separated part of a pattern \u2192 a test of a whole name, with psql/pg_dump's meaning. Not
+ * a regular expression: "a*a*a*\u2026" against a long name backtracks exponentially there. This is the
+ * classic wildcard match (retry from the last `*` only), at most name \u00d7 pattern steps.
  */
 function partMatcher(part) {
     const tokens = tokenize(part);
@@ -15285,7 +15285,7 @@ async function resolveTablesStrict(session, patterns, input) {
 
 
 const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
-/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
+/** `SHOW server_version_num` (e.g. 150020) \u2192 15; before PostgreSQL 10 the major had two parts. */
 function majorFromVersionNum(num) {
     return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
 }
@@ -15414,8 +15414,8 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 /**
  * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
  * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
- * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
- * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated. libpq's
+ * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: \u2026",
+ * "HINT: \u2026"): "PQgetCopyData() failed" alone does not say the connection was terminated. libpq's
  * own hint after a failed connection (a line of its own, indented with a tab) is said in brackets,
  * and a failure at another host (one line each) is left out: the first says what went wrong.
  * Empty when stderr is.
@@ -15835,7 +15835,7 @@ function snapshotSource(manifest) {
 const REDACTED = '***';
 /**
  * Whether a name the manifest recorded is `actual`. snapshot-db writes the database name and host
- * through the redactor, so where one equals a secret (postgres://postgres:postgres@…/postgres) it
+ * through the redactor, so where one equals a secret (postgres://postgres:postgres@\u2026/postgres) it
  * reads ***: each *** then stands for some text, and the rest must match exactly.
  */
 function recordedAs(recorded, actual, fold = (s) => s) {
@@ -15922,7 +15922,7 @@ function compareSource(snapshot, target) {
 
 
 /**
- * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, \u2026),
  * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
  * a refusal of SSL, rather than the network failing.
  */
@@ -15946,7 +15946,7 @@ class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .Ro
 }
 /**
  * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
- * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01\u201357P03),
  * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
  */
 function isOutageCode(code) {
@@ -16113,7 +16113,7 @@ function keepReportedParameters(client) {
     });
 }
 /**
- * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * The session's standard_conforming_strings now: off, a backslash in a '\u2026' string escapes the next
  * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
  * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
  * server only when it never did (a proxy that does not pass the reports on).
@@ -16159,7 +16159,7 @@ async function open(target, config, signal, onAsked) {
 /**
  * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
  * process until the server's backend has exited and closed its side, which pg's end() waits for
- * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * (20\u201340 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
 function closeSession(session) {
@@ -16368,8 +16368,8 @@ function safeName(text, allowed = /[^A-Za-z0-9_.-]+/g, fallback = 'db') {
 /** What an unquoted identifier is: lower-case ASCII. Such names are file names as they are. */
 const PLAIN_NAME = /^[a-z0-9_]+$/;
 /**
- * The CSV file of a table's exported rows, one per table: folding names to ASCII makes `заказы` and
- * `платежи`, or "order items" and "order-items", the same text, and the second export would replace
+ * The CSV file of a table's exported rows, one per table: folding names to ASCII makes `\u0437\u0430\u043a\u0430\u0437\u044b` and
+ * `\u043f\u043b\u0430\u0442\u0435\u0436\u0438`, or "order items" and "order-items", the same text, and the second export would replace
  * the first. `schema.table.csv` when both are plain (lower-case ASCII, no dot, so no other table's
  * name reads the same, even where case is not kept); any other name gets a readable part and a hash
  * of its exact name, and three dots where a plain one has two.
@@ -16788,7 +16788,7 @@ async function takeSnapshot(req, log) {
                 await lockTables(session, catalog.tables);
                 if (req.signal?.aborted)
                     throw snapshotStopped(where);
-                log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+                log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} \u2026`);
                 // The watcher has looked before pg_dump starts (or given up connecting): it watches pg_dump from
                 // its first backend on, and one that ends before a look could see it is gone all the same once
                 // pg_dump's connect timeout has passed (StallWatch.dueAt). It connected while the catalogue was
@@ -16966,13 +16966,13 @@ async function takeSnapshot(req, log) {
 /* harmony export */ });
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
- * ('…', E'…'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* … *\/`) or a
- * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
+ * ('\u2026', E'\u2026'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* \u2026 *\/`) or a
+ * `BEGIN ATOMIC \u2026 END` function body. The migration splitter and the restore script reader share it,
  * so both agree on what is code.
  *
- * Where a '…' string ends depends on the session's standard_conforming_strings: on (the default),
+ * Where a '\u2026' string ends depends on the session's standard_conforming_strings: on (the default),
  * a backslash is an ordinary character; off (a legacy setting a database or role may still have),
- * it escapes the character after it, as it always does in E'…', so 'a\';b' is one string. The
+ * it escapes the character after it, as it always does in E'\u2026', so 'a\';b' is one string. The
  * lexer starts from the value it is given (the session's) and follows the script's own SET and RESET
  * of it from the statement after, as psql does between the statements it sends.
  *
@@ -16999,10 +16999,10 @@ const SLASH = 47;
 const SEMICOLON = 59;
 const BACKSLASH = 92;
 const AMPERSAND = 38;
-/** The letters that make a '…' right after them (and after no other word character) a string of their own kind. */
-const isEscapePrefix = (c) => c === 69 || c === 101; // E'…': backslash escapes, whatever the setting
-const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'…', X'…': no escapes
-const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'…': no backslash escapes (refused with the setting off)
+/** The letters that make a '\u2026' right after them (and after no other word character) a string of their own kind. */
+const isEscapePrefix = (c) => c === 69 || c === 101; // E'\u2026': backslash escapes, whatever the setting
+const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'\u2026', X'\u2026': no escapes
+const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'\u2026': no backslash escapes (refused with the setting off)
 const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A character of a word, as \w: what makes E' and $ part of a longer token. */
@@ -17016,7 +17016,7 @@ class SqlLexer {
     depth = 0;
     /** The `$tag$` that closes the dollar quote we are in. */
     tag = '';
-    /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
+    /** Inside BEGIN ATOMIC \u2026 END, semicolons belong to the body; CASE \u2026 END inside it nests. */
     atomic = 0;
     afterBegin = false;
     /**
@@ -17028,7 +17028,7 @@ class SqlLexer {
     head = [];
     /** Code was read since the last statement ended. */
     inStatement = false;
-    /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
+    /** The last two characters of the pieces before, for E'\u2026' and $\u2026$ at a piece's start. */
     last1 = -1;
     last2 = -1;
     /** standard_conforming_strings now, and what RESET brings back (the session's, as given). */
@@ -17040,7 +17040,7 @@ class SqlLexer {
     setting;
     /** Where the statement began in the piece being read (0 when it began in an earlier one); -1 between statements. */
     statementFrom = -1;
-    /** The string being read is a plain '…', whose backslashes standard_conforming_strings decides. */
+    /** The string being read is a plain '\u2026', whose backslashes standard_conforming_strings decides. */
     plain = false;
     backslashInPlainString = false;
     constructor(options) {
@@ -17054,7 +17054,7 @@ class SqlLexer {
         return this.conforming;
     }
     /**
-     * A backslash stood inside a plain '…' string of the text read so far: read with the other
+     * A backslash stood inside a plain '\u2026' string of the text read so far: read with the other
      * standard_conforming_strings, that string would end elsewhere or hold something else.
      */
     get backslashInString() {
@@ -17273,7 +17273,7 @@ class SqlLexer {
         }
         return i;
     }
-    /** '…' or "…", where a doubled quote is one quote character. */
+    /** '\u2026' or "\u2026", where a doubled quote is one quote character. */
     quoted(text, from, quote, code) {
         let i = from;
         for (;;) {
@@ -17287,7 +17287,7 @@ class SqlLexer {
             i = at + 2;
         }
     }
-    /** E'…', or '…' with standard_conforming_strings off: a backslash escapes the character after it. */
+    /** E'\u2026', or '\u2026' with standard_conforming_strings off: a backslash escapes the character after it. */
     escapeString(text, from) {
         const n = text.length;
         let i = from;
@@ -17362,12 +17362,12 @@ function blankSql(sql, blank) {
     return (known.blanked[which] ??= known.parts.map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' '))).join(''));
 }
 // Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
-// every run of white space inside it, n² steps).
+// every run of white space inside it, n\u00b2 steps).
 const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 /**
  * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
- * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET … TO DEFAULT), or undefined for any
+ * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET \u2026 TO DEFAULT), or undefined for any
  * other statement or a value PostgreSQL refuses. SET LOCAL counts as SET: a down migration runs in
  * one transaction, whose rest it governs. (set_config() and a SET inside a function are not followed.)
  */
@@ -17444,7 +17444,7 @@ async function openSnapshot(snapshotPath) {
 function checkFingerprint(s, fp) {
     if (fp.sha256 === s.manifest.sha256)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}\u2026 (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}\u2026 (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
@@ -17470,7 +17470,7 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
     if (read.status === 'rejected')
         throw read.reason;
     const { sha256, sizeBytes } = fp.value;
-    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}\u2026, ${sizeBytes} bytes, read in full.`);
     return { ...snapshot, sha256, sizeBytes };
 }
 
@@ -17642,7 +17642,7 @@ async function readText(dir, name) {
         return undefined;
     }
 }
-/** The leading digits every tool uses as the version (`20240101120000_add_users.sql` → 20240101120000). */
+/** The leading digits every tool uses as the version (`20240101120000_add_users.sql` \u2192 20240101120000). */
 function leadingVersion(name) {
     return /^(\d+)/.exec(name)?.[1];
 }
@@ -18008,7 +18008,7 @@ function ledgerUpsertSql(row) {
  * refusal comes before it changes anything (an app rolled back, a snapshot taken), not at its first write.
  */
 function ledgerWritableSql() {
-    // An upsert (ledgerUpsertSql): INSERT … ON CONFLICT DO UPDATE, which reads the row it updates.
+    // An upsert (ledgerUpsertSql): INSERT \u2026 ON CONFLICT DO UPDATE, which reads the row it updates.
     return (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_1__/* .writableTableSql */ .Hn)(ROLLBACKS, ['SELECT', 'INSERT', 'UPDATE']);
 }
 /** Logs already told that the table lacks the NEWER columns: said once a run. */
@@ -18248,8 +18248,8 @@ async function releaseMigrationLock(session, key) {
  *
  * The role that made them is often not the one running now: a migration role creates them, and the
  * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
- * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
- * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * privilege of CREATE SCHEMA / CREATE TABLE \u2026 IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE \u2026 ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
  * there is anything to do, so each statement runs only when the catalog says it is needed.
  */
 
@@ -18620,7 +18620,7 @@ function prepare(file, standardConformingStrings, log) {
         line: file.downLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .lineAt */ .mh)(sql, s.offset + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .codeStart */ .iy)(s)) - 1,
         textLine: file.downLine + (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .lineAt */ .mh)(sql, s.offset) - 1,
     }));
-    // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
+    // A down file wrapped in BEGIN \u2026 COMMIT (golang-migrate's docs suggest it): we supply that transaction.
     if (statements.length >= 2 && (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .transactionControl */ .my)(statements[0]) === 'begin' && (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .transactionControl */ .my)(statements.at(-1)) === 'commit') {
         statements = statements.slice(1, -1);
     }
@@ -19145,7 +19145,7 @@ const LINE_END = /[\n\r\u2028\u2029]/;
  * Where the tool's own marker expression (src/sqlMigration.ts) `/^\s*--[\s-]*<direction>\s+migration/im`
  * first matches in `text`, or -1: text.search() with it, without its backtracking. That search
  * tries the expression at every line start, and from each one `\s*` and `[\s-]*` may run over the
- * following lines: a run of n blank lines, or of n lines of dashes, costs it n² steps (15 s for a
+ * following lines: a run of n blank lines, or of n lines of dashes, costs it n\u00b2 steps (15 s for a
  * file of 80,000 blank lines). Here every line start in a run shares one answer, so each character
  * is looked at a bounded number of times.
  */
@@ -19772,7 +19772,7 @@ var sql_split = __nccwpck_require__(37063);
 /**
  * The session would read the statement otherwise than the planner split it: its
  * standard_conforming_strings is not the one the statement was read with, and a backslash in one of
- * the statement's '…' strings makes a difference.
+ * the statement's '\u2026' strings makes a difference.
  */
 function readOtherwise(s, conforming) {
     return s.standardConformingStrings !== conforming && !(0,sql_split/* readsAlike */.GD)(s);
@@ -19781,8 +19781,8 @@ const onOff = (on) => (on ? 'on' : 'off');
 /** Why a statement is not sent (readOtherwise): nothing of it ran. */
 function readOtherwiseError(s, conforming) {
     return new Error(`not sent: standard_conforming_strings is ${onOff(conforming)} in the session here, but the down SQL was read with it ${onOff(s.standardConformingStrings)} at this statement ` +
-        `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
-        `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
+        `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '\u2026' strings means something else under each. ` +
+        `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'\u2026'`);
 }
 /** A non-transactional migration stopped before statement `index` (the step being stopped): those before it ran and are recorded. */
 class StoppedBefore extends Error {
@@ -20197,7 +20197,7 @@ function takenText(w) {
         return `taken at a time its manifest does not give (createdAt "${w.takenAt}")`;
     return `taken ${utcText(w.takenAt)}, ${ageText(w.ageMs)} before this run`;
 }
-/** "migration 2 (2_codes.sql) was applied 2024-05-01 11:00:00 UTC, after the snapshot was taken, so …": the summary's and the warning's words. */
+/** "migration 2 (2_codes.sql) was applied 2024-05-01 11:00:00 UTC, after the snapshot was taken, so \u2026": the summary's and the warning's words. */
 function appliedSinceText(a) {
     return `migration ${a.version} (${a.file}) was applied ${utcText(a.appliedAt)}, after the snapshot was taken, so rows written since then are not in it`;
 }
@@ -20281,7 +20281,7 @@ function holdsText(w) {
     if (renamed.length) {
         // Its rows of then are in the snapshot, under the name it had: never "does not have", nor "made since".
         const one = renamed.length === 1;
-        const moves = (0,catalog/* someNames */.Xq)(renamed.map((t) => `${t.renamedFrom} → ${t.table}`));
+        const moves = (0,catalog/* someNames */.Xq)(renamed.map((t) => `${t.renamedFrom} \u2192 ${t.table}`));
         text += `; ${one ? 'table' : 'tables'} ${(0,catalog/* someNames */.Xq)(renamed.map((t) => t.table))} ${one ? 'was' : 'were'} renamed since it was taken (${moves}), so it holds ${one ? 'that table under its old name' : 'them under their old names'}, and ${one ? 'it was' : 'they were'} empty before this run changed anything`;
     }
     return text;
@@ -20363,7 +20363,7 @@ async function countNotHeld(session, tables) {
     const counts = await (0,catalog/* countRows */.BO)(session, tables.map((t) => t.table), [], COUNT_CAP + 1);
     return counts.map((c, i) => ({ ...tables[i], rows: c.rows ?? 0 }));
 }
-/** What the OIDs tell of a table the refusal names, after its rows: "; renamed since the snapshot from …". */
+/** What the OIDs tell of a table the refusal names, after its rows: "; renamed since the snapshot from \u2026". */
 function noteText(t) {
     if (t.renamedFrom)
         return `; renamed since the snapshot from ${t.renamedFrom}`;
@@ -20555,7 +20555,7 @@ function printPlan(plan, log) {
         for (const s of m.statements.slice(0, 3))
             log.info(`     ${log.excerpt((0,planner/* firstCodeLine */.kQ)(s.text), 120)}`);
         if (m.statements.length > 3)
-            log.info(`     … ${m.statements.length - 3} more`);
+            log.info(`     \u2026 ${m.statements.length - 3} more`);
     }
 }
 async function requireVerifiedSnapshot(opts, log) {
@@ -21156,7 +21156,7 @@ function splitStatements(sql) {
 }
 /**
  * The statement reads the same whatever standard_conforming_strings is, where its strings end and
- * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
+ * what they hold: none of its '\u2026' strings holds a backslash (E'\u2026', dollar quotes and names never differ).
  */
 function readsAlike(s) {
     const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .SqlLexer */ .bS({ standardConformingStrings: s.standardConformingStrings });
@@ -21191,10 +21191,10 @@ function leadingWords(s, n) {
 /** Words that set statement_timeout, or reset it to the server's, in code. */
 const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
 /**
- * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE \u2026 SET, set_config()) or resets
  * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
  * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
- * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * setting's name is one (set_config('statement_timeout', \u2026), SET "statement_timeout"), and a
  * dollar-quoted body is code of its own (a DO block or a function that sets it).
  */
 function setsStatementTimeout(s) {
@@ -21227,14 +21227,14 @@ function needsOwnTransaction(s) {
     return false;
 }
 /**
- * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
+ * COPY \u2026 FROM STDIN: the rows come from the client after the statement, as psql sends the lines
  * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
  */
 function copyFromStdin(s) {
     const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
     return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
 }
-/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT \u2026: statements that would break the transaction we wrap a migration in. */
 function transactionControl(s) {
     const [a, b] = leadingWords(s, 2);
     if (a === 'begin' || (a === 'start' && b === 'transaction'))
@@ -21531,7 +21531,7 @@ async function vercelTokenReadiness(opts, log) {
                 out.problems.push(`the token is scoped to ${teams.length ? `other teams (${teams.join(', ')})` : 'no team'}, not to team ${team}`);
         }
         else if (team) {
-            out.unproven.push(`that the token's scope covers team "${team}" (a slug; Vercel lists scopes by team id: use the team_… id to have this checked)`);
+            out.unproven.push(`that the token's scope covers team "${team}" (a slug; Vercel lists scopes by team id: use the team_\u2026 id to have this checked)`);
         }
         else if (!user && teams.length) {
             out.problems.push(`the token is scoped to teams (${teams.join(', ')}) but no team is configured: set team, or the project is looked up in the personal account`);
@@ -21870,7 +21870,7 @@ const AFTER_WAY_BACK = ['verify-back', 'forward', 'verify-forward'];
 /**
  * Whether a drill's way back was timed to its end: not when it failed in readiness (untried), nor
  * when a stop came before verify-back ended (its number is then only the phases before the stop).
- * The `way-back-ms` output is empty, and the trend says "—", when it was not.
+ * The `way-back-ms` output is empty, and the trend says "\u2014", when it was not.
  */
 function wayBackTimed(row) {
     return !row.untried && (!row.stopped || AFTER_WAY_BACK.includes(row.stopped.after));
@@ -21960,7 +21960,7 @@ async function runDrill(request, deps, log) {
         record.nextSteps.push(...state, 'Run the drill again when it can run to its end.');
         return closeOut(record, timeline, budget, deps, now, started, false);
     };
-    // ── readiness ─────────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 readiness \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     const rt = timeline.start('readiness');
     const ready = await readiness(asRollback, components, record, log);
     // A check the stop cut short is `stopped` (it says nothing of the way back), never among these:
@@ -21989,7 +21989,7 @@ async function runDrill(request, deps, log) {
         record.nextSteps.push(...readinessWarnings(record));
         return finish(record, now, started);
     }
-    // ── snapshot ──────────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 snapshot \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     if (!request.database) {
         timeline.skip('snapshot', 'no database in the plan');
     }
@@ -22016,7 +22016,7 @@ async function runDrill(request, deps, log) {
         after = 'snapshot';
     if (stoppedBy())
         return stopHere(['Nothing was changed on staging: the drill was stopped before the way back.']);
-    // ── back ──────────────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 back \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     const wentBack = [];
     /**
      * Components whose way back stopped with an error: the platform may have taken the request
@@ -22056,7 +22056,7 @@ async function runDrill(request, deps, log) {
                 throw queued;
             if ((0,promote/* changedProduction */.QF)(outcome.status)) {
                 wentBack.push(i);
-                t.end('ok', `${label(rec.original, 'what serves now')} → ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
+                t.end('ok', `${label(rec.original, 'what serves now')} \u2192 ${label(rec.previous, 'the previous deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
             }
             else {
                 // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
@@ -22099,7 +22099,7 @@ async function runDrill(request, deps, log) {
         after = 'back';
     if (stoppedBy())
         return stopHere(leftAt());
-    // ── verify-back ───────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 verify-back \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     if (!wentBack.length)
         timeline.skip('verify-back', 'nothing was rolled back');
     else {
@@ -22118,7 +22118,7 @@ async function runDrill(request, deps, log) {
     }
     if (stoppedBy())
         return stopHere(leftAt());
-    // ── forward: always attempted for what went back, so staging is left as it was found ──────
+    // \u2500\u2500 forward: always attempted for what went back, so staging is left as it was found \u2500\u2500\u2500\u2500\u2500\u2500
     if (!wentBack.length && !stoppedHalfway.length)
         timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
     await Promise.all(stoppedHalfway.map((i) => putBack(i)));
@@ -22139,7 +22139,7 @@ async function runDrill(request, deps, log) {
             if (!(0,promote/* changedProduction */.QF)(outcome.status))
                 throw new errors/* RollbackKitError */.dp(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
             thawed(i, outcome);
-            t.end('ok', `${label(rec.previous, 'the previous deployment')} → ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
+            t.end('ok', `${label(rec.previous, 'the previous deployment')} \u2192 ${label(ref(outcome.to), 'the original deployment')}: ${log.redact(outcome.notes[0] ?? outcome.status)}`);
         }
         catch (err) {
             rec.forward = 'failed';
@@ -22202,7 +22202,7 @@ async function runDrill(request, deps, log) {
     }
     if (record.components.some((c) => (0,promote/* changedProduction */.QF)(c.forward)))
         after = 'forward';
-    // ── verify-forward ────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 verify-forward \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     if (!record.components.some((c) => (0,promote/* changedProduction */.QF)(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
     else {
@@ -22340,7 +22340,7 @@ const seconds = duration/* formatDuration */.a;
 /* harmony export */ });
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9041);
 /**
- * The incident key's shape, written and read in one place: `environment:name@ref,name@ref…`, or
+ * The incident key's shape, written and read in one place: `environment:name@ref,name@ref\u2026`, or
  * `environment:run-<id>`, `environment:database`, `environment:unresolved`. A ref is what names the
  * component's bad deployment: a `from` as given, or a platform's id. A `from` may be a URL
  * (auto-rollback's deployment_status target URL), which may hold a `,` or an `@` of its own, and a
@@ -22360,7 +22360,7 @@ function keyRef(ref) {
 function componentKey(environment, parts) {
     return `${environment}:${parts.map((p) => `${p.name}@${keyRef(p.ref)}`).join(',')}`;
 }
-/** The component parts of a key of this environment; undefined for a key that names none (run-…, database). */
+/** The component parts of a key of this environment; undefined for a key that names none (run-\u2026, database). */
 function keyParts(key, environment) {
     const env = `${environment}:`;
     if (!key.startsWith(env))
@@ -22387,7 +22387,7 @@ function namesRun(key, environment) {
  * as its from input (rollback.yml: the incident job's look-up, for the database job that holds no
  * platform token). A from names a key part by part (rollback.ts incidentKey: a ref is keyRef'd, so
  * it has no bare comma and a second keyRef leaves it as it is). Empty when the key names no
- * deployment of some part: the workflow run (`run-…`, runRef), a component that could not say (`?`),
+ * deployment of some part: the workflow run (`run-\u2026`, runRef), a component that could not say (`?`),
  * the database alone or an unresolved plan; a from made of the rest would name another incident.
  */
 function keyFrom(key, environment) {
@@ -22629,7 +22629,7 @@ const COMPONENT_FIELDS = {
 const COMMON_COMPONENT_FIELDS = ['provider', 'target', 'from', 'timeout-seconds'];
 /** The keys each provider reads (promote-previous's inputs of the same names), required ones first. */
 const PROVIDER_FIELDS = {
-    vercel: { required: [['project', 'the project name or its prj_… id']], optional: ['team', 'method', 'api-url'] },
+    vercel: { required: [['project', 'the project name or its prj_\u2026 id']], optional: ['team', 'method', 'api-url'] },
     fly: { required: [['app', 'the Fly app name, as in fly.toml']], optional: ['api-url', 'machines-api-url', 'registry-url'] },
     railway: {
         required: [
@@ -22639,7 +22639,7 @@ const PROVIDER_FIELDS = {
         ],
         optional: ['api-url'],
     },
-    render: { required: [['service', 'the Render service id, srv-…']], optional: ['api-url'] },
+    render: { required: [['service', 'the Render service id, srv-\u2026']], optional: ['api-url'] },
     netlify: { required: [['site', 'the Netlify site id or its name.netlify.app domain']], optional: ['api-url'] },
     'git-revert': { required: [], optional: [] },
     command: { required: [['command', 'the shell command that rolls back']], optional: ['verify-command'] },
@@ -22686,7 +22686,7 @@ const A_SECRET = `${SECRETS_NEVER}: ${SECRETS_GO}`;
 const WHOLE_DRY_RUN = "is the whole run's to decide: the root action's dry-run input (the command line's --dry-run) makes every phase a dry run";
 /**
  * The inputs of the single actions a section's keys come from (the README: "keys are
- * promote-previous's inputs", …) that the whole rollback does not take, each with why, so such a
+ * promote-previous's inputs", \u2026) that the whole rollback does not take, each with why, so such a
  * key is refused as what it is rather than as an unknown field.
  */
 const NOT_IN_COMPONENTS = {
@@ -22857,7 +22857,7 @@ function parsePlanFile(text, source = PLAN_FILE) {
     if (root === null || root === undefined)
         throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
     if (!isObject(root))
-        throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
+        throw new PlanError([...reader.problems, { line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, \u2026' }], source);
     for (const key of Object.keys(root)) {
         if (TOP_FIELDS.includes(key))
             continue;
@@ -22868,7 +22868,7 @@ function parsePlanFile(text, source = PLAN_FILE) {
     // `database: {}` means one with every default: a half-written section must not quietly drop out.
     for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']]) {
         if (key in root && root[key] === null)
-            reader.problem([], `is empty; give its fields (${fields}, …), write ${key}: {} for every default, or remove the key`, key);
+            reader.problem([], `is empty; give its fields (${fields}, \u2026), write ${key}: {} for every default, or remove the key`, key);
     }
     const top = reader.section({ 'budget-minutes': root['budget-minutes'], environment: root.environment }, [], { 'budget-minutes': num(budgets/* MIN_BUDGET_MINUTES */.V9, budgets/* MAX_BUDGET_MINUTES */.jj), environment: STRING });
     const components = readComponents(reader, root.components);
@@ -22907,7 +22907,7 @@ function readComponents(reader, raw) {
     if (raw === undefined || raw === null)
         return [];
     if (!isObject(raw)) {
-        reader.problem(['components'], 'must be a mapping of component names to their settings (web: { provider: vercel, project: … })');
+        reader.problem(['components'], 'must be a mapping of component names to their settings (web: { provider: vercel, project: \u2026 })');
         return [];
     }
     const out = [];
@@ -23143,7 +23143,7 @@ function componentFromInputs(inputs, bad) {
     if (inputs['api-url'] !== undefined && !(0,promote/* isHttpUrl */.q$)(apiUrl))
         bad('api-url', `must be an http(s) URL such as ${defaultUrl ?? 'https://api.vercel.com'}`);
     if (provider === 'vercel' && !inputs.project)
-        bad('project', 'is required when provider is vercel (the project name or its prj_… id)');
+        bad('project', 'is required when provider is vercel (the project name or its prj_\u2026 id)');
     if (provider === 'command' && !inputs.command)
         bad('command', 'is required when provider is command');
     // The component's name shows in every report: the project says most, the provider otherwise.
@@ -23182,7 +23182,7 @@ function applyPerComponent(components, field, raw, bad) {
         return;
     }
     if (components.length !== 1) {
-        const pairs = `write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})`;
+        const pairs = `write it as name=deployment pairs (${components.map((c) => `${c.name}=\u2026`).join(', ')})`;
         // auto-rollback.yml knows one deployment per event: it writes the pairs when told the component.
         const auto = field === 'from' ? '; in auto-rollback.yml, set the repository variable ROLLBACK_FROM_COMPONENT to the component(s) the deploy ships' : '';
         bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; ${pairs}${auto}` : 'is set, but the plan has no component');
@@ -23287,7 +23287,7 @@ var scope = __nccwpck_require__(94969);
 /**
  * Where a run's plan comes from, for every entry point (the root action and the command line): the
  * rollback plan file in the workspace (or the one `config` names), merged with the plan inputs,
- * the scope, the severity. One reader, so `rollback-kit rollback` and `uses: …/rollback-kit` can
+ * the scope, the severity. One reader, so `rollback-kit rollback` and `uses: \u2026/rollback-kit` can
  * never read the same plan two ways.
  */
 
@@ -23582,7 +23582,7 @@ async function nameClashes(session, snapshot, named) {
 }
 /** How many clashes a refusal names before it says how many more. */
 const NAMED = 8;
-/** The clashes, each with the snapshot's object that needs its name, for a refusal's first sentence: `… already take: X has the name of the snapshot's Y.` */
+/** The clashes, each with the snapshot's object that needs its name, for a refusal's first sentence: `\u2026 already take: X has the name of the snapshot's Y.` */
 function takenNames(clashes) {
     const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
     return `what the snapshot holds under names objects it does not have already take: ${(0,catalog/* someNames */.Xq)(taken, NAMED)}. ${SHARED_NAMES}`;
@@ -23703,7 +23703,7 @@ async function prepareDataPath(pgRestore, archive) {
         throw err;
     }
 }
-/** pg_restore --verbose's stderr without its progress lines (`pg_restore: creating TABLE …`). */
+/** pg_restore --verbose's stderr without its progress lines (`pg_restore: creating TABLE \u2026`). */
 function verboseErrors() {
     let kept = '';
     let partial = '';
@@ -23759,7 +23759,7 @@ const NL = 0x0a;
 const BACKSLASH = 0x5c;
 const COPY_END = Buffer.from('\\.\n');
 const DEFAULTS_FOR_ROLE = 'ALTER DEFAULT PRIVILEGES FOR ROLE ';
-/** The role an `ALTER DEFAULT PRIVILEGES FOR ROLE x …` statement names, as it is written (quoted or not). */
+/** The role an `ALTER DEFAULT PRIVILEGES FOR ROLE x \u2026` statement names, as it is written (quoted or not). */
 function defaultsRole(statement) {
     const rest = statement.slice(DEFAULTS_FOR_ROLE.length);
     if (!rest.startsWith('"'))
@@ -24177,7 +24177,7 @@ function decoder(encoding) {
 /** The statements of a schema's ACL entry, read whole: one naming a schema or role that holds a newline runs over lines. */
 const ACL_PREFIXES = ['GRANT ', 'REVOKE ', 'SET SESSION AUTHORIZATION ', 'RESET SESSION AUTHORIZATION'];
 /**
- * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
+ * Collects the `-- Name: \u2026; Type: \u2026; Schema: \u2026` comments pg_dump writes before every object, and the
  * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
  * string or a table's rows is data, and must never decide what a restore drops.
  */
@@ -24374,15 +24374,15 @@ const SNAPSHOT_OBJECTS = `toc AS (
          JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
      )`;
 /**
- * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
- * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
+ * Objects the restore keeps that use a type, function, operator, extension \u2026 the snapshot's own
+ * script drops (`DROP \u2026 IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
  * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
  * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
  * with the empty search_path planRestore sets, a line break in a name written as a space), or by
  * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
  * extension's members, a type's array type, an operator class's members). Every object pg_depend
  * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
- * policy, operator, cast, event trigger, user mapping …), unless the snapshot has it too or it is
+ * policy, operator, cast, event trigger, user mapping \u2026), unless the snapshot has it too or it is
  * part of a relation the restore drops itself. Calls PostgreSQL does not record (a PL/pgSQL body, an
  * SQL body not written BEGIN ATOMIC) are resolved by name when they run, and find the restored objects.
  */
@@ -24482,7 +24482,7 @@ async function existingRelations(session, contents) {
 const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
 /**
  * A restore without clean (clean: false) runs the snapshot's script without dropping anything
- * first, so its CREATE of every relation, function, type … of the snapshot that exists fails the
+ * first, so its CREATE of every relation, function, type \u2026 of the snapshot that exists fails the
  * transaction (`relation "customers" already exists`), and so does its CREATE of an index, a primary
  * key, unique or exclusion constraint, or a relation whose name an object it does not have takes in
  * its schema (restore-name-clashes.ts). Asked while the restore is planned, a dry run's too: those
@@ -24600,7 +24600,7 @@ function takenClean(clashes) {
 const REMEDIES = [
     {
         kind: /^default value for column (.+) of table (.+)$/,
-        fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE …; ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} SET DEFAULT nextval(…))`,
+        fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE \u2026; ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} SET DEFAULT nextval(\u2026))`,
     },
     { kind: /^column (.+) of table (.+)$/, fix: (m) => `for a column of its type: ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} TYPE text, or drop the column` },
     { kind: /^constraint (.+) on table (.+)$/, fix: (m) => `for a constraint: ALTER TABLE ${m[2]} DROP CONSTRAINT ${m[1]}` },
@@ -24619,10 +24619,10 @@ const restore_plan_NAMED = 8;
  * locked, kept or changed: it drops every relation of the plan (the snapshot's that exist, and the
  * views it keeps, dropped and created again) and, with the snapshot's own script (pg_restore
  * --clean), every other object the snapshot holds that exists (its functions, procedures, types,
- * domains, operators … `objects`), and creates each again. PostgreSQL lets only a role with its
+ * domains, operators \u2026 `objects`), and creates each again. PostgreSQL lets only a role with its
  * owner's privileges (the owner, a member of the owning role, a superuser) drop an object, only one
  * with CREATE on its schema create it there, and only a superuser create some kinds (an event
- * trigger, an operator class …). SELECT and UPDATE alone would get a role through the table locks
+ * trigger, an operator class \u2026). SELECT and UPDATE alone would get a role through the table locks
  * and the pre-restore snapshot, and fail at the first DROP. The snapshot's `schemas` are kept, but
  * created where missing (CREATE SCHEMA IF NOT EXISTS), for which PostgreSQL asks CREATE on the
  * database first, whether the schema is there or not.
@@ -24780,7 +24780,7 @@ function foreignKeyStatements(plan) {
  *   back with it (Supabase's default setup grants tables to anon). So that role's own entries are set
  *   aside for as long as the restore creates objects, and put back before its commit. Only the
  *   creating role's entries apply to what it creates (pg_restore hands objects to their owners with
- *   ALTER … OWNER, not SET ROLE), and any role may change its own: no superuser needed.
+ *   ALTER \u2026 OWNER, not SET ROLE), and any role may change its own: no superuser needed.
  * - A schema the snapshot holds that already exists is kept, not created again, so grants made on it
  *   since the snapshot would survive: its ACL is reset to pg_dump's baseline first.
  *
@@ -24798,7 +24798,7 @@ const GRANTEE = (oid) => `CASE WHEN ${oid} = 0 THEN 'PUBLIC' ELSE ${oid}::regrol
 /** Where a block keeps the entries it set aside, for the block that puts them back (transaction-local). */
 const STASH = { before: 'rollback_kit.default_acl_before', restored: 'rollback_kit.default_acl_restored' };
 /**
- * Rows of (head, target, tail, revoke_acl, grant_acl) → the block runs, for each row in order, `REVOKE
+ * Rows of (head, target, tail, revoke_acl, grant_acl) \u2192 the block runs, for each row in order, `REVOKE
  * ALL` from every grantee in `revoke_acl`, then grants the items of `grant_acl`, per grantee in the order they come.
  * (aclexplode refuses an empty array that has no dimension, as '{}' and ARRAY() make them.)
  */
@@ -24851,7 +24851,7 @@ function setAsideDefaultPrivileges(stash) {
  * Puts the restoring role's default privileges back, from where both set-asides left them (each
  * entry at pg_dump's baseline): first its entries as they were before the restore, exactly; then the
  * snapshot's own entries for it (its DEFAULT ACL statements, which ran at the end of its script, and
- * which the second set-aside kept) replayed as those statements do it, relative to the baseline —
+ * which the second set-aside kept) replayed as those statements do it, relative to the baseline \u2014
  * REVOKE ALL from each grantee of the baseline the entry lacks, GRANT what it has beyond it. So the
  * entries end as plain pg_restore would have left them over the database as it was: equal to before
  * when the snapshot had the same ones, and no grantee the snapshot does not name gets anything.
@@ -25015,7 +25015,7 @@ async function requireSchemaPrivileges(session, schemas, grants, dumpMajor) {
         ...owners.map((r) => `ALTER SCHEMA ${r.quoted} OWNER TO ${me};`),
     ];
     const fixes = refused.flatMap((f) => f.fix);
-    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore the privileges of ${refused.map((f) => `schema ${f.schema}`).join(', ')} to the snapshot's: the restore keeps the schema and resets its privileges, which PostgreSQL lets only its owner (or a member of the owning role, or a superuser) do, and ${refused.map((f) => `for ${f.schema} ${f.what}`).join('; ')}.`, `Restore as the schema's owner, or let ${me} act as it: ${ways.join(' ')} A grant option (GRANT … WITH GRANT OPTION) is not enough: it lets a role take back only the grants it made itself.` +
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot restore the privileges of ${refused.map((f) => `schema ${f.schema}`).join(', ')} to the snapshot's: the restore keeps the schema and resets its privileges, which PostgreSQL lets only its owner (or a member of the owning role, or a superuser) do, and ${refused.map((f) => `for ${f.schema} ${f.what}`).join('; ')}.`, `Restore as the schema's owner, or let ${me} act as it: ${ways.join(' ')} A grant option (GRANT \u2026 WITH GRANT OPTION) is not enough: it lets a role take back only the grants it made itself.` +
         `${fixes.length ? ` Or, as the owner, make its privileges the snapshot's first: ${fixes.join(' ')}` : ''} Then run again. Nothing was changed: the check ran before anything was locked.`);
 }
 /** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */
@@ -25123,7 +25123,7 @@ async function requireSchemaOwners(session, owners, serverMajor) {
     if (!refused.length)
         return { deferred };
     const me = rows[0].me;
-    throw new errors/* RollbackKitError */.dp(`User ${me} cannot give the snapshot's schemas back to their owners, which its script does (ALTER SCHEMA … OWNER TO) and PostgreSQL lets only a superuser, or a role that acts as the schema's owner and as the new one, do: ${refused.join('; ')}.`, `Restore as a superuser or as the owner, or run: ${[...new Set(fixes)].join(' ')} Then run again. Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
+    throw new errors/* RollbackKitError */.dp(`User ${me} cannot give the snapshot's schemas back to their owners, which its script does (ALTER SCHEMA \u2026 OWNER TO) and PostgreSQL lets only a superuser, or a role that acts as the schema's owner and as the new one, do: ${refused.join('; ')}.`, `Restore as a superuser or as the owner, or run: ${[...new Set(fixes)].join(' ')} Then run again. Nothing was changed: the check ran before anything was locked.`, { changed: 'no' });
 }
 /** A schema's name as the server reads `quoted` (the script's spelling), for one not created yet. */
 async function realName(session, quoted) {
@@ -25351,7 +25351,7 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             await bytesChecked();
             // Its data is read only by the restore: the dry run claims no more than the hash and the table of contents.
             if (matched)
-                log.info(`Snapshot ${snapshot.path}: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as its manifest records, and its table of contents read; its data is read in full only by the restore.`);
+                log.info(`Snapshot ${snapshot.path}: sha256 ${matched.sha256.slice(0, 12)}\u2026, ${matched.sizeBytes} bytes, as its manifest records, and its table of contents read; its data is read in full only by the restore.`);
             return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows, ...(rows ? { rows } : {}) };
         }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
@@ -25365,7 +25365,7 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
         stopIfAborted();
         let pre;
         if (req.preRestoreSnapshot) {
-            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables \u2026`);
             const boundMs = req.bounds?.preRestoreSnapshotMs ?? RESTORE_BOUNDS.preRestoreSnapshotMs;
             // Past its bound the snapshot is stopped as a stop would (pg_dump ended, its query cancelled):
             // the restore then rolls back, and its locks go with it.
@@ -25404,14 +25404,14 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             log.warning(`jobs: ${req.jobs} is not used: the restore runs in one transaction, so that a failure changes nothing, and PostgreSQL cannot share one transaction between parallel workers.`);
         }
         const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
-        log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
+        log.info(`Restoring ${snapshot.path} into ${where} (${mode}) \u2026`);
         const leftOut = new Set();
         await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut, owners, contents }, running, log);
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
         if (matched)
-            log.info(`Snapshot ${snapshot.path} verified: sha256 ${matched.sha256.slice(0, 12)}…, ${matched.sizeBytes} bytes, as it was when it was read back in full, and read in full by the restore.`);
+            log.info(`Snapshot ${snapshot.path} verified: sha256 ${matched.sha256.slice(0, 12)}\u2026, ${matched.sizeBytes} bytes, as it was when it was read back in full, and read in full by the restore.`);
         log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
         if (extra.tables.length)
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
@@ -25620,7 +25620,7 @@ function tablesBeforeStatement() {
  * A table the restore created (not among those tablesBeforeStatement noted) holds exactly the rows
  * this transaction inserted into it less those it deleted: PostgreSQL counts both per table and
  * transaction (pg_stat_get_xact_tuples_inserted/_deleted, TRUNCATE resetting them), so these are read
- * instead of scanning every row again (at 307 MB, 0.13–0.28 s of the restore). Those counts are
+ * instead of scanning every row again (at 307 MB, 0.13\u20130.28 s of the restore). Those counts are
  * taken only when they agree with the manifest; otherwise, without track_counts (no counts kept), and
  * for a table found there (not created by this restore), the rows are counted in the table itself,
  * so a table whose counts are off never fails a restore whose rows are right. The counts could agree
@@ -25636,7 +25636,7 @@ function tablesBeforeStatement() {
  * new OIDs, so rows may land in other partitions than they came from. Dynamic SQL per table keeps one
  * plan per table (a UNION ALL of thousands plans slower than it runs; batches of 50 or 200 counts per
  * statement measured no faster). The counts are kept in arrays, which PL/pgSQL appends to in place: a
- * jsonb rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s → 0.15 s).
+ * jsonb rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s \u2192 0.15 s).
  * A table counted whose rows row-level security hides from the user (row_security_active) fails the
  * check: its count is only what the policies show, and could match the manifest with other rows there.
  */
@@ -25704,7 +25704,7 @@ const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore'
 /** The lock_timeout every statement of the restore runs under. */
 const lockTimeoutStatement = (seconds) => `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(seconds)};`;
 /**
- * Starts psql, the lock watcher and pg_restore's reads: their start-up and connections (50–150 ms)
+ * Starts psql, the lock watcher and pg_restore's reads: their start-up and connections (50\u2013150 ms)
  * overlap the planning instead of following it. Nothing reaches the server before the script is
  * written to `input`, which only happens once the plan is made; a plan that refuses stops them.
  */
@@ -25822,7 +25822,7 @@ async function startRestoreProcesses(p, log) {
             watch.cancelWaitsAfter(req.lockTimeoutSeconds + 1);
         let restoring;
         let loading;
-        // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
+        // --verbose also reports every entry on stderr ("pg_restore: creating TABLE \u2026", a name that may
         // read "error"): its errors are kept apart, whatever the size of the rest.
         const verbose = verboseErrors();
         if (p.pgRestore) {
@@ -25885,7 +25885,7 @@ function lockStatements(plan) {
 async function openTransaction(p, plan, req, where, log) {
     const locks = lockStatements(plan);
     if (locks.length)
-        log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends …`);
+        log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends \u2026`);
     const statements = ['BEGIN;', lockTimeoutStatement(req.lockTimeoutSeconds), 'SET idle_in_transaction_session_timeout = 0;', 'SET client_min_messages = warning;', ...locks];
     if (await p.open(statements))
         return;
@@ -26079,7 +26079,7 @@ function preRestoreStalled(where, goneMs) {
 }
 /**
  * Whether the restore drops the snapshot's objects that exist before it creates them: with clean, and
- * always for a plain script, which carries its own DROP … IF EXISTS (a DROP INDEX names no table, so
+ * always for a plain script, which carries its own DROP \u2026 IF EXISTS (a DROP INDEX names no table, so
  * it would take another table's index of that name): planned and checked as clean is.
  */
 function dropsFirst(req, manifest) {
@@ -26108,7 +26108,7 @@ function advice(reason, plan, user, clean) {
     // A transaction that touches every table needs a lock for each.
     if (!/max_locks_per_transaction|out of shared memory/i.test(reason))
         return '';
-    return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
+    return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction \u00d7 max_connections covers them, then run again.';
 }
 
 // EXTERNAL MODULE: ./.build/core/files.js
@@ -26335,7 +26335,7 @@ function incidentRow(rows, incidentKey, legacy) {
 /**
  * As readLedgerUnderLock, and a row found only under `legacyKey` (see readLedgerAtPlanOrLegacy) is
  * renamed to `incidentKey` first, in a bounded transaction of its own on the lock's session: every
- * later write, read, hint (DELETE … WHERE incident_key) and supersede then names the one key, and
+ * later write, read, hint (DELETE \u2026 WHERE incident_key) and supersede then names the one key, and
  * the legacy spelling (with any secret it held) leaves the table.
  */
 async function readLedgerUnderLockOrLegacy(session, target, incidentKey, legacy, lockTimeoutSeconds, log) {
@@ -26812,7 +26812,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         record.failedPhase ??= phase;
         record.status = 'failed';
     };
-    // ── plan ──────────────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 plan \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     const planTimer = timeline.start('plan');
     let checks;
     let ledger;
@@ -26977,7 +26977,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             }
         }
         const parts = [
-            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? 'the previous deployment'}`}`),
+            ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? `already current${c.unfinished ? `, still to ${c.unfinished}` : ''}` : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} \u2192 ${c.to?.id ?? c.to?.commitSha ?? 'the previous deployment'}`}`),
             ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
@@ -27058,7 +27058,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const notAgain = guardNote(record);
         // A re-run of a rollback whose checks failed ("Re-run failed jobs" after UNVERIFIED) finds
         // nothing left to roll back, but production may still be broken: its checks run again, and a
-        // failure stays a failure (never "✅ Nothing to roll back" mid-incident). Not for the cascade
+        // failure stays a failure (never "\u2705 Nothing to roll back" mid-incident). Not for the cascade
         // guard, which left production alone on purpose, nor a stopped run.
         const recheck = !notAgain && !request.signal?.aborted && checks && plan.verify ? { checks, verify: plan.verify } : undefined;
         for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', ...(recheck ? [] : ['verify'])]) {
@@ -27090,7 +27090,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         const why = notAgain ?? finished ?? (0,job_words/* inThisJob */.j)('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.', changedEarlier);
         return await closeOut(record, timeline, notify, deps, finish, request.signal, why);
     }
-    // ── notify-start ──────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 notify-start \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     if (verifyOnly) {
         record.status = 'rolled-back'; // provisional, as below
         told = true;
@@ -27111,7 +27111,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         endNotice(t, sent, 'told the team a rollback is in progress');
     }
     heartbeat.begin(record);
-    // ── app ───────────────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 app \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     // A verify-only job verifies what the earlier jobs changed; its status says whether they did.
     let changed = verifyOnly && (0,pipeline_timeline/* changedSomething */.Ne)(request.earlierTimeline);
     if (!inScope.length) {
@@ -27179,7 +27179,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         if (record.components.some((c) => c.status === 'failed' || c.status === 'pending'))
             fail('app');
     }
-    // ── snapshot, database ────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 snapshot, database \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     const db = record.database;
     if (!wantsDatabase || !db) {
         timeline.skip('snapshot', 'the database is not in scope');
@@ -27291,7 +27291,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                 await unlockRollback(lock);
         }
     }
-    // ── environment ───────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 environment \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     // Stopped: nothing more is asked of the platforms or of production; the report says where it stands.
     const stoppedBy = request.signal?.aborted ? (0,stop_signals/* stopName */.ws)(request.signal) : undefined;
     if (stoppedBy)
@@ -27300,7 +27300,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
         timeline.skip('environment', `the run was stopped (${stoppedBy})`);
     else
         await environmentPhase(request, inScope, record, timeline, finished, log);
-    // ── verify ────────────────────────────────────────────────────────────────────────────────
+    // \u2500\u2500 verify \u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500\u2500
     if (stoppedBy) {
         timeline.skip('verify', `the run was stopped (${stoppedBy}), so production was not verified`);
         if (changed)
@@ -27473,7 +27473,7 @@ const MIN_PLAN_LOOKUP_SECONDS = 30;
  * The dry run the plan phase makes of a component: its look-ups (and their retries) end with the
  * plan's budget, not the component's timeout-seconds, which bounds the app phase's wait for the
  * platform (minutes). Without it, a platform that never answers held the plan for every retry's
- * request timeout (4 × 20 s) before anything was said. Never below MIN_PLAN_LOOKUP_SECONDS (the
+ * request timeout (4 \u00d7 20 s) before anything was said. Never below MIN_PLAN_LOOKUP_SECONDS (the
  * plan may then run past a budget smaller than that), never above timeout-seconds.
  */
 function planRequest(c, request, budget) {
@@ -27485,7 +27485,7 @@ function planRequest(c, request, budget) {
 }
 /**
  * `preview`: `o` is the dry run a real run plans with. Its notes speak of a dry run ("Dry run:
- * nothing was changed. A real run would …"), which a real run's record (its --json, its incident)
+ * nothing was changed. A real run would \u2026"), which a real run's record (its --json, its incident)
  * must never say: they are left out, and the app phase writes the real outcome's.
  */
 function applyOutcome(rec, o, { preview = false } = {}) {
@@ -27761,8 +27761,8 @@ function revertOptions(request, choice, opts) {
     };
 }
 /**
- * ", discarding 24 row(s) (public.orders 24) written since it was taken …; and 1 column and 2
- * index(es), … added to its tables since it was taken (the summary lists them)": what a dry run found.
+ * ", discarding 24 row(s) (public.orders 24) written since it was taken \u2026; and 1 column and 2
+ * index(es), \u2026 added to its tables since it was taken (the summary lists them)": what a dry run found.
  */
 function discardedCount(db) {
     const tables = db.discarded ?? [];
@@ -28261,7 +28261,7 @@ function restoreStep(snap, runId) {
         return `restore-db with snapshot-path: ${snap.path} in a later step of this job (if: failure()), or from wherever it is uploaded or copied to`;
     return `"rollback-kit restore --snapshot-path ${snap.path}" (or restore-db with snapshot-path: ${snap.path})`;
 }
-/** The workflow run's id, from its URL (…/actions/runs/<id>). */
+/** The workflow run's id, from its URL (\u2026/actions/runs/<id>). */
 function runIdOf(record) {
     return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
@@ -28357,9 +28357,9 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
     const theirs = closed.snapshot?.[0];
     const unnamed = unnamedKey(incidentKey, request.plan.environment);
     const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
-    const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
+    const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}\u2026` : ''})`;
     if (theirs && mine !== theirs) {
-        throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}…): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. ${unchanged}`, how, rollback_NOTHING_CHANGED);
+        throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}\u2026): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. ${unchanged}`, how, rollback_NOTHING_CHANGED);
     }
     if (!theirs && unnamed) {
         throw new errors/* RollbackKitError */.dp(`${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. ${unchanged}`, how, rollback_NOTHING_CHANGED);
@@ -28591,7 +28591,7 @@ class Timeline {
         return this.start(phase, component).end('skipped', detail, facts);
     }
 }
-/** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): …"; `tag` ("drill") leads the bracket. */
+/** A row as a log line: "[app web] ok in 2 s (budget 3 min 0 s): \u2026"; `tag` ("drill") leads the bracket. */
 function phaseLine(entry, tag) {
     const name = [tag, entry.phase, entry.component].filter(Boolean).join(' ');
     return `[${name}] ${entry.status} in ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a)(entry['duration-ms'])} (budget ${(0,_core_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a)(entry['budget-ms'])}): ${entry.detail}`;
@@ -29321,8 +29321,8 @@ const MAX_ERROR_TEXT = 300;
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
 /**
- * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
- * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
+ * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{\u2026}}`
+ * (Vercel), `{error:"\u2026"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
  * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
  */
 function readErrorBody(text, log) {
@@ -29889,8 +29889,8 @@ function notPutBackAgain(current, how, status, opts) {
     const check = `check the database, third-party services (payments, auth, email) and ${status} first`;
     const person = `A person decides whether to go further back: run the rollback by hand ${further}.`;
     if (opts.fromNamesIt)
-        return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — ${check}. ${person}`;
-    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}). ${PERHAPS_A_REPEAT}, as its from does not name ${current}: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and ${current} failed its checks too, so the outage is likely not the deploy's — ${check}. ${person}`;
+        return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's \u2014 ${check}. ${person}`;
+    return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}). ${PERHAPS_A_REPEAT}, as its from does not name ${current}: either an earlier run of this same incident put it there and this run only repeats that one (a re-run, or a re-delivered event: what that run did is on its incident issue), or another rollback did and ${current} failed its checks too, so the outage is likely not the deploy's \u2014 ${check}. ${person}`;
 }
 
 
@@ -29956,7 +29956,7 @@ var external_node_path_ = __nccwpck_require__(76760);
 var process = __nccwpck_require__(95713);
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
- * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
+ * command: the rollback is the user's own command (docker, pm2, kubectl\u2026). It runs under bash with
  * the target in its environment, its output streamed to the log, and a time limit. When the limit
  * is reached or the step is stopped (the run cancelled, Ctrl-C), the command and everything it
  * started are ended (runProcess: its own process group, SIGTERM, then SIGKILL 10 s later), so no
@@ -30005,7 +30005,7 @@ function parseOutcome(text) {
     for (const line of lines) {
         const m = /^(status|to)=(.*)$/.exec(line);
         if (!m)
-            return { invalid: 'a line that is not status=… or to=…' };
+            return { invalid: 'a line that is not status=\u2026 or to=\u2026' };
         if (seen.has(m[1]))
             return { invalid: `${m[1]} given twice` };
         seen.set(m[1], m[2]);
@@ -30226,7 +30226,7 @@ class GraphQLError extends Error {
     code;
     operation;
     constructor(service, messages, 
-    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, …). */
+    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, \u2026). */
     code, operation) {
         super(`${service} ${operation} failed: ${messages.join('; ')}`);
         this.service = service;
@@ -30585,7 +30585,7 @@ const SHA_PART = /^[0-9a-f]{7,40}$/;
  * no commit: teams tag the image with it, whole or abbreviated, alone or joined to a word
  * (`abc1234f`, `sha-abc1234f`, `main-abc1234f`, `main_abc1234f`, `1.4.0-abc1234f`). A component of
  * the tag (split at - _ . +) names the commit when one of the two is a prefix of the other, both
- * being at least 7 hex digits long. A digest (`@sha256:…`) is no tag, and never a commit.
+ * being at least 7 hex digits long. A digest (`@sha256:\u2026`) is no tag, and never a commit.
  */
 function tagNamesCommit(image, sha) {
     const tag = imageTag(image);
@@ -30882,8 +30882,8 @@ const rollbackTrailers = (target, from) => `${TARGET_TRAILER}: ${target}\n${FROM
 const revertsTo = (message, target) => new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*$`, 'm').test(message);
 /**
  * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
- * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
- * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
+ * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to \u2026"`, GitHub's
+ * branch `revert-5-rollback/\u2026`) names none: its HEAD is not a rollback.
  * - the trailer of our revert commits;
  * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
  * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>[-from-<short>]`.
@@ -31369,7 +31369,7 @@ async function lockDeploy(c, deployId) {
 
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
-const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify → the site → Deploys → "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
+const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify \u2192 the site \u2192 Deploys \u2192 "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
 function frozenState(siteName, published) {
     if (published?.locked)
         return { frozen: true, what: `Auto publishing of Netlify site ${siteName} is stopped (deploy ${published.id} is locked): new builds will not go live.`, undo: unlockHint(published.id) };
@@ -31436,9 +31436,9 @@ async function promoteOnNetlify(opts, log) {
     log.secret(opts.token);
     const siteId = opts.site.trim();
     if (!siteId)
-        throw new errors/* RollbackKitError */.dp('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
+        throw new errors/* RollbackKitError */.dp('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration \u2192 Site details) or its name.netlify.app domain.');
     if (!/^[a-z0-9][a-z0-9.-]*$/i.test(siteId))
-        throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
+        throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration \u2192 Site details.');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
     if (targetId && !HEX_ID.test(targetId))
@@ -31480,7 +31480,7 @@ async function promoteOnNetlify(opts, log) {
             return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `Dry run: it is not locked; a real run would ${unfinished}.`], rolledBackFrom, unfinished, ...put };
         }
         const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id)).catch((err) => {
-            throw new errors/* RollbackKitError */.dp(`${note} Deploy ${published.id} is not locked, and locking it failed, so the next production build will publish over it: ${err.message}`, 'Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).');
+            throw new errors/* RollbackKitError */.dp(`${note} Deploy ${published.id} is not locked, and locking it failed, so the next production build will publish over it: ${err.message}`, 'Stop auto publishing now: Netlify \u2192 the site \u2192 Deploys \u2192 "Stop auto publishing", or re-run the step (it locks the published deploy).');
         });
         const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
         log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
@@ -31595,7 +31595,7 @@ async function promoteOnNetlify(opts, log) {
     log.info(restored);
     const locked = await calling(ctx(`locking deploy ${to.id}`), () => lockDeploy(c, to.id)).catch((err) => {
         const e = err;
-        throw new errors/* RollbackKitError */.dp(`${restored} But locking it failed, so the next production build will publish over it: ${e.message}`, `Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).`);
+        throw new errors/* RollbackKitError */.dp(`${restored} But locking it failed, so the next production build will publish over it: ${e.message}`, `Stop auto publishing now: Netlify \u2192 the site \u2192 Deploys \u2192 "Stop auto publishing", or re-run the step (it locks the published deploy).`);
     });
     const frozen = frozenState(name, { ...to, locked: locked.locked ?? true });
     log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
@@ -31919,7 +31919,7 @@ async function promoteOnRailway(opts, log) {
     if (!live) {
         throw new errors/* RollbackKitError */.dp(`The ${where} has no live deployment (${newer.length} deployment(s) listed, none SUCCESS), so there is nothing to roll back.`, 'Check the project, environment and service inputs.');
     }
-    log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' — it has crashed' : ''}.`);
+    log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' \u2014 it has crashed' : ''}.`);
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
@@ -32145,7 +32145,7 @@ async function setAutoDeploy(c, serviceId, value) {
 const render_rollback_DEFAULT_POLL_INTERVAL_MS = 3000;
 const rollback_FAILED = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'deactivated']);
 const NEVER_LIVE = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress']);
-const undoHint = (serviceId) => `When the fix is ready, turn auto-deploy back on: Render dashboard → the service → Settings → Auto-Deploy: Yes, or PATCH /v1/services/${serviceId} with {"autoDeploy":"yes"}.`;
+const undoHint = (serviceId) => `When the fix is ready, turn auto-deploy back on: Render dashboard \u2192 the service \u2192 Settings \u2192 Auto-Deploy: Yes, or PATCH /v1/services/${serviceId} with {"autoDeploy":"yes"}.`;
 function rollback_frozenState(service, changedNow) {
     if (service.autoDeploy === 'no') {
         return { frozen: true, what: `Auto-deploy of Render service ${service.name ?? service.id} is off${changedNow ? '' : ' (it already was)'}: new pushes will not deploy.`, undo: undoHint(service.id) };
@@ -32157,9 +32157,9 @@ const rollback_describe = (d) => `${d.id} (${d.status}${d.trigger ? `, trigger $
 function rollback_checkId(value, input, prefix, what) {
     const v = value.trim();
     if (!v)
-        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-…), shown in the Render dashboard URL.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-\u2026), shown in the Render dashboard URL.`);
     if (!new RegExp(`^${prefix}-[a-z0-9]+$`, 'i').test(v))
-        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-\u2026); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
     return v;
 }
 /**
@@ -32175,7 +32175,7 @@ function render_rollback_parseFrom(raw) {
         return { kind: 'sha', value: sha };
     if ((0,from_ref/* urlHost */.cz)(v))
         return { kind: 'url', value: v };
-    throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-…), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Render deploy id (dep-\u2026), the commit SHA it was built from, or a URL; got "${raw}".`, 'Copy the deploy id from the Render dashboard, or give the commit SHA of the bad deploy.');
 }
 function render_rollback_compareFrom(from, live) {
     if (from.kind === 'id')
@@ -32228,7 +32228,7 @@ async function promoteOnRender(opts, log) {
         doing,
         tokenInput: 'render-token',
         notFound: deploy ? `Deploy ${deploy} of service ${serviceId}` : `Service ${serviceId}`,
-        notFoundHint: deploy ? 'Check the target/from input: a deploy id (dep-…) of this service.' : 'Check the service input (srv-…) and that the API key belongs to the workspace that owns it.',
+        notFoundHint: deploy ? 'Check the target/from input: a deploy id (dep-\u2026) of this service.' : 'Check the service input (srv-\u2026) and that the API key belongs to the workspace that owns it.',
         statusPage: 'https://status.render.com',
     });
     const service = await calling(ctx(`looking up service ${serviceId}`), () => getService(c, serviceId));
@@ -32312,7 +32312,7 @@ async function promoteOnRender(opts, log) {
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note], rolledBackFrom: replacedDeploy(all, live)?.id };
         }
         if (!target) {
-            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${(0,outcome/* describeSkipped */.At)(skipped)}`, 'Name the deploy to return to in target (dep-\u2026), or use provider git-revert to build the previous code again.');
         }
     }
     const to = target;
@@ -32451,7 +32451,7 @@ var vercel_errors = __nccwpck_require__(38142);
  * each newer deployment was passed over (the dry-run plan prints it).
  */
 
-const SHAPES = '"previous", "last-verified", a deployment id (dpl_…), a deployment URL (https://…vercel.app) or a commit SHA (7 to 40 hex characters)';
+const SHAPES = '"previous", "last-verified", a deployment id (dpl_\u2026), a deployment URL (https://\u2026vercel.app) or a commit SHA (7 to 40 hex characters)';
 function parseDeploymentRef(raw, inputName) {
     const value = raw.trim();
     if (inputName === 'target' && value.toLowerCase() === 'previous')
@@ -32709,7 +32709,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
                 return [];
             });
             const list = aliases.length ? aliases.map((a) => `${a.alias}${a.status ? ` (${a.status})` : ''}`).join(', ') : 'Vercel did not list them';
-            throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project → Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
+            throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project \u2192 Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
         }
         // Done means the job finished (skipped counts, as in the CLI) and production serves the target;
         // a missing or foreign job with production already switched is done as well.
@@ -33065,7 +33065,7 @@ class CommitStatuses {
     /** Sets rollback-kit/verified on `sha`: success after a pass. */
     async record(sha, opts) {
         const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/statuses/${encodeURIComponent(sha)}`;
-        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}…` : opts.description;
+        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}\u2026` : opts.description;
         const ctx = this.context('setting the rollback-kit/verified status', sha);
         try {
             await this.client.request('POST', path, { body: { state: opts.state, context: VERIFIED_CONTEXT, description, ...(opts.targetUrl ? { target_url: opts.targetUrl } : {}) } });
@@ -33134,7 +33134,7 @@ function changedProduction(status) {
 function notLiveYet(outcome, component) {
     if (!outcome.queued)
         return undefined;
-    return new errors/* RollbackKitError */.dp(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${component} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
+    return new errors/* RollbackKitError */.dp(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${component} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings \u2192 Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
 }
 /**
  * The checks that need no network, so a whole rollback can refuse a bad request before anything
@@ -33153,7 +33153,7 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
                     throw new errors/* RollbackKitError */.dp('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
                 checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
             }
-            checkPlatform(request, where, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', [['project', request.project, 'Set project to the Vercel project name or its prj_… id.']]);
+            checkPlatform(request, where, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', [['project', request.project, 'Set project to the Vercel project name or its prj_\u2026 id.']]);
             return;
         }
         case 'fly':
@@ -33166,10 +33166,10 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
             checkPlatform(request, where, 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.', ['project', 'environment', 'service'].map((field) => [field, request[field], `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`]));
             return;
         case 'render':
-            checkPlatform(request, where, 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.', [['service', request.service, 'Set service to the Render service id (srv-…), shown in the dashboard URL.']]);
+            checkPlatform(request, where, 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.', [['service', request.service, 'Set service to the Render service id (srv-\u2026), shown in the dashboard URL.']]);
             return;
         case 'netlify':
-            checkPlatform(request, where, 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.', [['site', request.site, 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.']]);
+            checkPlatform(request, where, 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.', [['site', request.site, 'Set site to the site id (Site configuration \u2192 Site details) or its name.netlify.app domain.']]);
             return;
         case 'git-revert':
             requireToken(request.githubToken, where('github-token'), 'git-revert', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
@@ -33286,18 +33286,18 @@ const COMMAND_RERUN = `Re-running the same rollback runs the command again from 
 function whereToCheck(request) {
     switch (request.provider) {
         case 'vercel':
-            return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} → Deployments: which one is Current)`];
+            return [`Vercel project ${request.project}`, `the Vercel dashboard (project ${request.project} \u2192 Deployments: which one is Current)`];
         case 'fly':
             return [`Fly app ${request.app}`, `Fly (fly machines list -a ${request.app}: the image each machine runs)`];
         case 'railway':
-            return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} → Deployments: which one is Active)`];
+            return [`Railway service ${request.service}`, `the Railway dashboard (service ${request.service} \u2192 Deployments: which one is Active)`];
         case 'render':
-            return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} → Events: the last deploy live)`];
+            return [`Render service ${request.service}`, `the Render dashboard (service ${request.service} \u2192 Events: the last deploy live)`];
         case 'netlify':
-            return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} → Deploys: which one is Published)`];
+            return [`Netlify site ${request.site}`, `the Netlify dashboard (site ${request.site} \u2192 Deploys: which one is Published)`];
         case 'git-revert':
             // Production changes only once a revert pull request is merged: what a stop can leave is a pushed branch, or an open pull request.
-            return [`repository ${request.repository}`, `${request.repository} (a rollback/… branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
+            return [`repository ${request.repository}`, `${request.repository} (a rollback/\u2026 branch pushed, a revert pull request opened: production changes only once that pull request is merged)`];
         case 'command':
             // It cannot be asked what it serves: nothing recognises a rollback it made.
             return ['the rollback command', 'what the rollback command changes (its output above says how far it got)', COMMAND_RERUN];
@@ -33415,7 +33415,7 @@ class VercelClient {
                 const body = readErrorBody(text, opts.log);
                 return new VercelApiError(status, body.code, body.message, body.invalidToken, request);
             },
-            // The CLI sends `teamId` for `team_…` ids; anything else is a team slug.
+            // The CLI sends `teamId` for `team_\u2026` ids; anything else is a team slug.
             scope: () => (team ? { [team.startsWith('team_') ? 'teamId' : 'slug']: team } : {}),
         });
     }
@@ -33476,11 +33476,11 @@ function vercelError(err, ctx) {
                 ? new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
                 : // A valid token without access to the scope is the usual cause (a personal token, or one
                     // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
-                    new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
+                    new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}. Vercel did not call the token invalid, so most likely it has no access to that scope, or the team input names another team.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_\u2026 id or slug of the team that owns the project.`);
         case 404:
             return ctx.deployment
-                ? new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
-                : new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_… id) and the team input: a team project is invisible without team.');
+                ? new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_\u2026), URL or commit SHA of this project.')
+                : new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_\u2026 id) and the team input: a team project is invisible without team.');
         case 402:
             return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel refused ${ctx.deployment ? `deployment ${ctx.deployment}` : 'the request'} for project ${ctx.project} because of the plan (402): the Hobby plan can roll back only to the immediately previous production deployment.${said}`, 'Pick the previous production deployment as target, use method: promote, or upgrade the plan.');
         case 409:
@@ -33812,12 +33812,12 @@ async function recordDrill(target, input, log, options = {}) {
 
 
 
-const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
+const DRILL_EMOJI = { passed: '\u2705', failed: '\u274c', 'dry-run': '\ud83e\uddea' };
 /** A drill, a phase or a check the stop cut short: neither a pass nor a failure. */
-const STOPPED_EMOJI = '⏹️';
+const STOPPED_EMOJI = '\u23f9\ufe0f';
 /** In place of a time the stop cut short (a phase's, a stopped drill's): part of a time is no timing. */
-const NO_TIME = '—';
-const CHECK_EMOJI = { ok: '✅', failed: '❌', warning: '⚠️', skipped: '➖', stopped: STOPPED_EMOJI };
+const NO_TIME = '\u2014';
+const CHECK_EMOJI = { ok: '\u2705', failed: '\u274c', warning: '\u26a0\ufe0f', skipped: '\u2796', stopped: STOPPED_EMOJI };
 /** A phase row's time against its budget, and its status: a row the stop cut short is `stopped`, with no time. */
 function phaseCells(e) {
     if (e.stopped)
@@ -33918,7 +33918,7 @@ function firstSnapshotFacts(first) {
         ...(first.sha256 ? [{ label: 'sha256', value: first.sha256, as: 'code' }] : []),
     ];
 }
-/** The facts as one line ("Path: …; Artifact: …"), each value as `format` writes it and each label as `label` does (HTML: escaped). */
+/** The facts as one line ("Path: \u2026; Artifact: \u2026"), each value as `format` writes it and each label as `label` does (HTML: escaped). */
 function factsLine(facts, format, label = (text) => text) {
     return facts.map((f) => `${label(f.label)}: ${format(f)}`).join('; ');
 }
@@ -34136,7 +34136,7 @@ function incidentLookupMarkdown(found, environment) {
     const { before, after } = words(found);
     const said = found.from ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(before)}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .codeSpan */ .SS)(found.from)}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(after)}` : (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(before);
     const handed = found.from ? `\n\nThe database job is handed it as its from (output incident-from).` : '';
-    return `## 🔎 Incident of the database rollback (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(environment)})\n\n${said}${handed}\n`;
+    return `## \ud83d\udd0e Incident of the database rollback (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .inlineText */ .ln)(environment)})\n\n${said}${handed}\n`;
 }
 
 
@@ -34214,9 +34214,9 @@ const incidentKeys = (record) => [record.incidentKey, ...(record.incidentAliases
  * deployment as that run's `from` was given (auto-rollback's commit SHA or URL); a later run (the
  * cascade guard's) names it by the platform's id. What such an issue does carry: a marker of the same
  * environment, and in its Resolution, for each component, the deployment it was rolled back from,
- * id first (`- **web** (vercel): …` then `  - from: \`dpl_…\``), as incidentBody has always written
- * it. So a name `environment:web@dpl_…` (every component's) is found there, never guessed from a
- * title or a date. Names that are not component@id pairs (run-…, unresolved) find nothing this way.
+ * id first (`- **web** (vercel): \u2026` then `  - from: \`dpl_\u2026\``), as incidentBody has always written
+ * it. So a name `environment:web@dpl_\u2026` (every component's) is found there, never guessed from a
+ * title or a date. Names that are not component@id pairs (run-\u2026, unresolved) find nothing this way.
  * A from recorded with no id is named by its URL alone (recordedUrl): a name whose part is a URL
  * finds it by that URL, however the two spell its scheme, host and trailing slash (comparableUrl;
  * deployment_status gives `https://app-abc123.vercel.app`, the Resolution writes it as the URL
@@ -34242,7 +34242,7 @@ function olderIssueNames(body, record) {
                     return false;
                 const id = (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(p.ref);
                 const url = (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_10__/* .comparableUrl */ .sY)(p.ref);
-                return from === id || from.startsWith(`${id} · `) || (!!url && recordedUrl(from) === url);
+                return from === id || from.startsWith(`${id} \u00b7 `) || (!!url && recordedUrl(from) === url);
             }));
     });
 }
@@ -34252,7 +34252,7 @@ function olderIssueNames(body, record) {
  * (the command provider records from as it was given). Undefined when the line leads with any other id.
  */
 function recordedUrl(from) {
-    const first = from.split(' · ')[0];
+    const first = from.split(' \u00b7 ')[0];
     const m = /^<([^<>\s]+)>$/.exec(first) ?? /^`([^`\s]+)`$/.exec(first);
     const url = m ? (0,_platforms_from_ref_js__WEBPACK_IMPORTED_MODULE_10__/* .comparableUrl */ .sY)(m[1]) : undefined;
     // As the key writes a URL (incident-key.ts), so that the two compare.
@@ -34267,7 +34267,7 @@ function incidentTitle(record) {
     const tail = ` (${env.slice(0, 40)})`;
     const room = TITLE_MAX - 'Rollback: '.length - tail.length;
     const reason = plain(record.reason) || 'no reason given';
-    return `Rollback: ${reason.length > room ? `${reason.slice(0, room - 1)}…` : reason}${tail}`;
+    return `Rollback: ${reason.length > room ? `${reason.slice(0, room - 1)}\u2026` : reason}${tail}`;
 }
 function endTime(record) {
     if (record.finishedAt)
@@ -34337,7 +34337,7 @@ function resolution(record) {
         methods.push(record.database.method === 'restore' ? 'database restore from a snapshot' : 'down migrations');
     out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.status)}).`);
     for (const c of record.components) {
-        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)(c.to)}`);
+        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.error ? ` \u2014 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     const first = record.firstSnapshot;
     if (first)
@@ -34348,7 +34348,7 @@ function resolution(record) {
         const db = record.database;
         out.push(db.reverted.length
             ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(m)).join(', ')}.`
-            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.error)}` : ''}.`);
+            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` \u2014 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.error)}` : ''}.`);
     }
     out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .verdictText */ .nt)(record)}`);
     const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .checksTable */ .Et)(record);
@@ -34370,9 +34370,9 @@ function incidentBody(record, stoppedBy) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
-    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
+    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(badSince, true))} \u2013 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
     const moved = record.components.flatMap((c) => {
-        // Cut short by a stop: its timeline row says whether it moved; "from … to …" would say it did.
+        // Cut short by a stop: its timeline row says whether it moved; "from \u2026 to \u2026" would say it did.
         const m = c.stopped ? undefined : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .moveLabels */ .D6)(c);
         return m ? [m.from ? `${c.name} from ${m.from} to ${m.to}` : `${c.name} back to ${m.to}`] : [];
     });
@@ -34446,7 +34446,7 @@ function incidentComment(record) {
 /**
  * A Link header's next page, only when it stays on the API's own origin (the token goes with it).
  * A URL holds no `<`: the match starts at the last `<` before a `>`, so a header of many `<` is
- * read once (with `[^>]+` every `<` read on to the end: n² steps).
+ * read once (with `[^>]+` every `<` read on to the end: n\u00b2 steps).
  */
 function nextPageLink(link, base) {
     const m = link && /<([^<>]+)>\s*;\s*rel="next"/.exec(link);
@@ -34601,7 +34601,7 @@ function issuesPlace(repository, runUrl) {
 function stoppedAdvice(reply, doing, place) {
     const fill = 'with the facts of this run (its job summary, or the rollback\'s output), or run the rollback again, which records it';
     if (reply.unsure) {
-        return `The incident issue may not have been recorded: the run was stopped, and ${doing} was sent, but ${reply.why}. Look in ${place} for an open issue titled "Rollback: …" that has this run; if none has it, record it there by hand ${fill}.`;
+        return `The incident issue may not have been recorded: the run was stopped, and ${doing} was sent, but ${reply.why}. Look in ${place} for an open issue titled "Rollback: \u2026" that has this run; if none has it, record it there by hand ${fill}.`;
     }
     return `The incident issue was not recorded: the run was stopped while ${doing} (${reply.why}). Record it by hand in ${place} ${fill}.`;
 }
@@ -34826,7 +34826,7 @@ const OPENING = '([{"\'<*_~';
 const CLOSING = '.,:;!?)]}"\'>*_~';
 /**
  * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
- * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
+ * bare `https://\u2026`, `www.\u2026`, an e-mail address or a `@name` into a link or a mention (Slack and
  * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
  * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
  * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
@@ -34930,7 +34930,7 @@ const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown) {
-    /** Where each length of backtick run starts, read once (a search per run from each one was n² on many runs of many lengths). */
+    /** Where each length of backtick run starts, read once (a search per run from each one was n\u00b2 on many runs of many lengths). */
     let runs;
     /** The end of the line the last backtick run was on (-1: the last line; -2: not looked for yet). */
     let lineEnd = -2;
@@ -35115,7 +35115,7 @@ const MAX_EDITS = 2000;
 /**
  * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
  * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
- * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * (`incident\_key = '\u2026'` is a row's key, shown, as `incident_key = '\u2026'` is; `api\_key = '\u2026'` and a
  * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
  * and all; what it puts in (`***`) is written as itself.
  */
@@ -35252,7 +35252,7 @@ const CUTS = [
 /**
  * Whether a webhook URL is one of Teams': a Workflows (Power Automate, Logic Apps) HTTP trigger,
  * `/workflows/<id>/triggers/<name>/paths/invoke` on any host (the flow's region and environment name
- * it), or an Office 365 connector (`*.webhook.office.com`, `outlook.office.com/webhook…`).
+ * it), or an Office 365 connector (`*.webhook.office.com`, `outlook.office.com/webhook\u2026`).
  */
 function isTeamsWebhook(url) {
     if (/\/workflows\/[^/]+\/triggers\/[^/]+\/paths\/invoke\/?$/i.test(url.pathname))
@@ -35280,7 +35280,7 @@ function httpUrl(text) {
 function build(content, { run: max, lines: linesMax }) {
     const body = [paragraph([run(content.title, max, { weight: 'Bolder', size: 'Large' })])];
     for (const field of content.fields) {
-        const lines = field.lines.length > linesMax ? [...field.lines.slice(0, linesMax - 1), `… and ${field.lines.length - linesMax + 1} more`] : field.lines;
+        const lines = field.lines.length > linesMax ? [...field.lines.slice(0, linesMax - 1), `\u2026 and ${field.lines.length - linesMax + 1} more`] : field.lines;
         body.push(paragraph([run(field.label, max, { weight: 'Bolder' })], 'Medium'));
         for (const text of lines)
             body.push(paragraph([run(text, max)], 'None'));
@@ -35347,7 +35347,7 @@ var rollback_summary = __nccwpck_require__(43685);
 
 
 
-/** The runbook speaks of P0–P2. */
+/** The runbook speaks of P0\u2013P2. */
 const PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
 const HEADER_MAX = 150;
@@ -35404,7 +35404,7 @@ function clipChat(text, max) {
     if (link > kept.lastIndexOf('>'))
         kept = kept.slice(0, link);
     kept = kept.replace(/&[a-z]{0,3}$/, '');
-    return `${kept.trimEnd()}…`;
+    return `${kept.trimEnd()}\u2026`;
 }
 /**
  * Where the code span that `at` falls inside begins in `text`, or -1. As CommonMark reads them (and
@@ -35470,7 +35470,7 @@ function methodText(record) {
     return methods.join(', ') || '-';
 }
 /**
- * Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". An error the
+ * Each part's state at the end: "web: rolled-back dpl_bad \u2192 dpl_good (abc1234)". An error the
  * "What failed" field already quotes (`shown`) is not quoted again. A run stopped while planning
  * changed nothing: its parts are only planned, and "web: planned" would read as work under way.
  * A later job of a split rollback says only that it changed nothing: the earlier job's change stands.
@@ -35485,7 +35485,7 @@ function stateLines(record, shown) {
     const why = (error) => (error && !shown.has(error) ? ` (${error})` : '');
     const lines = record.components.map((c) => {
         const m = (0,rollback_summary/* moveLabels */.D6)(c);
-        const move = !m ? '' : m.from ? ` ${m.from} → ${m.to}` : ` to ${m.to}`;
+        const move = !m ? '' : m.from ? ` ${m.from} \u2192 ${m.to}` : ` to ${m.to}`;
         return `${c.name}: ${c.status}${move}${why(c.error)}`;
     });
     const db = record.database;
@@ -35528,7 +35528,7 @@ function slackMessage(content) {
     for (const f of long)
         blocks.push({ type: 'section', text: mrkdwn(clipChat(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
     if (footer.length)
-        blocks.push({ type: 'context', elements: [mrkdwn(clipChat(footer.join(' · '), SECTION_MAX))] });
+        blocks.push({ type: 'context', elements: [mrkdwn(clipChat(footer.join(' \u00b7 '), SECTION_MAX))] });
     return { text: clipChat(text, 39_000), blocks };
 }
 /** Slack's form of one message, and its content for a receiver that takes another (a Teams card, made only for Teams). */
@@ -35545,9 +35545,9 @@ function links(record) {
 }
 function startMessage(record) {
     const env = record.environment.toUpperCase();
-    const targets = record.components.map((c) => `${c.name} → ${(0,rollback_summary/* deploymentLabel */.gP)(c.to) ?? 'previous'}${c.to?.createdAt ? ` (from ${(0,rollback_summary/* timeText */.Tc)(c.to.createdAt, true)})` : ''}`);
+    const targets = record.components.map((c) => `${c.name} \u2192 ${(0,rollback_summary/* deploymentLabel */.gP)(c.to) ?? 'previous'}${c.to?.createdAt ? ` (from ${(0,rollback_summary/* timeText */.Tc)(c.to.createdAt, true)})` : ''}`);
     return notify_build({
-        title: `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`,
+        title: `${record.dryRun ? '\ud83d\udcdd DRY RUN: ' : '\ud83d\udea8 '}${env} ROLLBACK IN PROGRESS`,
         fields: [
             { label: 'Issue', lines: [record.reason] },
             { label: 'Severity', lines: [severityText(record)] },
@@ -35574,10 +35574,10 @@ function phaseMessage(entry, record) {
     const subject = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`;
     const next = nextPhase(entry, record);
     return notify_build({
-        title: `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
+        title: `\u23f1\ufe0f UPDATE${at}: ${subject} ${entry.status}`,
         fields: [
             { label: 'Status', lines: [blocked ? 'Blocked' : 'In Progress'] },
-            { label: 'Progress', lines: [`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`] },
+            { label: 'Progress', lines: [`${subject}: ${entry.status}${entry.detail ? ` \u2014 ${entry.detail}` : ''}`] },
             { label: 'Took', lines: [(0,rollback_summary/* budgetText */.$e)(entry['duration-ms'], entry['budget-ms'])] },
             ...(next && !blocked ? [{ label: 'Next', lines: [next] }] : []),
             { label: 'ETA', lines: [eta(record)] },
@@ -35590,7 +35590,7 @@ function phaseMessage(entry, record) {
 function updateMessage(update, record) {
     const at = `${(0,rollback_summary/* timeText */.Tc)(update.at).slice(0, 5)} UTC`;
     return notify_build({
-        title: `⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`,
+        title: `\u23f1\ufe0f UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`,
         fields: [
             { label: 'Status', lines: ['In Progress'] },
             ...(update.running ? [{ label: 'Under way', lines: [`${update.running}: ${(0,rollback_summary/* budgetText */.$e)(update.runningMs, update.budgetMs)}`] }] : []),
@@ -35724,7 +35724,7 @@ function registerWebhookSecrets(webhookUrl, log) {
     // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
     // of its own (the whole URL is registered above), and no warning blames the user for it.
     log.secret(`${url.pathname}${url.search}`, 'guessed');
-    // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
+    // Slack's T\u2026/B\u2026/token and Discord's id/token: a long segment with letters and digits is a token,
     // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
     for (const segment of url.pathname.split('/')) {
         if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment))
@@ -35952,7 +35952,7 @@ function restoreSummary(input, kept, log) {
         `## Restore of ${text(r.target)} from snapshot: verified`,
         table(['', ''], [
             ['Snapshot', `${codeSpan(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
-            ['Snapshot of', `${text(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+            ['Snapshot of', `${text(r.source)}${r.fromAnotherDatabase ? ' \u2014 **another database** (from-another-database: true)' : ''}`],
             ['Restored into', text(r.targetIdentity)],
             ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
             ['Tables restored', String(r.tablesRestored)],
@@ -36014,12 +36014,12 @@ var duration = __nccwpck_require__(41634);
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
 const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
 const STATUS_ICON = {
-    ok: '✅',
-    failed: '❌',
-    skipped: '⏭️',
-    warning: '⚠️',
-    'nothing-to-do': '✔️',
-    'dry-run': '📝',
+    ok: '\u2705',
+    failed: '\u274c',
+    skipped: '\u23ed\ufe0f',
+    warning: '\u26a0\ufe0f',
+    'nothing-to-do': '\u2714\ufe0f',
+    'dry-run': '\ud83d\udcdd',
 };
 /**
  * The longest next step the action's one `::error::` line carries as its hint. A longer one (a failed
@@ -36072,7 +36072,7 @@ function statusLine(record, stoppedBy = record.stoppedBy) {
                 return `App rolled back; the database was left out of this run's scope: ${env} ${whereNow(record, { again: true })}`;
             return `Rollback complete: ${env} ${whereNow(record, { again: true })}`;
         case 'unverified':
-            return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
+            return `Rollback UNVERIFIED: ${env} still looks broken \u2014 a person must act now`;
         case 'failed':
             // A dry run fails only while planning; said as its other lines say it, so nobody reads a plan's failure as a real run's.
             // A stop (a cancelled job, Ctrl-C) is not a fault: "failed" would send people looking for one.
@@ -36091,18 +36091,18 @@ function statusLine(record, stoppedBy = record.stoppedBy) {
  * them and the root action logs them, so both end the same way.
  */
 function closingLines(record) {
-    return [statusLine(record), ...record.nextSteps.map((step) => `• ${step}`), `Total: ${totalText(record)}.`];
+    return [statusLine(record), ...record.nextSteps.map((step) => `\u2022 ${step}`), `Total: ${totalText(record)}.`];
 }
 const STATUS_EMOJI = {
-    'rolled-back': '✅',
-    unverified: '🚨',
-    failed: '❌',
-    'nothing-to-do': '✅',
-    'dry-run': '📝',
+    'rolled-back': '\u2705',
+    unverified: '\ud83d\udea8',
+    failed: '\u274c',
+    'nothing-to-do': '\u2705',
+    'dry-run': '\ud83d\udcdd',
 };
-/** The outcome's mark beside statusLine: a rollback stopped before its checks is not a ✅. */
+/** The outcome's mark beside statusLine: a rollback stopped before its checks is not a \u2705. */
 function statusEmoji(record, stoppedBy = record.stoppedBy) {
-    return stoppedBeforeChecks(record, stoppedBy) ? '⚠️' : STATUS_EMOJI[record.status];
+    return stoppedBeforeChecks(record, stoppedBy) ? '\u26a0\ufe0f' : STATUS_EMOJI[record.status];
 }
 /**
  * What production runs now, as the words after its name: "runs web dpl_2 (abc1234) again, with 1
@@ -36167,7 +36167,7 @@ function deploymentMarkdown(ref) {
         ref.commitSha && `commit ${(0,markdown/* codeSpan */.SS)(ref.commitSha)}`,
         ref.createdAt && `created ${(0,markdown/* inlineText */.ln)(timeText(ref.createdAt, true))}`,
     ].filter(Boolean);
-    return parts.length ? parts.join(' · ') : '-';
+    return parts.length ? parts.join(' \u00b7 ') : '-';
 }
 /** "14:03:07 UTC" (or with the date), or the text as given when it is no ISO time. */
 function timeText(iso, withDate = false) {
@@ -36201,7 +36201,7 @@ function wholeRollback(record) {
     return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
 }
 /**
- * "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every
+ * "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, \u2026" \u2014 what every
  * report calls the total. The budget is the runbook's critical path, so the phases off it (the
  * incident issue, the closing message: OFF_CRITICAL_PATH) are taken out of the span and shown apart:
  * a slow GitHub must not turn a rollback that was on time into one over budget.
@@ -36259,7 +36259,7 @@ function componentsTable(components) {
     return (0,markdown/* table */.tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
         (0,markdown/* inlineText */.ln)(c.name),
         (0,markdown/* inlineText */.ln)(c.provider),
-        `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${(0,markdown/* inlineText */.ln)(c.status)}${c.error ? `: ${(0,markdown/* inlineText */.ln)(c.error)}` : ''}`,
+        `${c.status === 'failed' ? '\u274c ' : c.status === 'pending' ? '\u23f3 ' : ''}${(0,markdown/* inlineText */.ln)(c.status)}${c.error ? `: ${(0,markdown/* inlineText */.ln)(c.error)}` : ''}`,
         deploymentMarkdown(c.from),
         deploymentMarkdown(c.to),
     ]));
@@ -36270,11 +36270,11 @@ function checksTable(record) {
     if (!checks.length)
         return undefined;
     const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
-    return (0,markdown/* table */.tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,markdown/* inlineText */.ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,markdown/* inlineText */.ln)(c.severity), (0,markdown/* inlineText */.ln)(c.detail)]));
+    return (0,markdown/* table */.tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,markdown/* inlineText */.ln)(c.name), c.passed ? '\u2705 passed' : '\u274c failed', (0,markdown/* inlineText */.ln)(c.severity), (0,markdown/* inlineText */.ln)(c.detail)]));
 }
 /**
  * Why no checks ran, in one sentence, when the verify phase has no result: the verify row's own
- * reason (the rollback stopped while planning, …), so the verdict and the timeline agree. Plain
+ * reason (the rollback stopped while planning, \u2026), so the verdict and the timeline agree. Plain
  * text: the Markdown and the HTML report each escape it their way.
  */
 function notVerifiedText(record) {
@@ -36363,7 +36363,7 @@ function nothingLeft(db) {
 function ordered(migrations) {
     return migrations.map((m, i) => `${i + 1}. ${(0,markdown/* codeSpan */.SS)(m)}`).join('\n');
 }
-/** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
+/** "Budget: 15 min 0 s: plan 30.0 s, \u2026" \u2014 each phase's share of the budget, as the pipeline scales it. */
 function budgetPlan(record) {
     const b = (0,budgets/* budgets */.RK)(record.budgetMs / 60_000);
     const runs = pipeline_record/* PHASES */.Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
@@ -36408,7 +36408,7 @@ function databaseSection(record) {
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.
     if (db && record.status !== 'dry-run') {
-        const head = `### Database: ${(0,markdown/* inlineText */.ln)(db.status)}${db.error ? ` — ${(0,markdown/* inlineText */.ln)(db.error)}` : ''}`;
+        const head = `### Database: ${(0,markdown/* inlineText */.ln)(db.status)}${db.error ? ` \u2014 ${(0,markdown/* inlineText */.ln)(db.error)}` : ''}`;
         // Nothing to do: what the plan reverted, an earlier run did (this run reverted nothing).
         const by = db.status === 'nothing-to-do' ? ' by an earlier run' : '';
         const reverted = db.reverted.length ? `Reverted${by}, in order:\n\n${ordered(db.reverted)}` : 'No migration was reverted.';
@@ -36502,7 +36502,7 @@ function ganttChart(timeline) {
     return lines.join('\n');
 }
 /**
- * "**database failed**: …", one line per failed row that still says how the rollback stands (a
+ * "**database failed**: \u2026", one line per failed row that still says how the rollback stands (a
  * verify a later job's verify superseded is history, not a reason). Markdown, escaped.
  */
 function whyFailed(record) {
@@ -36520,7 +36520,7 @@ function rollbackSummaryMarkdown(input, log) {
         record.dryRun ? 'dry run' : undefined,
     ].filter(Boolean);
     const links = [record.runUrl && `Run: ${(0,markdown/* linkText */.yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,markdown/* linkText */.yX)(record.incidentIssueUrl)}`].filter(Boolean);
-    const parts = [heading, `${facts.join(' · ')}.`];
+    const parts = [heading, `${facts.join(' \u00b7 ')}.`];
     if (record.status === 'failed' || record.status === 'unverified') {
         parts.push([...whyFailed(record), `**State now**: ${stateNowText(record)}.`].join('  \n'));
     }
@@ -36535,7 +36535,7 @@ function rollbackSummaryMarkdown(input, log) {
     if (chart)
         parts.push('### Phases against their budgets', chart);
     if (links.length)
-        parts.push(links.join(' · '));
+        parts.push(links.join(' \u00b7 '));
     return parts.join('\n\n') + '\n';
 }
 
@@ -36550,7 +36550,7 @@ function rollbackSummaryMarkdown(input, log) {
 /* harmony export */ });
 /**
  * A check's path joined to base-url (or baseline-url) as a person reads it: the path goes after
- * base-url's own path (https://x/app + /health → https://x/app/health), never after its query
+ * base-url's own path (https://x/app + /health \u2192 https://x/app/health), never after its query
  * (https://x/?x-vercel-set-bypass-cookie=true + /health must not become a query value).
  */
 /**
@@ -36718,7 +36718,7 @@ function lookupJsonPath(doc, segments) {
 /* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(86658);
 /* harmony import */ var _sql_statement_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6852);
 /**
- * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
+ * YAML check spec \u2192 validated checks. Every mistake is collected with its place (line, check name,
  * field) and reported together before anything runs: a spec that is half right measures nothing
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
@@ -37287,7 +37287,7 @@ class CheckReader {
 /** What a header name may start with to be named in a message: a header-name-like word, not a value. */
 const SHOWABLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 /**
- * A key that is not a header name is often a whole header line (`authorization: Bearer …`), so the
+ * A key that is not a header name is often a whole header line (`authorization: Bearer \u2026`), so the
  * key itself is never repeated: only its place, and the word before a colon or space when that
  * word is shaped like a header name.
  */
@@ -37314,7 +37314,7 @@ const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
 function compilePattern(text) {
     const literal = LITERAL_FORM.exec(text);
     if (literal) {
-        return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
+        return `is written as a JavaScript literal (/\u2026/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
     }
     try {
         return new RegExp(text);
@@ -37872,11 +37872,11 @@ function isHttpsUpgrade(origin, target) {
 }
 /**
  * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
- * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
+ * the Fetch standard blocks (10080, 6000, \u2026: "bad port"), a scheme it cannot send, a URL it cannot
  * use, a header it cannot carry. For the check's own URL nothing went over the network, so the
  * service's health is unknown: a CheckConfigError, never an outage. For a redirect's URL the
  * service did answer, with a redirect that cannot be followed: a failed sample, named as such.
- * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, …); fetch's own refusals do not.
+ * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, \u2026); fetch's own refusals do not.
  */
 async function send(check, url, init, hop) {
     try {
@@ -38272,7 +38272,7 @@ function latencyStats(ms) {
     const round = (v) => (v === undefined ? undefined : Math.round(v * 10) / 10);
     return { p50Ms: round(percentile(sorted, 50)), p95Ms: round(percentile(sorted, 95)), maxMs: round(sorted[sorted.length - 1]) };
 }
-/** Failed samples as a percentage (0–100), to two decimals. */
+/** Failed samples as a percentage (0\u2013100), to two decimals. */
 function errorRate(failed, total) {
     return total ? Math.round((failed / total) * 10000) / 100 : 0;
 }
@@ -38284,7 +38284,7 @@ function errorRate(failed, total) {
 
 
 const REGRESSION_FACTOR = 2;
-/** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
+/** Below this difference a "2\u00d7 slower" is noise (2 ms against 0.9 ms), not a regression. */
 const REGRESSION_FLOOR_MS = 50;
 const MAX_BACKOFF_SECONDS = 60;
 /** The abort reason when a check threw: the run has no verdict, so the others stop without a word. */
@@ -38326,11 +38326,11 @@ async function runCheck(check, opts, until, log) {
         if (deadline.reason === STOPPED)
             break;
         if (outcome.passed) {
-            log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
+            log.info(`\u2713 ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
             break;
         }
         const wait = attempt < attempts ? delaySeconds(interval, backoff, attempt) : 0;
-        log.info(`✗ ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
+        log.info(`\u2717 ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
         if (wait)
             await (0,pool/* sleep */.y)(wait * 1000, deadline);
     }
@@ -38369,7 +38369,7 @@ async function runCheck(check, opts, until, log) {
         result.baseline = await measureBaseline(check, result, opts, until, log);
         if (result.baseline.regression) {
             // Info, not warning: the entry point annotates regressions once, from the report.
-            log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
+            log.info(`\u26a0 ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}\u00d7 the baseline's ${result.baseline.p95Ms} ms`);
         }
     }
     result.durationMs = Math.round(performance.now() - started);
@@ -38459,7 +38459,7 @@ function rankFailures(failures) {
     return [...counts.entries()]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 10)
-        .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
+        .map(([f, n]) => (n > 1 ? `${f} (\u00d7${n})` : f));
 }
 function mostCommon(values) {
     const counts = new Map();
@@ -38491,7 +38491,7 @@ function registerSpecSecrets(checks, log) {
             if (!(0,url_secrets/* isSensitiveName */.eq)(name))
                 continue;
             log.secret(value, 'guessed');
-            // "Bearer abc…": the credential alone may show up elsewhere (an echo, an error).
+            // "Bearer abc\u2026": the credential alone may show up elsewhere (an echo, an error).
             const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
             log.secret(credential, 'guessed');
         }
@@ -38722,12 +38722,12 @@ async function runSmokeTest(checks, options, log, confirm) {
  * What an SQL check may run: exactly one query that reads (SELECT, WITH, VALUES, TABLE, SHOW,
  * EXPLAIN), calling none of the functions that act outside the transaction. The probe opens a
  * read-only transaction and rolls it back; a check that could commit it, roll it back or change the
- * session's settings could leave it and write (`COMMIT; DELETE …`). The probe's extended-protocol
+ * session's settings could leave it and write (`COMMIT; DELETE \u2026`). The probe's extended-protocol
  * query and read-only session refuse those at run time, but a READ ONLY transaction does not stop
  * everything: PostgreSQL lets it LOCK a table in ACCESS EXCLUSIVE mode (every reader queued behind it
  * for the statement timeout), ANALYZE, CHECKPOINT, and call functions whose effect no ROLLBACK
  * undoes (pg_terminate_backend, pg_create_physical_replication_slot: WAL kept until the disk is
- * full, pg_reload_conf, pg_stat_reset …). So this refuses them before anything runs, with the
+ * full, pg_reload_conf, pg_stat_reset \u2026). So this refuses them before anything runs, with the
  * check's line. A function of the database's own that calls one of them is beyond what the text
  * shows: the database-url's role is what bounds that (README, "SQL checks").
  */
@@ -38735,7 +38735,7 @@ async function runSmokeTest(checks, options, log, confirm) {
 
 /**
  * First keywords of statements that reshape the session (SET default_transaction_read_only = off,
- * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
+ * SET SESSION CHARACTERISTICS \u2026) or move data in or out of the server (COPY \u2026 FROM / TO PROGRAM).
  */
 const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
 /** The statements a check may be: each only reads, and takes no lock beyond what a read takes. */
@@ -38776,7 +38776,7 @@ function firstKeyword(query) {
  * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
  * spec is read before any session exists, so the query is read with standard_conforming_strings on
  * and off: it is refused here only when it holds several statements either way (a backslash in a
- * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
+ * '\u2026' string may be all that tells them apart), and otherwise left to the server, which refuses a
  * second statement in the probe's extended-protocol query. A function is looked for either way.
  */
 function sqlStatementProblem(query) {
@@ -38795,18 +38795,18 @@ function sqlStatementProblem(query) {
     }
     for (const standardConformingStrings of [true, false]) {
         const text = { text: query, standardConformingStrings };
-        // SELECT … INTO creates a table: the probe's cursor refuses it with a syntax error, which would
+        // SELECT \u2026 INTO creates a table: the probe's cursor refuses it with a syntax error, which would
         // read as the service's answer rather than a mistake in the spec.
         if (/(?<![\w$])into(?![\w$])/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)(text, { quoted: true }))) {
-            return 'may not hold INTO (SELECT … INTO creates a table, INSERT INTO writes one): a check only reads';
+            return 'may not hold INTO (SELECT \u2026 INTO creates a table, INSERT INTO writes one): a check only reads';
         }
         const call = SIDE_EFFECT_CALL.exec((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)(text, { quoted: false }))?.[1];
         if (call) {
             return `calls ${call.toLowerCase()}(), which is not allowed: its effect outlives the read-only transaction a check runs in, or it runs SQL the check cannot see (a check only reads)`;
         }
-        // U&"…" spells an identifier in escapes, which could name any function: a check has no need of it.
+        // U&"\u2026" spells an identifier in escapes, which could name any function: a check has no need of it.
         if (/(?<![\w$])u&"/i.test((0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_0__/* .blankSql */ .hh)(text, { quoted: true }))) {
-            return 'may not hold a Unicode-escaped identifier (U&"…"): write the name as it is';
+            return 'may not hold a Unicode-escaped identifier (U&"\u2026"): write the name as it is';
         }
     }
     return undefined;

@@ -273,7 +273,7 @@ var process = __webpack_require__(5713);
 
 
 const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
-/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
+/** `SHOW server_version_num` (e.g. 150020) \u2192 15; before PostgreSQL 10 the major had two parts. */
 function majorFromVersionNum(num) {
     return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
 }
@@ -402,8 +402,8 @@ const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 /**
  * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
  * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
- * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
- * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated. libpq's
+ * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: \u2026",
+ * "HINT: \u2026"): "PQgetCopyData() failed" alone does not say the connection was terminated. libpq's
  * own hint after a failed connection (a line of its own, indented with a tab) is said in brackets,
  * and a failure at another host (one line each) is left out: the first says what went wrong.
  * Empty when stderr is.
@@ -721,7 +721,7 @@ async function openSnapshot(snapshotPath) {
 function checkFingerprint(s, fp) {
     if (fp.sha256 === s.manifest.sha256)
         return;
-    throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}\u2026 (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}\u2026 (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
 }
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const snapshot = await openSnapshot(snapshotPath);
@@ -747,7 +747,7 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
     if (read.status === 'rejected')
         throw read.reason;
     const { sha256, sizeBytes } = fp.value;
-    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}\u2026, ${sizeBytes} bytes, read in full.`);
     return { ...snapshot, sha256, sizeBytes };
 }
 

@@ -1418,7 +1418,7 @@ function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onErr
         }
         if (!isMap && !sep && !props.found) {
             // item is a value in a seq
-            // → key & sep are empty, start does not include ? or :
+            // \u2192 key & sep are empty, start does not include ? or :
             const valueNode = value
                 ? composeNode(ctx, value, props, onError)
                 : composeEmptyNode(ctx, props.end, sep, null, props, onError);
@@ -2864,17 +2864,17 @@ const prettifyError = (src, lc) => (error) => {
     // Trim to max 80 chars, keeping col position near the middle
     if (ci >= 60 && lineStr.length > 80) {
         const trimStart = Math.min(ci - 39, lineStr.length - 79);
-        lineStr = '…' + lineStr.substring(trimStart);
+        lineStr = '\u2026' + lineStr.substring(trimStart);
         ci -= trimStart - 1;
     }
     if (lineStr.length > 80)
-        lineStr = lineStr.substring(0, 79) + '…';
+        lineStr = lineStr.substring(0, 79) + '\u2026';
     // Include previous line in context if pointing at line start
     if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
         // Regexp won't match if start is trimmed
         let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
         if (prev.length > 80)
-            prev = prev.substring(0, 79) + '…\n';
+            prev = prev.substring(0, 79) + '\u2026\n';
         lineStr = prev + lineStr;
     }
     if (/[^ ]/.test(lineStr)) {
@@ -4155,13 +4155,13 @@ const REMOVE = Symbol('remove item');
  * Walks through the tree (depth-first) starting from the root, calling a
  * `visitor` function with two arguments when entering each item:
  *   - `item`: The current item, which included the following members:
- *     - `start: SourceToken[]` – Source tokens before the key or value,
+ *     - `start: SourceToken[]` \u2013 Source tokens before the key or value,
  *       possibly including its anchor or tag.
- *     - `key?: Token | null` – Set for pair values. May then be `null`, if
+ *     - `key?: Token | null` \u2013 Set for pair values. May then be `null`, if
  *       the key before the `:` separator is empty.
- *     - `sep?: SourceToken[]` – Source tokens between the key and the value,
+ *     - `sep?: SourceToken[]` \u2013 Source tokens between the key and the value,
  *       which should include the `:` map value indicator if `value` is set.
- *     - `value?: Token` – The value of a sequence item, or of a map pair.
+ *     - `value?: Token` \u2013 The value of a sequence item, or of a map pair.
  *   - `path`: The steps from the root to the current node, as an array of
  *     `['key' | 'value', number]` tuples.
  *
@@ -8932,7 +8932,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
         verified: recorded,
     });
     if (!verdict.passed) {
-        // The reason is a clause ("check … failed: …", often ending in "(SQLSTATE 42P01)" or a quote):
+        // The reason is a clause ("check \u2026 failed: \u2026", often ending in "(SQLSTATE 42P01)" or a quote):
         // said as a sentence of its own after the verdict's, before the hint.
         const reason = verdict.reasons[0]?.trim();
         const line = verdict.decision === 'inconclusive'
@@ -8979,22 +8979,22 @@ var sorted = __nccwpck_require__(5915);
  * judged by the same rule (`true` or a placeholder is no secret).
  *
  * Two readers, each used by every form that writes that way:
- * - assignments (`col = value, …`, `(a, b) = (…)`): UPDATE … SET (after an alias, `ONLY`, a
- *   CTE, MySQL's after JOINs), INSERT … ON CONFLICT … DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT … SET,
+ * - assignments (`col = value, \u2026`, `(a, b) = (\u2026)`): UPDATE \u2026 SET (after an alias, `ONLY`, a
+ *   CTE, MySQL's after JOINs), INSERT \u2026 ON CONFLICT \u2026 DO UPDATE SET, MySQL's ON DUPLICATE KEY UPDATE and INSERT \u2026 SET,
  *   MERGE's WHEN MATCHED THEN UPDATE SET;
- * - a column list and rows (`(a, b) VALUES (…), (…)`, MySQL's `VALUES ROW(…), ROW(…)`): INSERT INTO, INSERT … OVERRIDING … VALUE,
+ * - a column list and rows (`(a, b) VALUES (\u2026), (\u2026)`, MySQL's `VALUES ROW(\u2026), ROW(\u2026)`): INSERT INTO, INSERT \u2026 OVERRIDING \u2026 VALUE,
  *   INSERT IGNORE, INSERT OR REPLACE, REPLACE INTO, `INSERT INTO t AS u`, MERGE's WHEN NOT MATCHED
- *   THEN INSERT, and a derived table's rows (`UPDATE … FROM (VALUES …) AS v(id, pw)`, `MERGE …
- *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
+ *   THEN INSERT, and a derived table's rows (`UPDATE \u2026 FROM (VALUES \u2026) AS v(id, pw)`, `MERGE \u2026
+ *   USING (VALUES \u2026) AS s(\u2026)`, `WITH v(id, pw) AS (VALUES \u2026) UPDATE \u2026`), whose column is secret
  *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
- *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A derived table of a SELECT
- *   (`MERGE … USING (SELECT '…' AS k) s`, `UPDATE … FROM (SELECT …) s`) is judged so too, each
+ *   names it (`v.pw`, `crypt(v.pw, \u2026)`) in a value of a secret column. A derived table of a SELECT
+ *   (`MERGE \u2026 USING (SELECT '\u2026' AS k) s`, `UPDATE \u2026 FROM (SELECT \u2026) s`) is judged so too, each
  *   value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
- * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
+ * `INSERT \u2026 SELECT 'ci', '\u2026'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
- * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
+ * FROM is judged as the secret column's (a derived table, `FROM (SELECT '\u2026' AS k) t`, may be what
  * the list writes), and its WHERE and the rest are read past, not judged. A source in any other
- * form (`(SELECT …)` in brackets, `WITH … SELECT`, `SELECT DISTINCT ON (…)`, `UNION (SELECT …)`)
+ * form (`(SELECT \u2026)` in brackets, `WITH \u2026 SELECT`, `SELECT DISTINCT ON (\u2026)`, `UNION (SELECT \u2026)`)
  * has every string literal from there to the statement's `;` hidden, at any depth, when a column
  * it writes says secret: which literal reaches which column is no longer plain, and a name hidden
  * costs less than a key shown. An INSERT without a column list is judged by its table alone
@@ -9002,15 +9002,15 @@ var sorted = __nccwpck_require__(5915);
  * tab-separated rows after it (or separated by its DELIMITER, or CSV with its QUOTE and ESCAPE, a
  * quoted field over several lines too), up to `\.` (copyFields).
  *
- * A literal is quoted (`'…'`, `E'…'`) or dollar-quoted (`$$…$$`, `$tag$…$tag$`), and in a row's or
- * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "…")`; a name in
+ * A literal is quoted (`'\u2026'`, `E'\u2026'`) or dollar-quoted (`$$\u2026$$`, `$tag$\u2026$tag$`), and in a row's or
+ * an assignment's value also double-quoted (MySQL's string, `VALUES ("bob", "\u2026")`; a name in
  * PostgreSQL, which stays shown in a column list or a table's name). Each statement is
  * read once from its head to the end of its rows or assignments, and the search goes on after
- * them: a literal's quotes, `''` inside, and brackets (`crypt('…', gen_salt('bf'))`) are followed,
+ * them: a literal's quotes, `''` inside, and brackets (`crypt('\u2026', gen_salt('bf'))`) are followed,
  * nothing more; a derived table's rows are read twice at most (once to pass them, once when the
  * statement's end says which of their columns are secret). Text without a write's keyword is not
  * read at all (SQL_KEYWORD). Names are plain, double-quoted, in MySQL's backticks or SQL Server's
- * brackets. SQL Server's `UPDATE k SET … FROM api_keys k`: the SET list is read again under the
+ * brackets. SQL Server's `UPDATE k SET \u2026 FROM api_keys k`: the SET list is read again under the
  * table the FROM names for the alias (aliasedTable).
  */
 
@@ -9029,7 +9029,7 @@ const noClosing = new Map();
 /**
  * Where a backslash-escaped string's next unescaped `quote` is, from `at` (just past a quote); -1
  * if none. A search that found none is not made again: each line of a log may open a string whose
- * every later quote is escaped (`x\"`), and a search from each to the text's end would be n². A
+ * every later quote is escaped (`x\"`), and a search from each to the text's end would be n\u00b2. A
  * search from a later place just past a quote goes as the failed one went from there (that quote
  * was not escaped away from it: a quote is no backslash), so it fails too.
  */
@@ -9043,7 +9043,7 @@ function closingEscapedQuote(text, at, quote) {
     return q;
 }
 /**
- * MySQL reads `\'` inside '…' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
+ * MySQL reads `\'` inside '\u2026' as an escaped quote, PostgreSQL (standard_conforming_strings) as a
  * backslash, then the string's end: a text with `\'` in it is read both ways (sqlSecretSpans),
  * this set for the second reading, and what either hides is hidden.
  */
@@ -9053,7 +9053,7 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 let dollarTags;
 /**
  * Where `tag` next occurs in `text` from `from`; -1 if nowhere. A search per tag would read to the
- * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n²), so
+ * text's end for each tag that never closes (a log of 20,000 lines, each with its own `$tN$`: n\u00b2), so
  * the text's tags are indexed once: a tag occurs at a `$` exactly where DOLLAR_TAG matches it there
  * (a name stops at the next `$`), so reading the match at every `$` finds every occurrence.
  */
@@ -9088,21 +9088,21 @@ function unclosed(text, open, start, literal) {
 /**
  * Reads one value of a row or an assignment from `at`: to a `,` or a `)` outside brackets and
  * literals. Calls `literal` with the content span of every string literal in the value, however deep:
- * `encode(digest('…', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
+ * `encode(digest('\u2026', 'sha256'), 'hex')` carries its secret two calls down, and hiding a `'bf'` or a
  * `'sha256'` beside it costs nothing; returns
  * where it stopped (the `,` or `)`, the end of the text, or the end of the line of an unclosed literal).
- * `doubleQuoted`: the value is a row's or an assignment's, where `"…"` is MySQL's string (`VALUES
- * ("bob", "…")`, `SET password = "…"`; backslash escapes and `""` inside) and PostgreSQL's name of
+ * `doubleQuoted`: the value is a row's or an assignment's, where `"\u2026"` is MySQL's string (`VALUES
+ * ("bob", "\u2026")`, `SET password = "\u2026"`; backslash escapes and `""` inside) and PostgreSQL's name of
  * a column: judged as a literal, as a name hidden costs less than a password shown. Elsewhere (a
  * column list, a table's name, a SELECT's list and FROM) it is a name and no literal; so is one
- * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(…)`).
+ * qualified, or qualifying, or a function's (`EXCLUDED."key"`, `"v".pw`, `"f"(\u2026)`).
  */
 function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
     let depth = 0;
     let i = at;
     while (i < text.length) {
         const c = text[i];
-        // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
+        // A dollar-quoted literal (`$$\u2026$$`, `$pw$\u2026$pw$`): nothing inside is special up to the same tag.
         // `$1` (a parameter) and a `$` inside a name (`a$b`) open none.
         DOLLAR_TAG.lastIndex = i;
         const tag = c === '$' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? '') ? DOLLAR_TAG.exec(text)?.[0] : undefined;
@@ -9115,7 +9115,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
             continue;
         }
         if (c === "'") {
-            // `E'…'` takes backslash escapes (`E'it\'s'`), as MySQL's every '…' does; a plain literal only `''`.
+            // `E'\u2026'` takes backslash escapes (`E'it\'s'`), as MySQL's every '\u2026' does; a plain literal only `''`.
             const escapes = backslashQuotes || (/[Ee]/.test(text[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ''));
             let j = i + 1;
             for (;;) {
@@ -9181,7 +9181,7 @@ const UNION_SELECT = /\s+(?:union|intersect|except)(?:\s+all|\s+distinct)?\s+sel
 /** A SELECT's FROM, and where it ends: the clause after it (a JOIN's ON is read as the FROM's). */
 const FROM_AT = /\s+from(?![A-Za-z0-9_])/iy;
 const FROM_END = /\s(?:where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|on\s+(?:conflict|duplicate))(?![A-Za-z0-9_])/iy;
-/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT …)`). */
+/** A set operation whose next SELECT is not plain (`UNION ALL (SELECT \u2026)`). */
 const SET_OPERATION = /\s+(?:union|intersect|except)(?![A-Za-z0-9_])/iy;
 /** A SELECT list whose values the plain reading cannot line up with the columns. */
 const DISTINCT_ON = /distinct\s+on(?![A-Za-z0-9_])/iy;
@@ -9202,16 +9202,16 @@ const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
 /**
  * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
- * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
+ * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES \u2026)` (or `, v(\u2026) AS (VALUES \u2026)` after another), for the write after it;
  * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
- * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
- * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
+ * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (\u2026)`, into the MERGE's table;
+ * - `insert`: INSERT [IGNORE | OR REPLACE \u2026] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
  * - `update`: UPDATE [ONLY] t [[AS] alias] SET;
- * - `updateJoin`: MySQL's UPDATE t [alias] JOIN … (or `, u …`) SET, whose SET is read to after the tables;
+ * - `updateJoin`: MySQL's UPDATE t [alias] JOIN \u2026 (or `, u \u2026`) SET, whose SET is read to after the tables;
  * - `merge`: MERGE [INTO] t [[AS] alias] USING;
- * - `derived`: a derived table of rows, `(VALUES …) [AS] v(cols)`, wherever the statement has one
+ * - `derived`: a derived table of rows, `(VALUES \u2026) [AS] v(cols)`, wherever the statement has one
  *   (UPDATE's FROM or a JOIN, MERGE's USING; INSERT's own sources are read by readInsert);
- * - `derivedSelect`: a derived table of a SELECT, `(SELECT '…' AS pw) [AS] s`, there too (see judgeSelect);
+ * - `derivedSelect`: a derived table of a SELECT, `(SELECT '\u2026' AS pw) [AS] s`, there too (see judgeSelect);
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
@@ -9226,15 +9226,15 @@ const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,
     `|copy\\s+(?<copy>${NAME})\\s*\\((?<copyColumns>[^()]*)\\)\\s*from\\s+stdin${END}(?<copyOptions>(?:[^;\\n']|'[^'\\n]*')*))`, 'gi');
 /**
  * What an INSERT's head is followed by: its column list (absent, or not one when a source in
- * brackets follows), OVERRIDING … VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
+ * brackets follows), OVERRIDING \u2026 VALUE, and its source: VALUES, SELECT, MySQL's SET, or a
  * source in brackets or after WITH (only looked at).
  */
 const INSERT_TAIL = new RegExp(`(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`, 'iy');
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
 const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
-/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
-/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
+/** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = \u2026`). */
+/** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (\u2026)`, `= ROW (\u2026)`). */
 const MULTI_ASSIGNMENT = /\s*\(([^()]*)\)\s*=\s*(?:row\s*)?(?=\()/iy;
 const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Za-z0-9_]+)["`\]]?\s*=(?!=)/y;
 /**
@@ -9243,7 +9243,7 @@ const SQL_ASSIGNMENT = /\s*(?:["`[]?[A-Za-z_][A-Za-z0-9_]*["`\]]?\.)?["`[]?([A-Z
  */
 const REFERENCE = /[A-Za-z_][A-Za-z0-9_]*/g;
 const ROW_SEPARATOR = /\s*,\s*/y;
-/** The SET after MySQL's UPDATE … JOIN's tables; tried as SET_LIST_END is. */
+/** The SET after MySQL's UPDATE \u2026 JOIN's tables; tried as SET_LIST_END is. */
 const SET_AT = /\sset(?![A-Za-z0-9_])/iy;
 const SET_AFTER = /\s+set\s+/iy;
 /** What may stand at the text's end where a derived table's alias is still to come: a `,` before more rows, `)`, `) AS v`, `) v (id`. */
@@ -9253,7 +9253,7 @@ const DERIVED_ALIAS = /\s*\)\s*(?:as\s+)?["`]?[A-Za-z_][A-Za-z0-9_]*["`]?\s*\(([
 /** The names in a column list, each undefined where it is no plain name. */
 const columnNames = (list) => list.split(',').map((c) => SQL_IDENTIFIER.exec(c)?.[1]);
 /**
- * Rows from `at` (`(…, …), (…)`), or `one` row: each value read for its column, `judge(column)`
+ * Rows from `at` (`(\u2026, \u2026), (\u2026)`), or `one` row: each value read for its column, `judge(column)`
  * told its literals and `seen` each value's span. Returns where the rows end (past the last one's `)`).
  */
 function readRows(text, at, judge, seen, one = false) {
@@ -9281,8 +9281,8 @@ function readRows(text, at, judge, seen, one = false) {
     return i;
 }
 /**
- * MySQL's row constructor, `VALUES ROW('…', …), ROW(…)` (in INSERT and in a table value
- * constructor, `(VALUES ROW(…)) AS v(…)`): a row as `(…)` is. Where a row's `(` is, from `at`.
+ * MySQL's row constructor, `VALUES ROW('\u2026', \u2026), ROW(\u2026)` (in INSERT and in a table value
+ * constructor, `(VALUES ROW(\u2026)) AS v(\u2026)`): a row as `(\u2026)` is. Where a row's `(` is, from `at`.
  */
 const ROW_KEYWORD = /row\s*(?=\()/iy;
 function rowOpen(text, at) {
@@ -9468,11 +9468,11 @@ function spansOneWay(text, rule, open = false) {
         statement?.derived.push({ at, columns: columnNames(alias[1]) });
         return DERIVED_ALIAS.lastIndex;
     };
-    /** Assignments from `at`, `col = value, …`, to the clause after them (SET_LIST_END) or the statement's end. */
+    /** Assignments from `at`, `col = value, \u2026`, to the clause after them (SET_LIST_END) or the statement's end. */
     const assignments = (at, table, secret = (column) => rule.column(table, column)) => {
         let i = at;
         for (;;) {
-            // `(a, b) = ('…', '…')`: a row of the columns in brackets.
+            // `(a, b) = ('\u2026', '\u2026')`: a row of the columns in brackets.
             MULTI_ASSIGNMENT.lastIndex = i;
             const multi = MULTI_ASSIGNMENT.exec(text);
             if (multi) {
@@ -9519,7 +9519,7 @@ function spansOneWay(text, rule, open = false) {
             begin(g.update);
             const set = i;
             i = assignments(set, g.update);
-            // SQL Server's `UPDATE k SET … FROM api_keys k`: the name after UPDATE was an alias, and its
+            // SQL Server's `UPDATE k SET \u2026 FROM api_keys k`: the name after UPDATE was an alias, and its
             // table (known only now) says which columns are secret: the SET list is read again under it.
             // A FROM read already (one whose unclosed bracket ran on over this head) is not read again.
             const [table, end] = i >= fromRead ? aliasedTable(text, i, g.update) : [undefined, fromRead];
@@ -9582,7 +9582,7 @@ function spansOneWay(text, rule, open = false) {
 const SELECT_ALIAS = /\)\s*(?:as\s+)?["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?(?:\s*\(([^()]*)\))?/iy;
 /** What may stand before a SELECT list's first value. */
 const SELECT_QUANTIFIER = /\s*(?:(?:distinct|all)\s+|top\s*\(?\s*\d+\s*\)?\s*)?/iy;
-/** The name a SELECT list's value goes by: its alias (`'…' AS pw`, `'…' pw`) or the column it is (`s.pw`). */
+/** The name a SELECT list's value goes by: its alias (`'\u2026' AS pw`, `'\u2026' pw`) or the column it is (`s.pw`). */
 const ITEM_NAME = /(?:^|[\s.)])["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?\s*$/;
 /** A derived table of a SELECT whose list starts at `at`: read past to its `)` (brackets and literals followed), and its alias. */
 function derivedSelect(text, at) {
@@ -9595,13 +9595,13 @@ function derivedSelect(text, at) {
 }
 /**
  * A derived table of a SELECT judged at its statement's end, when the statement's references are
- * known (`MERGE … USING (SELECT 'ci' AS name, '…' AS k) s … UPDATE SET key = s.k`, `UPDATE … FROM
- * (SELECT '…' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
+ * known (`MERGE \u2026 USING (SELECT 'ci' AS name, '\u2026' AS k) s \u2026 UPDATE SET key = s.k`, `UPDATE \u2026 FROM
+ * (SELECT '\u2026' AS pw) s SET password = s.pw`): each value of its list under the name its column goes
  * by (the alias's column list, the value's alias, or the column it is), `secret` telling whether
  * that name is a secret column's. When one is, every literal after the list to the `)` (its FROM,
  * a UNION's SELECT) is judged under it too, as an INSERT's source is: which of them reaches the
- * column is no longer plain. A list with an unnamed value (`*`, `'…'`) whose alias a secret value
- * names (`s.*`, `crypt(s.x, …)`: REFERENCE) has those values, and all after the list, judged under it.
+ * column is no longer plain. A list with an unnamed value (`*`, `'\u2026'`) whose alias a secret value
+ * names (`s.*`, `crypt(s.x, \u2026)`: REFERENCE) has those values, and all after the list, judged under it.
  */
 function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
     SELECT_QUANTIFIER.lastIndex = at;
@@ -9634,7 +9634,7 @@ const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
 /** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
 const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
- * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON …`),
+ * The table that `alias` names in the FROM clause at `at` (`FROM api_keys k JOIN teams t ON \u2026`),
  * or undefined when there is none or it names none, and where the reading stopped. Each item is
  * read once, brackets and literals followed, to the clause after the FROM (or a next write's word).
  */
@@ -9700,7 +9700,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
     const hideRest = (from) => (secretName === undefined ? from : statementLiterals(text, from, judge(secretName)));
     if (source === '')
         return hideRest(i);
-    // SELECT lists: `'a', 'b' FROM … UNION ALL SELECT 'c', 'd'`.
+    // SELECT lists: `'a', 'b' FROM \u2026 UNION ALL SELECT 'c', 'd'`.
     while (/^select/i.test(source)) {
         DISTINCT_ON.lastIndex = i;
         if (DISTINCT_ON.test(text))
@@ -9713,7 +9713,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
                 break;
             i++;
         }
-        // A FROM's strings may be what the list writes (`FROM (SELECT '…' AS k) t`, `(VALUES …)`):
+        // A FROM's strings may be what the list writes (`FROM (SELECT '\u2026' AS k) t`, `(VALUES \u2026)`):
         // all of them, at any depth, to the next clause.
         FROM_AT.lastIndex = i;
         if (FROM_AT.test(text)) {
@@ -9733,7 +9733,7 @@ function readInsert(text, at, table, list, source, rule, judge, assignments, ref
         }
         i = UNION_SELECT.lastIndex;
     }
-    // Rows: `(…, …)`, `, (…)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
+    // Rows: `(\u2026, \u2026)`, `, (\u2026)` and so on; a value that is a reference (MERGE's `s.pw`) says its column is secret.
     return readRows(text, i, judgeColumn, (column, start, end) => refer(names?.[column], start, end));
 }
 /** `text` with its spans (in order of their starts) shown as `***`; a span inside one shown already adds nothing. */
@@ -9763,7 +9763,7 @@ const VALUES_WORD = /(?<![A-Za-z0-9_])values(?![A-Za-z0-9_])/i;
 const COPY_LINE = new RegExp(`(?<![A-Za-z0-9_])copy\\s+(${NAME})\\s*\\(([^()]*)\\)\\s*from\\s+stdin${END}((?:[^;\\n']|'[^'\\n]*')*)`, 'i');
 /**
  * A line filter for output read line by line (a command's), as privateKeyLines is: an SQL write
- * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '…');`, as
+ * printed over several lines (`INSERT INTO api_keys (name, key)` then `VALUES ('ci', '\u2026');`, as
  * `psql -e` echoes a seed file) is read from the line with its head, up to SQL_LINES lines, so a
  * secret on a later line is hidden as on one line. A line with a head starts again. A line shown
  * cannot be taken back: a derived table's rows printed before what decides them (their alias, a
@@ -9790,7 +9790,7 @@ function sqlWriteLines(rule) {
         if (lines.length >= SQL_LINES && ROWS_GO_ON.test(line) && (!/^\s*\(/.test(line) || /,\s*$/.test(lines.at(-1)))) {
             // A long INSERT's rows, one a line (a seed file echoed): the rows read already are let go but
             // the head (to its VALUES), the line after it and the last one, which keep this row's place in
-            // the statement (after a `,`, or a first row for a `, (…)`), so it is still read as the head's.
+            // the statement (after a `,`, or a first row for a `, (\u2026)`), so it is still read as the head's.
             // Each line is read against at most SQL_LINES before it, as ever.
             const values = lines.findIndex((l) => VALUES_WORD.test(l));
             if (values >= 0 && values < SQL_LINES - 3)
@@ -9886,7 +9886,7 @@ const NUMERIC_SECRET = /passw|pwd|secret|passphrase/i;
 /**
  * Names whose value is where a credential is kept, not the credential: only under one is a value
  * that starts like a path (`/`, `~/`, `./`) left alone. Base64 secrets start with `/` one time in
- * 64 (`AWS_SECRET_ACCESS_KEY=/wJal…`), so a leading slash alone says nothing.
+ * 64 (`AWS_SECRET_ACCESS_KEY=/wJal\u2026`), so a leading slash alone says nothing.
  */
 const PATH_NAME = /[-_.](?:file|path|dir)$/i;
 /** The shell's working directories, in capitals: a lower-case `pwd` may be a password. */
@@ -9903,7 +9903,7 @@ const ABOUT_A_SECRET = /[-_.](?:encryption|algorithm|type|ttl|expiry|expires(?:[
 const MIGRATION_NAME = /^(?:\d+[-_]|V\d+(?:[._]\d+)*__)/;
 const MIGRATION_STATUS = /^(?:\d+(?:\.\d+)?(?:ms|s|m|min|h|rows?)?|[A-Za-z]+[.,:;!?)]?)$/i;
 /** Values that say something about a credential without being one. */
-const NOT_A_VALUE = /^(?:…+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
+const NOT_A_VALUE = /^(?:\u2026+|\.{3,}|x+|<[^>]*>|%s|optional|hidden|masked|redacted|bearer|basic|token)$/i;
 /**
  * A status said about a credential (`token: expired, password: incorrect, auth: ok`, `Signature:
  * verified`, `token: refreshed`), a word and perhaps the punctuation that ends it: a plain English
@@ -9919,11 +9919,11 @@ const CAPITALISED_WORD = /^[A-Z][a-z]{2,11}$/;
 const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /**
  * Whether `value`, written under `name`, is hidden. Left alone: a value already hidden, a
- * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `…`, `true`, `none`), a URL or a path
- * (`token_url=https://…`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
+ * placeholder or common word (`$TOKEN`, `${{ secrets.X }}`, `\u2026`, `true`, `none`), a URL or a path
+ * (`token_url=https://\u2026`; a path only under a path's name: `TOKEN_FILE=/run/token`, `PWD=/home/app`), a count
  * (`max_tokens=100`), and after a bare `name: ` (no quotes) one word of letters with more words
- * after it, which is prose (`the token: Vercel said…`, our own hints' `from a secret:
- * vercel-token: …`; a lone last word, `password: correcthorse`, is hidden), or no space at all
+ * after it, which is prose (`the token: Vercel said\u2026`, our own hints' `from a secret:
+ * vercel-token: \u2026`; a lone last word, `password: correcthorse`, is hidden), or no space at all
  * (`token:x` is a user and password, the URL shape's).
  */
 function namedSecret(name, value, formOf) {
@@ -9993,12 +9993,12 @@ const AUTH_SCHEMES = 'bearer|basic|token|bot|api-?key|key|negotiate|ntlm|kerbero
 const AUTH_SCHEME = new RegExp(`^(?:${AUTH_SCHEMES})$`, 'i');
 /**
  * Where a header's name may start: not inside a word, or right after curl's or wget's `-H` glued
- * to it with no space or quote (`-HAuthorization:…`, `-HCookie:…`), which getopt reads as `-H …`.
+ * to it with no space or quote (`-HAuthorization:\u2026`, `-HCookie:\u2026`), which getopt reads as `-H \u2026`.
  */
 const HEADER_NAME_START = `(?:(?<![A-Za-z0-9-])|(?<=(?:^|[\\s"'=])-H))`;
 /**
  * What is glued to a known token with no separator: more token characters, and a `.` between them
- * (not a sentence's last `.`). Two tokens pasted together (`ghp_…ghp_…`, `xoxb-…ya29.…`) would
+ * (not a sentence's last `.`). Two tokens pasted together (`ghp_\u2026ghp_\u2026`, `xoxb-\u2026ya29.\u2026`) would
  * otherwise show the second one's body: the first's ended where its characters did, and the second's
  * prefix, read as part of the first, was not found at a word's start. Hidden with the first; one `*`
  * with a one-character look-ahead, so linear.
@@ -10009,7 +10009,7 @@ function prefixed(pattern) {
     return { pattern: new RegExp(`${pattern.source}${GLUED}`, pattern.flags), replace: (_m, prefix) => `${prefix}${HIDDEN}` };
 }
 /**
- * A dollar-quoted SQL literal (`$$…$$`, `$tag$…$tag$`) where a secret value stands, in groups: the
+ * A dollar-quoted SQL literal (`$$\u2026$$`, `$tag$\u2026$tag$`) where a secret value stands, in groups: the
  * opening tag, the content (spaces and all: nothing inside is special), and the closing tag, absent
  * when the literal is cut short (a line's end), whose content is then hidden as far as it is seen.
  * The content is bounded, so a tag that never closes is read at most that far once (linear);
@@ -10018,7 +10018,7 @@ function prefixed(pattern) {
 const DOLLAR_LITERAL = '(?<tag>\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$)((?:(?!\\k<tag>)[^\\r\\n]){0,1000})(\\k<tag>)?';
 const SHAPES = [
     // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), installation and Actions (ghs_),
-    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_….
+    // refresh (ghr_): 36 or more letters and digits; fine-grained personal tokens: github_pat_\u2026.
     prefixed(/(?<![A-Za-z0-9_])(gh[pousr]_)[A-Za-z0-9]{30,}/g),
     prefixed(/(?<![A-Za-z0-9_])(github_pat_)[A-Za-z0-9_]{22,}/g),
     // Slack: bot, user, app-level legacy, refresh, session and config tokens (xoxb-123-456-abc).
@@ -10078,7 +10078,7 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_])([sr]k_(?:live|test)_)[A-Za-z0-9]{10,}/g),
     prefixed(/(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{30,}/g),
     prefixed(/(?<![A-Za-z0-9_-])(HRKU-)[A-Za-z0-9_-]{16,}/g),
-    // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:…`
+    // Google's OAuth access tokens (`gcloud auth print-access-token`), and OpenSSL's `-passin pass:\u2026`
     // (`env:`, `file:` and `fd:` name where the password is, and stay).
     prefixed(/(?<![A-Za-z0-9_.-])(ya29\.)[A-Za-z0-9_-]{20,}/g),
     { pattern: /(?<![A-Za-z0-9_-])(-pass(?:in|out)?[ \t]+["']?pass:)([^\s'"]+)/g, replace: (m, head, password) => (password === HIDDEN || (0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}`) },
@@ -10094,9 +10094,9 @@ const SHAPES = [
     prefixed(/(?<![A-Za-z0-9_.-])(SG\.)[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g),
     prefixed(/(?<![A-Za-z0-9_.-])(hv[sbr]\.)[A-Za-z0-9_-]{24,}/g),
     prefixed(/(?<![A-Za-z0-9_-])(do[por]_v1_|shp(?:at|ca|pa|ss)_)[A-Fa-f0-9]{32,}/g),
-    // Cookies (`sid=…; theme=dark`, `sid=…; Path=/; HttpOnly`): every `name=value` pair and
-    // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie …`
-    // in prose and curl's `-b` (glued too: `-bsid=…`) / `--cookie`; what follows the pairs (the rest of a sentence, a
+    // Cookies (`sid=\u2026; theme=dark`, `sid=\u2026; Path=/; HttpOnly`): every `name=value` pair and
+    // attribute, as a Cookie or Set-Cookie header, a `cookie:` or `cookie=` in any case, `cookie \u2026`
+    // in prose and curl's `-b` (glued too: `-bsid=\u2026`) / `--cookie`; what follows the pairs (the rest of a sentence, a
     // closing bracket) stays. Only a value with `name=` in it, so "the Cookie: header" and
     // `curl -b cookies.txt` stay.
     {
@@ -10110,14 +10110,14 @@ const SHAPES = [
             return `${head}${HIDDEN}${/[)\]}]*$/.exec(pairs)[0]}`;
         },
     },
-    // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=…; Path=/","b=…"]`):
+    // Set-Cookie as a list, as JSON and Node print a response's headers (`"set-cookie":["sid=\u2026; Path=/","b=\u2026"]`):
     // every cookie in it, to the list's end or the line's.
     {
         pattern: /(?<![A-Za-z0-9-])(set-cookie\\?["']?[ \t]*:[ \t]*\[)([^\]\r\n]*)/gi,
         replace: (_m, head, list) => `${head}${list.replace(new RegExp(`${COOKIE_NAME_START}${COOKIE_PAIRS}`, 'g'), HIDDEN)}`,
     },
     // curl's `-u user:password` (glued too: `-uuser:password`) / `--user user:password`: the user stays. `-u 1000:1000` (docker's
-    // uid:gid) and `-u user:$PASS` are no password, and `-u redis://…` is a URL (redis-cli's), whose
+    // uid:gid) and `-u user:$PASS` are no password, and `-u redis://\u2026` is a URL (redis-cli's), whose
     // password the URL shape hides.
     {
         pattern: /(?<![A-Za-z0-9_-])((?:-u(?:[ \t]+|=)?|--user(?:[ \t]+|=))(?:(['"])[^\s:'"]+:|[^\s:'"]+:))((?<=['"][^\s:'"]+:)[^'"\r\n]+|[^\s'"]+)/g,
@@ -10125,13 +10125,13 @@ const SHAPES = [
     },
     // A DSN whose URL user is a 32-hex key (Sentry's `https://<key>@o1.ingest.sentry.io/1`).
     { pattern: /(:\/\/)[0-9a-f]{32}@/gi, replace: (_m, head) => `${head}${HIDDEN}@` },
-    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:…@github.com),
+    // A password in a URL's userinfo (postgres://app:pw@db, https://x-access-token:\u2026@github.com),
     // unless already hidden.
     { pattern: /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#@"'<>\\]+)@/g, replace: (m, head, password) => ((0,url_secrets/* isPlaceholder */.wK)(password) ? m : `${head}${HIDDEN}@`) },
-    // SQL's `PASSWORD '…'` (CREATE/ALTER ROLE, CREATE USER … WITH ENCRYPTED PASSWORD), `''` inside
+    // SQL's `PASSWORD '\u2026'` (CREATE/ALTER ROLE, CREATE USER \u2026 WITH ENCRYPTED PASSWORD), `''` inside
     // as SQL writes a quote; a statement quoted in a log line or a JSON string too.
     { pattern: /(?<![A-Za-z0-9_])(password[ \t]+)'((?:[^'\r\n]|'')*)'/gi, replace: (m, head, value) => (value === '' || value === HIDDEN ? m : `${head}'${HIDDEN}'`) },
-    // …and dollar-quoted (`PASSWORD $$…$$`, `$x$…$x$`), taken whole, spaces and all (DOLLAR_LITERAL).
+    // \u2026and dollar-quoted (`PASSWORD $$\u2026$$`, `$x$\u2026$x$`), taken whole, spaces and all (DOLLAR_LITERAL).
     {
         pattern: new RegExp(`(?<![A-Za-z0-9_])(password[ \\t]+)${DOLLAR_LITERAL}`, 'gi'),
         replace: (m, head, tag, value, close) => (value === '' || value === HIDDEN ? m : `${head}${tag}${HIDDEN}${close ?? ''}`),
@@ -10139,7 +10139,7 @@ const SHAPES = [
 ];
 /**
  * A name, how it is separated from its value, and the value: a JSON string (escapes and all), one
- * inside a JSON string (`\"…`, ending at the next backslash), a single-quoted one (escapes and all,
+ * inside a JSON string (`\"\u2026`, ending at the next backslash), a single-quoted one (escapes and all,
  * as libpq reads `password='a\'b'`), a dollar-quoted SQL literal (`SET password = $pw$a b$pw$`,
  * DOLLAR_LITERAL), or a bare word
  * (which ends at a bracket: `{"a":{"token":true}}`).
@@ -10173,11 +10173,11 @@ function nextWord(text, at) {
     return NEXT_WORD.exec(text)?.[1];
 }
 /**
- * A value whose name says secret, however it is written: `VERCEL_TOKEN=…` as `env` prints it,
- * `password=…`, `--db-password=…`, `Password: …` and `secret: …` as YAML or a header, and JSON's
- * `"client_secret":"…"` (escaped inside a JSON string too, `\"token\":\"…\"`). See namedSecret for
+ * A value whose name says secret, however it is written: `VERCEL_TOKEN=\u2026` as `env` prints it,
+ * `password=\u2026`, `--db-password=\u2026`, `Password: \u2026` and `secret: \u2026` as YAML or a header, and JSON's
+ * `"client_secret":"\u2026"` (escaped inside a JSON string too, `\"token\":\"\u2026\"`). See namedSecret for
  * what is left alone. A quoted value under another name is read again from its start: a JSON
- * string can hold JSON (`"body":"{\"token\":\"…\"}"`).
+ * string can hold JSON (`"body":"{\"token\":\"\u2026\"}"`).
  */
 function hideNamedValues(text) {
     let out = '';
@@ -10185,7 +10185,7 @@ function hideNamedValues(text) {
     const re = new RegExp(NAMED_VALUE);
     for (let m = re.exec(text); m; m = re.exec(text)) {
         const [whole, written, nameQuote, sep, q1, v1, q2, v2, q3, v3, tag, dollarValue, closeTag, bare] = m;
-        // A header glued to curl's or wget's -H (`-Htoken:…`, `-HX-Api-Key:…`): the name is what follows it.
+        // A header glued to curl's or wget's -H (`-Htoken:\u2026`, `-HX-Api-Key:\u2026`): the name is what follows it.
         const glued = sep.includes(':') && GLUED_HEADER.test(written);
         const name = glued ? written.slice(2) : written;
         if (tag !== undefined) {
@@ -10227,8 +10227,8 @@ function hideNamedValues(text) {
             re.lastIndex = head;
         }
         else {
-            // A bare value that is a name and a value itself (kubectl's `--from-literal=password=…`,
-            // helm's `--set=db.password=…`, a header given to curl or wget unquoted, `--header=token:…`),
+            // A bare value that is a name and a value itself (kubectl's `--from-literal=password=\u2026`,
+            // helm's `--set=db.password=\u2026`, a header given to curl or wget unquoted, `--header=token:\u2026`),
             // read once: its own value is not read again.
             const asHeader = HEADER_OPTION.test(name);
             const inner = (asHeader ? INNER_HEADER : INNER_NAMED).exec(value);
@@ -10279,8 +10279,8 @@ function hideOptionValues(text) {
  * `mkdir -p`, `docker run -p8080:80` and `cp -a` stay. sshpass' -p is read apart (hideSshpass).
  */
 const CLIENT_OPTIONS = [
-    // `docker login -u ci -p …` (and podman's, helm registry's, az's), MongoDB's shells and tools.
-    // SQL Server's sqlcmd and bcp: `-P …`.
+    // `docker login -u ci -p \u2026` (and podman's, helm registry's, az's), MongoDB's shells and tools.
+    // SQL Server's sqlcmd and bcp: `-P \u2026`.
     {
         option: /(?<![A-Za-z0-9_-])(-p[ \t]*)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&-][^\s'";|&]*))/g,
         client: /(?:^|[\s/"'])(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry|az|cf)[ \t]+login|mongo(?:sh|dump|restore|export|import|stat|top)?)[ \t]/g,
@@ -10335,8 +10335,8 @@ function hideClientPasswords(text) {
     return out;
 }
 /**
- * `sshpass -p …`: sshpass runs the command after its own options, so only a -p among those is its
- * password; in `sshpass -p … ssh -p 2222 host` the second is ssh's port. Its options are read
+ * `sshpass -p \u2026`: sshpass runs the command after its own options, so only a -p among those is its
+ * password; in `sshpass -p \u2026 ssh -p 2222 host` the second is ssh's port. Its options are read
  * forward from its name, however many and however long (`-f` with a long path): -f, -d, -p and -P
  * take a value, spaced or glued (`-pPASS`, as getopt reads it), and -e, -v, -h and -V none. Each
  * option is read one way, and the search goes on after the last one, so the text is read once.
@@ -10368,8 +10368,8 @@ function hideSshpass(text) {
     return out + text.slice(done);
 }
 /**
- * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key …`,
- * `yarn config set npmAuthToken …`, `git config --global github.token …`): the value after a space
+ * A setting written by a tool's `config set` (`aws configure set aws_secret_access_key \u2026`,
+ * `yarn config set npmAuthToken \u2026`, `git config --global github.token \u2026`): the value after a space
  * when the setting's last word (after `.`, `:` or `/`) says secret.
  */
 const CONFIG_SET = /(?<![A-Za-z0-9_-])((?:config(?:ure)?[ \t]+set|git[ \t]+config)(?:[ \t]+--?[A-Za-z][A-Za-z-]*)*[ \t]+)([A-Za-z0-9_.:/@-]+)([ \t]+)(?:'([^'\r\n]*)'|"([^"\r\n]*)"|([^\s'";|&]+))/g;
@@ -10394,7 +10394,7 @@ function hidePgpassLines(text) {
 }
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----/g;
 /**
- * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`),
+ * A PEM private key's body (`-----BEGIN OPENSSH PRIVATE KEY-----` \u2026 `-----END \u2026 PRIVATE KEY-----`),
  * on one line or many; the BEGIN and END lines stay, saying what to rotate. A BEGIN without its
  * END hides the rest of the text (a key cut short is still a key). Each END is looked for once
  * from its BEGIN and the scan goes on after it, so the text is read once.
@@ -10437,7 +10437,7 @@ function privateKeyLines() {
     };
 }
 /**
- * XML's `<password>…</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
+ * XML's `<password>\u2026</password>` (and `<db:secret>`, `<apiToken>`): the value between an element's
  * tags when the element's name says secret. The value stops at the next `<`, so each run is read once.
  */
 const XML_VALUE = /<([A-Za-z_][A-Za-z0-9_.:-]{0,60})>([^<\r\n]+)<\/([A-Za-z_][A-Za-z0-9_.:-]{0,60})>/g;
@@ -10922,7 +10922,7 @@ async function runAction(name, body, details) {
     declareEnvironmentSecrets(process.env, log);
     const stop = (0,stop_signals/* stopOnSignals */.ZI)({
         graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end \u2026`),
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
@@ -11255,7 +11255,7 @@ function isBlockedPortError(err) {
 function portOf(url) {
     return url.port || (url.protocol === 'https:' ? '443' : '80');
 }
-/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (…)": the refusal, named, for any message. */
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (\u2026)": the refusal, named, for any message. */
 function blockedPortText(url) {
     return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
 }
@@ -11460,7 +11460,7 @@ function nodeFsPromises() {
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
  * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
- * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`\u2026), and, in the old
  * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
  * check names, server messages, a command's output), and a newline inside such text would start a
  * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
@@ -11487,7 +11487,7 @@ function inertLines(text) {
 }
 /**
  * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
- * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * outside text; colour codes (SGR, `ESC[\u2026m`) are kept, since the command line's own are added the
  * same way and a stray one only changes a colour.
  */
 // eslint-disable-next-line no-control-regex
@@ -11648,7 +11648,7 @@ function parseNumber(raw, name, opts = {}) {
     // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
     // and later messages would say so): out of range for anything we count. Values quoted as typed.
     if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} is out of range: beyond ±${Number.MAX_SAFE_INTEGER}, got ${value}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} is out of range: beyond \u00b1${Number.MAX_SAFE_INTEGER}, got ${value}.`);
     if (opts.min !== undefined && n < opts.min)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
     if (opts.max !== undefined && n > opts.max)
@@ -11738,7 +11738,7 @@ async function readCapped(res, maxBytes) {
 const MIN_SECRET_LENGTH = 6;
 /** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
 const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n² steps on a long one that fails).
+// Digits after a point only: `\d+\.?\d*` could split a run of digits anywhere (n\u00b2 steps on a long one that fails).
 const NUMBER = /^[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 /** A switch or placeholder word (`true`, `none`), or a number: never a credential by its shape alone. */
 function isCommonValue(value) {
@@ -11777,7 +11777,7 @@ function base64Forms(value) {
     const bytes = Buffer.from(value, 'utf8');
     const forms = [];
     for (const offset of [0, 1, 2]) {
-        // The value's bits run from 8·offset to 8·(offset + length); character i holds bits 6i to 6i + 6.
+        // The value's bits run from 8\u00b7offset to 8\u00b7(offset + length); character i holds bits 6i to 6i + 6.
         const first = Math.ceil((8 * offset) / 6);
         const end = Math.floor((8 * (offset + bytes.length)) / 6);
         if (end - first < MIN_BASE64_CORE)
@@ -11799,7 +11799,7 @@ function clip(text, max) {
     const space = cut.search(/\s\S*$/);
     if (space >= max / 2)
         cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
+    return `${cut.trimEnd()}\u2026`;
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
@@ -12095,8 +12095,8 @@ class SecretSet {
 /* harmony export */ });
 /* unused harmony export onOneLine */
 /**
- * Text said as a sentence of its own where sentences are joined ("… decision rollback. Check
- * "reports" failed: …"): a clause made to follow a colon starts in lower case, and one that ends in
+ * Text said as a sentence of its own where sentences are joined ("\u2026 decision rollback. Check
+ * "reports" failed: \u2026"): a clause made to follow a colon starts in lower case, and one that ends in
  * a quote or a code "(SQLSTATE 42P01)" has no full stop. Starts with a capital, ends with . ! or ?.
  * For prose only: a hint that starts with a name as written (since-ref, verified-sha, a command)
  * keeps it, so RollbackKitError.line joins message and hint as they are.
@@ -12113,7 +12113,7 @@ function capitalized(text) {
 }
 /**
  * Text that another sentence follows, with its full stop: one that ends in a bracket, a quote or a
- * name ("… and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
+ * name ("\u2026 and the database)") gets one; one that ends in . ! or ? is kept. Nothing else is changed
  * (a message may start with an input's name, as written).
  */
 function ended(text) {
@@ -12182,8 +12182,8 @@ function firstAtOrAfter(sorted, at) {
  *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
  * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
  *   does when the wait runs out (reports that the work's state is not known, or cleans up). A
- *   closed stdout after the first signal is not a second one: with `… | tee log` and Ctrl-C, tee
- *   dies of the same SIGINT, and our next write (the "stopping…" note itself) gets EPIPE. Nobody
+ *   closed stdout after the first signal is not a second one: with `\u2026 | tee log` and Ctrl-C, tee
+ *   dies of the same SIGINT, and our next write (the "stopping\u2026" note itself) gets EPIPE. Nobody
  *   asked twice, so the work keeps its grace; only a real SIGINT, SIGTERM or SIGHUP cuts it short;
  * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
  *   reaches Node's default kill while the caller still reports or cleans up. (With
@@ -12356,8 +12356,8 @@ function isSensitiveName(name) {
  */
 const PLACEHOLDER = /^(?:\*\*\*|password|pass|passwd|pw)$/i;
 /**
- * A shell variable or substitution standing for a value: `$NAME` in capitals, `${…}` (and
- * `${{ secrets.X }}`), `$(…)`, or a lone `$` (a bare value ends at a bracket). `$ecret…` is a value.
+ * A shell variable or substitution standing for a value: `$NAME` in capitals, `${\u2026}` (and
+ * `${{ secrets.X }}`), `$(\u2026)`, or a lone `$` (a bare value ends at a bracket). `$ecret\u2026` is a value.
  */
 const VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|\{.*\}|\(.*\))?$/;
 const isPlaceholder = (value) => PLACEHOLDER.test(value) || VARIABLE.test(value);
@@ -12465,8 +12465,8 @@ function splitCredentials(text) {
 }
 /**
  * Chat webhooks whose path is the credential (anyone holding it can post): Slack's
- * `/services/T…/B…/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
- * `<tenant>.webhook.office.com/webhookb2/…` (and the older outlook.office.com form). Everything
+ * `/services/T\u2026/B\u2026/<secret>` (and workflow triggers), Discord's `/api/webhooks/<id>/<token>`, Teams'
+ * `<tenant>.webhook.office.com/webhookb2/\u2026` (and the older outlook.office.com form). Everything
  * after the prefix is hidden; Teams' newer Power Automate URLs carry theirs in `?sig=`, a sensitive name.
  */
 const WEBHOOK_PATHS = [
@@ -12500,7 +12500,7 @@ function hideWebhookPath(text) {
  */
 function displayUrl(text, opts = {}) {
     const noUserinfo = opts.keepUserinfo ? text : text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
-    // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????…`.
+    // The name holds no `?`: each `?` would otherwise start a scan to the URL's end, quadratic on `?????\u2026`.
     const params = noUserinfo.replace(/([?&#])([^=&#?]+)=([^&#]*)/g, (match, sep, name, value) => isSensitiveName(decode(name) ?? name) && value !== '' && value !== '***' ? `${sep}${name}=***` : `${sep}${name}=${hideEncodedSecrets(value)}`);
     return hideWebhookPath(params);
 }
@@ -12531,13 +12531,13 @@ function decodeOnce(text, at) {
 }
 /**
  * A URL's password, and a query or fragment value under a sensitive name, in decoded text. A value
- * ends at a `?` too: in `redirect_uri=https://h/?token=…` the URL inside is a value, and its query
+ * ends at a `?` too: in `redirect_uri=https://h/?token=\u2026` the URL inside is a value, and its query
  * is read as well.
  */
 const INNER_PASSWORD = /:\/\/[^\s/?#@:"'<>\\]*:([^\s/?#@"'<>\\]+)@/g;
 const INNER_PARAMETER = /(?:^|[?&#;])([^=&#?;]+)=([^&#;?]*)/g;
 /**
- * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D…`):
+ * A query value holding a URL percent-encoded once or more (`?next=https%3A%2F%2Fuser%3Apw%40db%2F%3Ftoken%3D\u2026`):
  * the inner URL's password and sensitive parameters hidden where they are written, encoded as
  * they are; the rest stays as written. Each decoding is one pass, at most MAX_ENCODINGS of them.
  */
@@ -12585,13 +12585,13 @@ const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 const URL_END = /[\s"'<>`]/;
 /** Closing brackets, each with its opening one. */
 const CLOSERS = { ')': '(', ']': '[', '}': '{' };
-/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=….`). */
+/** Punctuation that ends a sentence or a clause, not a URL written in it (`see https://h/?token=\u2026.`). */
 const TRAILING = /[.,;:!?]/;
 /**
  * Where a URL written in free text ends once what follows it is left out: the closing brackets it
- * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=…)` ends
+ * does not open, and the punctuation of the sentence around it. `(https://h/x?api_key=\u2026)` ends
  * before the `)`, which the text around it opened, so that a parameter's hidden value does not take
- * the bracket with it (`…?api_key=***)`). A bracket the URL itself opens stays its own
+ * the bracket with it (`\u2026?api_key=***)`). A bracket the URL itself opens stays its own
  * (`https://h/wiki/A_(b)`). Counted once, so linear on any run of brackets.
  */
 function ownEnd(text, start, end) {
@@ -12676,7 +12676,7 @@ function countBracket(opened, c) {
  * Where a hidden value that runs to a URL's own end (ownEnd) ends, when the characters ownEnd left
  * out (`cut`, from `own` to `end`) may be its own: a secret never shows a character of itself, so
  * they are hidden with it, but for what is plausibly the text's. That is a closing bracket the text
- * opened before the URL (`(see https://h/?token=…)`), and all after it; or, with none, a single `.`
+ * opened before the URL (`(see https://h/?token=\u2026)`), and all after it; or, with none, a single `.`
  * or `,` at the end followed by white space or the end of the text (the end of a sentence). Every
  * other `!`, `?`, `;`, `:`, bracket and further `.` is taken as the value's (`?token=s3cr3t!!`,
  * `?password=hunter2)`).
@@ -12693,7 +12693,7 @@ function secretEnd(text, own, end, opened) {
 /** `://` percent-encoded once or more (`%3A%2F%2F`, `%253A%252F%252F`). */
 const ENCODED_SCHEME = /%(?:25)*3A%(?:25)*2F%(?:25)*2F/gi;
 /**
- * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h…` in a
+ * A percent-encoded URL written outside any URL (`redirect_uri=https%3A%2F%2Fu%3Apw%40h\u2026` in a
  * log line): the run of text around it read as hideEncodedSecrets reads a query value. A run with
  * a `://` in it was read as a URL already. Each run is read once.
  */
@@ -12940,7 +12940,7 @@ function parseKeyValue(text) {
  */
 function passwordHint(target) {
     return target.keyValue
-        ? "in key=value form, write it as password='…', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
+        ? "in key=value form, write it as password='\u2026', with each ' and \\ in it escaped by a \\ (\\' and \\\\); it is taken as written, never percent-decoded"
         : 'in a URL, special characters must be percent-encoded (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)';
 }
 function finish(t, keyValue = false) {
@@ -13252,7 +13252,7 @@ const OPENING = '([{"\'<*_~';
 const CLOSING = '.,:;!?)]}"\'>*_~';
 /**
  * Outside text with nothing in it a renderer links or pings by itself: GitHub's Markdown turns a
- * bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention (Slack and
+ * bare `https://\u2026`, `www.\u2026`, an e-mail address or a `@name` into a link or a mention (Slack and
  * Discord link URLs too), so a server's header quoted in a summary could carry a phishing link.
  * Each word holding one is written as a code span (`code`, codeSpan by default), which no renderer
  * links, and the rest through `prose` (the caller's escaping). The text is not changed: what a
@@ -13356,7 +13356,7 @@ const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown) {
-    /** Where each length of backtick run starts, read once (a search per run from each one was n² on many runs of many lengths). */
+    /** Where each length of backtick run starts, read once (a search per run from each one was n\u00b2 on many runs of many lengths). */
     let runs;
     /** The end of the line the last backtick run was on (-1: the last line; -2: not looked for yet). */
     let lineEnd = -2;
@@ -13541,7 +13541,7 @@ const MAX_EDITS = 2000;
 /**
  * Markdown redacted as its reader sees it: `redact` is given the text with every escape and entity
  * read (readerView), so what it decides does not depend on how a writer escaped a name or a value
- * (`incident\_key = '…'` is a row's key, shown, as `incident_key = '…'` is; `api\_key = '…'` and a
+ * (`incident\_key = '\u2026'` is a row's key, shown, as `incident_key = '\u2026'` is; `api\_key = '\u2026'` and a
  * registered secret written `s3cr\_t` are hidden). What it leaves is written back as it was, escapes
  * and all; what it puts in (`***`) is written as itself.
  */
@@ -13622,7 +13622,7 @@ function nextStart(from, i) {
 
 
 
-const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
+const ICON = { passed: '\u2705', failed: '\u274c', slower: '\u26a0\ufe0f' };
 /** The job summary: the verdict in one line, why, then one row per check; redacted before it is escaped. */
 function summaryMarkdown(measured, log, verified) {
     const report = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_1__/* .redactReport */ .a5)(measured, log);
@@ -13645,7 +13645,7 @@ function summaryMarkdown(measured, log, verified) {
     const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
     const rows = report.checks.map((c) => {
         const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
-        const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
+        const samples = c.samples > 1 ? ` \u00b7 ${c.samples} samples, ${c.errorRate}% errors` : '';
         const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
         const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
         return [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(c.reason ?? '')];
@@ -13670,13 +13670,13 @@ function summaryMarkdown(measured, log, verified) {
                 '',
             ]
             : []),
-        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(v.worstCheck ?? '-')}".`,
+        `Thresholds: error rate \u2264 ${report.settings.maxErrorRate}%, p95 \u2264 ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(v.worstCheck ?? '-')}".`,
         '',
     ].join('\n');
 }
 /** Under a failed run's heading and error line: every problem of an invalid spec, redacted, then escaped. */
 function specProblemsDetails(err, log) {
-    return ['❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(log.redact((0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__/* .formatProblem */ .Vw)(p)))}`)].join('\n');
+    return ['\u274c The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(log.redact((0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__/* .formatProblem */ .Vw)(p)))}`)].join('\n');
 }
 
 
@@ -13740,7 +13740,7 @@ async function measureConfirmed(measure, afterSeconds, log, wait = _pool_js__WEB
 /* harmony export */ });
 /**
  * A check's path joined to base-url (or baseline-url) as a person reads it: the path goes after
- * base-url's own path (https://x/app + /health → https://x/app/health), never after its query
+ * base-url's own path (https://x/app + /health \u2192 https://x/app/health), never after its query
  * (https://x/?x-vercel-set-bypass-cookie=true + /health must not become a query value).
  */
 /**
@@ -14112,7 +14112,7 @@ class AliasExpansion {
 var errors = __nccwpck_require__(8005);
 ;// CONCATENATED MODULE: ./.build/core/closest.js
 /**
- * "Did you mean …?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
+ * "Did you mean \u2026?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
  * the same way, so one typo gets the same answer wherever it is made.
  */
 /** The known word nearest to a typo, if it is near enough to be a likely meaning. */
@@ -14152,7 +14152,7 @@ var json_path = __nccwpck_require__(6658);
 var sql_statement = __nccwpck_require__(3605);
 ;// CONCATENATED MODULE: ./.build/smoke/parse-spec.js
 /**
- * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
+ * YAML check spec \u2192 validated checks. Every mistake is collected with its place (line, check name,
  * field) and reported together before anything runs: a spec that is half right measures nothing
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
@@ -14721,7 +14721,7 @@ class CheckReader {
 /** What a header name may start with to be named in a message: a header-name-like word, not a value. */
 const SHOWABLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 /**
- * A key that is not a header name is often a whole header line (`authorization: Bearer …`), so the
+ * A key that is not a header name is often a whole header line (`authorization: Bearer \u2026`), so the
  * key itself is never repeated: only its place, and the word before a colon or space when that
  * word is shaped like a header name.
  */
@@ -14748,7 +14748,7 @@ const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
 function compilePattern(text) {
     const literal = LITERAL_FORM.exec(text);
     if (literal) {
-        return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
+        return `is written as a JavaScript literal (/\u2026/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
     }
     try {
         return new RegExp(text);
@@ -15017,8 +15017,8 @@ const MAX_ERROR_TEXT = 300;
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
 /**
- * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
- * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
+ * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{\u2026}}`
+ * (Vercel), `{error:"\u2026"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
  * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
  */
 function readErrorBody(text, log) {
@@ -15304,7 +15304,7 @@ class GraphQLError extends Error {
     code;
     operation;
     constructor(service, messages, 
-    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, …). */
+    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, \u2026). */
     code, operation) {
         super(`${service} ${operation} failed: ${messages.join('; ')}`);
         this.service = service;
@@ -15729,7 +15729,7 @@ class CommitStatuses {
     /** Sets rollback-kit/verified on `sha`: success after a pass. */
     async record(sha, opts) {
         const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/statuses/${encodeURIComponent(sha)}`;
-        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}…` : opts.description;
+        const description = opts.description.length > DESCRIPTION_MAX ? `${opts.description.slice(0, DESCRIPTION_MAX - 1)}\u2026` : opts.description;
         const ctx = this.context('setting the rollback-kit/verified status', sha);
         try {
             await this.client.request('POST', path, { body: { state: opts.state, context: VERIFIED_CONTEXT, description, ...(opts.targetUrl ? { target_url: opts.targetUrl } : {}) } });
@@ -16644,11 +16644,11 @@ function isHttpsUpgrade(origin, target) {
 }
 /**
  * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
- * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
+ * the Fetch standard blocks (10080, 6000, \u2026: "bad port"), a scheme it cannot send, a URL it cannot
  * use, a header it cannot carry. For the check's own URL nothing went over the network, so the
  * service's health is unknown: a CheckConfigError, never an outage. For a redirect's URL the
  * service did answer, with a redirect that cannot be followed: a failed sample, named as such.
- * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, …); fetch's own refusals do not.
+ * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, \u2026); fetch's own refusals do not.
  */
 async function send(check, url, init, hop) {
     try {
@@ -16761,7 +16761,7 @@ var external_node_stream_ = __nccwpck_require__(7075);
 
 
 /**
- * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, \u2026),
  * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
  * a refusal of SSL, rather than the network failing.
  */
@@ -16785,7 +16785,7 @@ class ConnectionError extends errors/* RollbackKitError */.dp {
 }
 /**
  * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
- * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01\u201357P03),
  * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
  */
 function isOutageCode(code) {
@@ -16952,7 +16952,7 @@ function keepReportedParameters(client) {
     });
 }
 /**
- * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * The session's standard_conforming_strings now: off, a backslash in a '\u2026' string escapes the next
  * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
  * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
  * server only when it never did (a proxy that does not pass the reports on).
@@ -16998,7 +16998,7 @@ async function session_open(target, config, signal, onAsked) {
 /**
  * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
  * process until the server's backend has exited and closed its side, which pg's end() waits for
- * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * (20\u201340 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
 function closeSession(session) {
@@ -17386,7 +17386,7 @@ function latencyStats(ms) {
     const round = (v) => (v === undefined ? undefined : Math.round(v * 10) / 10);
     return { p50Ms: round(percentile(sorted, 50)), p95Ms: round(percentile(sorted, 95)), maxMs: round(sorted[sorted.length - 1]) };
 }
-/** Failed samples as a percentage (0–100), to two decimals. */
+/** Failed samples as a percentage (0\u2013100), to two decimals. */
 function errorRate(failed, total) {
     return total ? Math.round((failed / total) * 10000) / 100 : 0;
 }
@@ -17398,7 +17398,7 @@ function errorRate(failed, total) {
 
 
 const REGRESSION_FACTOR = 2;
-/** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
+/** Below this difference a "2\u00d7 slower" is noise (2 ms against 0.9 ms), not a regression. */
 const REGRESSION_FLOOR_MS = 50;
 const MAX_BACKOFF_SECONDS = 60;
 /** The abort reason when a check threw: the run has no verdict, so the others stop without a word. */
@@ -17440,11 +17440,11 @@ async function runCheck(check, opts, until, log) {
         if (deadline.reason === STOPPED)
             break;
         if (outcome.passed) {
-            log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
+            log.info(`\u2713 ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
             break;
         }
         const wait = attempt < attempts ? delaySeconds(interval, backoff, attempt) : 0;
-        log.info(`✗ ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
+        log.info(`\u2717 ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
         if (wait)
             await (0,pool/* sleep */.y)(wait * 1000, deadline);
     }
@@ -17483,7 +17483,7 @@ async function runCheck(check, opts, until, log) {
         result.baseline = await measureBaseline(check, result, opts, until, log);
         if (result.baseline.regression) {
             // Info, not warning: the entry point annotates regressions once, from the report.
-            log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
+            log.info(`\u26a0 ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}\u00d7 the baseline's ${result.baseline.p95Ms} ms`);
         }
     }
     result.durationMs = Math.round(performance.now() - started);
@@ -17573,7 +17573,7 @@ function rankFailures(failures) {
     return [...counts.entries()]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 10)
-        .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
+        .map(([f, n]) => (n > 1 ? `${f} (\u00d7${n})` : f));
 }
 function mostCommon(values) {
     const counts = new Map();
@@ -17605,7 +17605,7 @@ function registerSpecSecrets(checks, log) {
             if (!(0,url_secrets/* isSensitiveName */.eq)(name))
                 continue;
             log.secret(value, 'guessed');
-            // "Bearer abc…": the credential alone may show up elsewhere (an echo, an error).
+            // "Bearer abc\u2026": the credential alone may show up elsewhere (an echo, an error).
             const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
             log.secret(credential, 'guessed');
         }
@@ -17798,13 +17798,13 @@ __nccwpck_require__.d(__webpack_exports__, {
 ;// CONCATENATED MODULE: ./.build/db/sql-lexer.js
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
- * ('…', E'…'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* … *\/`) or a
- * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
+ * ('\u2026', E'\u2026'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* \u2026 *\/`) or a
+ * `BEGIN ATOMIC \u2026 END` function body. The migration splitter and the restore script reader share it,
  * so both agree on what is code.
  *
- * Where a '…' string ends depends on the session's standard_conforming_strings: on (the default),
+ * Where a '\u2026' string ends depends on the session's standard_conforming_strings: on (the default),
  * a backslash is an ordinary character; off (a legacy setting a database or role may still have),
- * it escapes the character after it, as it always does in E'…', so 'a\';b' is one string. The
+ * it escapes the character after it, as it always does in E'\u2026', so 'a\';b' is one string. The
  * lexer starts from the value it is given (the session's) and follows the script's own SET and RESET
  * of it from the statement after, as psql does between the statements it sends.
  *
@@ -17831,10 +17831,10 @@ const SLASH = 47;
 const SEMICOLON = 59;
 const BACKSLASH = 92;
 const AMPERSAND = 38;
-/** The letters that make a '…' right after them (and after no other word character) a string of their own kind. */
-const isEscapePrefix = (c) => c === 69 || c === 101; // E'…': backslash escapes, whatever the setting
-const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'…', X'…': no escapes
-const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'…': no backslash escapes (refused with the setting off)
+/** The letters that make a '\u2026' right after them (and after no other word character) a string of their own kind. */
+const isEscapePrefix = (c) => c === 69 || c === 101; // E'\u2026': backslash escapes, whatever the setting
+const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'\u2026', X'\u2026': no escapes
+const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'\u2026': no backslash escapes (refused with the setting off)
 const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A character of a word, as \w: what makes E' and $ part of a longer token. */
@@ -17848,7 +17848,7 @@ class sql_lexer_SqlLexer {
     depth = 0;
     /** The `$tag$` that closes the dollar quote we are in. */
     tag = '';
-    /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
+    /** Inside BEGIN ATOMIC \u2026 END, semicolons belong to the body; CASE \u2026 END inside it nests. */
     atomic = 0;
     afterBegin = false;
     /**
@@ -17860,7 +17860,7 @@ class sql_lexer_SqlLexer {
     head = [];
     /** Code was read since the last statement ended. */
     inStatement = false;
-    /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
+    /** The last two characters of the pieces before, for E'\u2026' and $\u2026$ at a piece's start. */
     last1 = -1;
     last2 = -1;
     /** standard_conforming_strings now, and what RESET brings back (the session's, as given). */
@@ -17872,7 +17872,7 @@ class sql_lexer_SqlLexer {
     setting;
     /** Where the statement began in the piece being read (0 when it began in an earlier one); -1 between statements. */
     statementFrom = -1;
-    /** The string being read is a plain '…', whose backslashes standard_conforming_strings decides. */
+    /** The string being read is a plain '\u2026', whose backslashes standard_conforming_strings decides. */
     plain = false;
     backslashInPlainString = false;
     constructor(options) {
@@ -17886,7 +17886,7 @@ class sql_lexer_SqlLexer {
         return this.conforming;
     }
     /**
-     * A backslash stood inside a plain '…' string of the text read so far: read with the other
+     * A backslash stood inside a plain '\u2026' string of the text read so far: read with the other
      * standard_conforming_strings, that string would end elsewhere or hold something else.
      */
     get backslashInString() {
@@ -18105,7 +18105,7 @@ class sql_lexer_SqlLexer {
         }
         return i;
     }
-    /** '…' or "…", where a doubled quote is one quote character. */
+    /** '\u2026' or "\u2026", where a doubled quote is one quote character. */
     quoted(text, from, quote, code) {
         let i = from;
         for (;;) {
@@ -18119,7 +18119,7 @@ class sql_lexer_SqlLexer {
             i = at + 2;
         }
     }
-    /** E'…', or '…' with standard_conforming_strings off: a backslash escapes the character after it. */
+    /** E'\u2026', or '\u2026' with standard_conforming_strings off: a backslash escapes the character after it. */
     escapeString(text, from) {
         const n = text.length;
         let i = from;
@@ -18194,12 +18194,12 @@ function blankSql(sql, blank) {
     return (known.blanked[which] ??= known.parts.map(({ part, text }) => (part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' '))).join(''));
 }
 // Read from trimmed code: the value runs to the end (a lazy value before `\s*$` backtracked over
-// every run of white space inside it, n² steps).
+// every run of white space inside it, n\u00b2 steps).
 const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*)$/i;
 const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
 /**
  * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
- * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET … TO DEFAULT), or undefined for any
+ * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET \u2026 TO DEFAULT), or undefined for any
  * other statement or a value PostgreSQL refuses. SET LOCAL counts as SET: a down migration runs in
  * one transaction, whose rest it governs. (set_config() and a SET inside a function are not followed.)
  */
@@ -18300,8 +18300,8 @@ class RowSecurityHidesRows extends errors/* RollbackKitError */.dp {
     }
 }
 /**
- * What lets `who` see every row of these tables, as "let user … bypass row-level security (…), or
- * connect as its owner …": BYPASSRLS always; their owners only when none is set to FORCE it.
+ * What lets `who` see every row of these tables, as "let user \u2026 bypass row-level security (\u2026), or
+ * connect as its owner \u2026": BYPASSRLS always; their owners only when none is set to FORCE it.
  */
 function seeAllRows(who, tables) {
     const bypass = `let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS;)`;
@@ -18422,7 +18422,7 @@ function splitStatements(sql) {
 }
 /**
  * The statement reads the same whatever standard_conforming_strings is, where its strings end and
- * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
+ * what they hold: none of its '\u2026' strings holds a backslash (E'\u2026', dollar quotes and names never differ).
  */
 function readsAlike(s) {
     const lexer = new SqlLexer({ standardConformingStrings: s.standardConformingStrings });
@@ -18457,10 +18457,10 @@ function leadingWords(s, n) {
 /** Words that set statement_timeout, or reset it to the server's, in code. */
 const TIMEOUT_WORDS = /\bstatement_timeout\b|\breset\s+all\b|\bdiscard\s+all\b/i;
 /**
- * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE … SET, set_config()) or resets
+ * The statement sets statement_timeout (SET, SET LOCAL, ALTER ROLE \u2026 SET, set_config()) or resets
  * it to the server's (RESET ALL, DISCARD ALL), as its code says: the words in a comment or a string
  * do nothing (a row of documentation that mentions them), but a string or quoted name that is the
- * setting's name is one (set_config('statement_timeout', …), SET "statement_timeout"), and a
+ * setting's name is one (set_config('statement_timeout', \u2026), SET "statement_timeout"), and a
  * dollar-quoted body is code of its own (a DO block or a function that sets it).
  */
 function setsStatementTimeout(s) {
@@ -18493,14 +18493,14 @@ function needsOwnTransaction(s) {
     return false;
 }
 /**
- * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
+ * COPY \u2026 FROM STDIN: the rows come from the client after the statement, as psql sends the lines
  * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
  */
 function copyFromStdin(s) {
     const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
     return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
 }
-/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT \u2026: statements that would break the transaction we wrap a migration in. */
 function transactionControl(s) {
     const [a, b] = leadingWords(s, 2);
     if (a === 'begin' || (a === 'start' && b === 'transaction'))
@@ -18541,12 +18541,12 @@ const literal = (/* unused pure expression or super */ null && (quoteLiteral));
  * What an SQL check may run: exactly one query that reads (SELECT, WITH, VALUES, TABLE, SHOW,
  * EXPLAIN), calling none of the functions that act outside the transaction. The probe opens a
  * read-only transaction and rolls it back; a check that could commit it, roll it back or change the
- * session's settings could leave it and write (`COMMIT; DELETE …`). The probe's extended-protocol
+ * session's settings could leave it and write (`COMMIT; DELETE \u2026`). The probe's extended-protocol
  * query and read-only session refuse those at run time, but a READ ONLY transaction does not stop
  * everything: PostgreSQL lets it LOCK a table in ACCESS EXCLUSIVE mode (every reader queued behind it
  * for the statement timeout), ANALYZE, CHECKPOINT, and call functions whose effect no ROLLBACK
  * undoes (pg_terminate_backend, pg_create_physical_replication_slot: WAL kept until the disk is
- * full, pg_reload_conf, pg_stat_reset …). So this refuses them before anything runs, with the
+ * full, pg_reload_conf, pg_stat_reset \u2026). So this refuses them before anything runs, with the
  * check's line. A function of the database's own that calls one of them is beyond what the text
  * shows: the database-url's role is what bounds that (README, "SQL checks").
  */
@@ -18554,7 +18554,7 @@ const literal = (/* unused pure expression or super */ null && (quoteLiteral));
 
 /**
  * First keywords of statements that reshape the session (SET default_transaction_read_only = off,
- * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
+ * SET SESSION CHARACTERISTICS \u2026) or move data in or out of the server (COPY \u2026 FROM / TO PROGRAM).
  */
 const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
 /** The statements a check may be: each only reads, and takes no lock beyond what a read takes. */
@@ -18595,7 +18595,7 @@ function firstKeyword(query) {
  * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
  * spec is read before any session exists, so the query is read with standard_conforming_strings on
  * and off: it is refused here only when it holds several statements either way (a backslash in a
- * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
+ * '\u2026' string may be all that tells them apart), and otherwise left to the server, which refuses a
  * second statement in the probe's extended-protocol query. A function is looked for either way.
  */
 function sqlStatementProblem(query) {
@@ -18614,18 +18614,18 @@ function sqlStatementProblem(query) {
     }
     for (const standardConformingStrings of [true, false]) {
         const text = { text: query, standardConformingStrings };
-        // SELECT … INTO creates a table: the probe's cursor refuses it with a syntax error, which would
+        // SELECT \u2026 INTO creates a table: the probe's cursor refuses it with a syntax error, which would
         // read as the service's answer rather than a mistake in the spec.
         if (/(?<![\w$])into(?![\w$])/i.test(blankSql(text, { quoted: true }))) {
-            return 'may not hold INTO (SELECT … INTO creates a table, INSERT INTO writes one): a check only reads';
+            return 'may not hold INTO (SELECT \u2026 INTO creates a table, INSERT INTO writes one): a check only reads';
         }
         const call = SIDE_EFFECT_CALL.exec(blankSql(text, { quoted: false }))?.[1];
         if (call) {
             return `calls ${call.toLowerCase()}(), which is not allowed: its effect outlives the read-only transaction a check runs in, or it runs SQL the check cannot see (a check only reads)`;
         }
-        // U&"…" spells an identifier in escapes, which could name any function: a check has no need of it.
+        // U&"\u2026" spells an identifier in escapes, which could name any function: a check has no need of it.
         if (/(?<![\w$])u&"/i.test(blankSql(text, { quoted: true }))) {
-            return 'may not hold a Unicode-escaped identifier (U&"…"): write the name as it is';
+            return 'may not hold a Unicode-escaped identifier (U&"\u2026"): write the name as it is';
         }
     }
     return undefined;
