@@ -5,6 +5,7 @@
  * through here before anything can print it, and requests never carry userinfo: it is sent as an
  * Authorization header instead (fetch refuses URLs with credentials).
  */
+import { libpqPairs } from './libpq-pairs.js';
 import type { Log } from './log.js';
 
 /**
@@ -114,6 +115,59 @@ export function registerUrlSecrets(text: string | undefined, log: Log, opts: Url
   const found = urlSecrets(text, opts);
   for (const value of found.declared) log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
   for (const value of found.guessed) log.secret(value, 'guessed');
+}
+
+/**
+ * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, and through
+ * registerUrlSecrets every query and fragment value raw and decoded (the whole URL is a secret,
+ * whatever a parameter is called, `?abc` too), the user name, password and the Basic authorization
+ * value sent for them. A receiver that echoes any of them (a 401 page quoting what it got) is then
+ * redacted.
+ */
+export function registerWebhookSecrets(webhookUrl: string, log: Log): void {
+  log.secret(webhookUrl);
+  const text = webhookUrl.trim();
+  log.secret(text);
+  // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+  registerUrlSecrets(text, log, { everyParameter: true, from: 'notify-webhook-url' });
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return;
+  }
+  log.secret(url.href);
+  // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
+  // of its own (the whole URL is registered above), and no warning blames the user for it.
+  log.secret(`${url.pathname}${url.search}`, 'guessed');
+  // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
+  // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
+  for (const segment of url.pathname.split('/')) {
+    if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment)) for (const form of decodedForms(segment)) log.secret(form);
+  }
+}
+
+/**
+ * The secrets of a PostgreSQL connection string, as a URL or as libpq's key=value pairs: the whole
+ * string, and the password in every form (a command may print it alone). Text that is neither form
+ * registers as a whole only: whoever reads it as a connection refuses it then.
+ */
+export function registerConnectionSecrets(text: string | undefined, log: Log, from = 'the connection string'): void {
+  const trimmed = text?.trim();
+  if (!trimmed) return;
+  log.secret(trimmed);
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    registerUrlSecrets(trimmed, log, { from });
+    return;
+  }
+  let password: string | undefined;
+  try {
+    password = libpqPairs(trimmed).password;
+  } catch {
+    return;
+  }
+  log.secret(password, 'declared', `the password in ${from}`);
 }
 
 /** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */

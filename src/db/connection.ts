@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
 import { RollbackKitError, systemErrorMeaning } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { registerUrlSecrets } from '../core/url-secrets.js';
+import { libpqPairs } from '../core/libpq-pairs.js';
+import { registerConnectionSecrets } from '../core/url-secrets.js';
 
 export interface ConnectionTarget {
   host: string;
@@ -31,12 +32,11 @@ const DEFAULT_PORT = 5432;
 /** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
 export function parseConnectionString(raw: string, log?: Log): ConnectionTarget {
   const text = raw.trim();
-  // Mask the whole string too: users paste it into other inputs and messages.
-  log?.secret(text);
+  // The whole string (users paste it into other inputs and messages) and the password in every form
+  // (as written, percent-encoded, in the query), before any message can show it.
+  if (log) registerConnectionSecrets(text, log);
   if (!text) throw new RollbackKitError('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
   const isUrl = /^postgres(ql)?:\/\//i.test(text);
-  // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
-  if (isUrl && log) registerUrlSecrets(text, log, { from: 'the connection string' });
   const target = isUrl ? parseUrl(text) : parseKeyValue(text);
   log?.secret(target.password, 'declared', 'the password in the connection string');
   checkReferencedFiles(target);
@@ -177,39 +177,7 @@ function parseUrl(text: string): ConnectionTarget {
 
 /** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
 function parseKeyValue(text: string): ConnectionTarget {
-  const params: Record<string, string> = {};
-  let i = 0;
-  while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i >= text.length) break;
-    const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
-    if (!keyMatch) {
-      throw new RollbackKitError(
-        'The connection string is neither a postgres:// URL nor key=value pairs.',
-        'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....',
-      );
-    }
-    const key = keyMatch[1]!.toLowerCase();
-    i += keyMatch[0].length;
-    let value = '';
-    if (text[i] === "'") {
-      i++;
-      while (i < text.length && text[i] !== "'") {
-        if (text[i] === '\\' && i + 1 < text.length) i++;
-        value += text[i];
-        i++;
-      }
-      if (text[i] !== "'") throw new RollbackKitError(`The connection string has an unterminated quote in the value of ${key}.`);
-      i++;
-    } else {
-      while (i < text.length && !/\s/.test(text[i]!)) {
-        if (text[i] === '\\' && i + 1 < text.length) i++;
-        value += text[i];
-        i++;
-      }
-    }
-    params[key] = value;
-  }
+  const params = libpqPairs(text);
   const { host = '', port, dbname = '', user = '', password, ...rest } = params;
   return { ...finish({ host, port, database: dbname, user, password, params: rest }, true), keyValue: true };
 }

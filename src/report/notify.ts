@@ -10,7 +10,7 @@ import type { Log } from '../core/log.js';
 import { blockedPortText, blockedPortWay, isBlockedPortError } from '../core/blocked-port.js';
 import { readCapped } from '../core/read-body.js';
 import { clip, redactDeep } from '../core/secrets.js';
-import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
+import { registerWebhookSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { changedSomething, standingFailures } from '../pipeline/timeline.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
@@ -428,37 +428,6 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
     // Only the error code: a network error's message can carry the whole URL.
     const code = (err as { cause?: { code?: unknown } })?.cause?.code;
     return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
-  }
-}
-
-/**
- * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
- * credential of Slack's and Discord's URLs), path segments that look like tokens, and through
- * registerUrlSecrets every query and fragment value raw and decoded (the whole URL is a secret,
- * whatever a parameter is called, `?abc` too), the user name, password and the Basic authorization
- * value sent for them. A receiver that echoes any of them (a 401 page quoting what it got) is then
- * redacted.
- */
-function registerWebhookSecrets(webhookUrl: string, log: Log): void {
-  log.secret(webhookUrl);
-  const text = webhookUrl.trim();
-  log.secret(text);
-  // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
-  registerUrlSecrets(text, log, { everyParameter: true, from: 'notify-webhook-url' });
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return;
-  }
-  log.secret(url.href);
-  // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
-  // of its own (the whole URL is registered above), and no warning blames the user for it.
-  log.secret(`${url.pathname}${url.search}`, 'guessed');
-  // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
-  // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
-  for (const segment of url.pathname.split('/')) {
-    if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment)) for (const form of decodedForms(segment)) log.secret(form);
   }
 }
 
