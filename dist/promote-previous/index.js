@@ -1185,8 +1185,8 @@ function sqlWriteLines(rule) {
     };
 }
 
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js + 1 modules
+var url_secrets = __nccwpck_require__(7495);
 ;// CONCATENATED MODULE: ./.build/core/token-shapes.js
 /**
  * Credentials known by their shape rather than because we were given them: what a user's rollback
@@ -2927,11 +2927,13 @@ const output = {
 /* unused harmony export TOKEN_ENV */
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6530);
 /* harmony import */ var _input_size_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(228);
+/* harmony import */ var _url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7495);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
@@ -2964,6 +2966,12 @@ function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODUL
 function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
         log.secret(env[variable]?.trim() || undefined, 'declared', variable);
+    // The URLs hold their secrets inside, in forms of their own: a command may print the database's
+    // password alone, or the token in a webhook's path. Registered as their readers register them.
+    (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerConnectionSecrets */ .NK)(env[TOKEN_ENV['database-url']], log, TOKEN_ENV['database-url']);
+    const webhook = env[TOKEN_ENV['notify-webhook-url']]?.trim();
+    if (webhook)
+        (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerWebhookSecrets */ .y1)(webhook, log);
 }
 
 
@@ -3573,16 +3581,81 @@ function stopName(signal) {
 
 /***/ }),
 
-/***/ 9041:
+/***/ 7495:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
-/* harmony export */   BF: () => (/* binding */ hideUrlSecrets),
-/* harmony export */   Qy: () => (/* binding */ displayUrl),
-/* harmony export */   wK: () => (/* binding */ isPlaceholder)
-/* harmony export */ });
-/* unused harmony exports isSensitiveName, decodedForms, urlSecrets, splitCredentials */
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Qy: () => (/* binding */ displayUrl),
+  BF: () => (/* binding */ hideUrlSecrets),
+  wK: () => (/* binding */ isPlaceholder),
+  NK: () => (/* binding */ registerConnectionSecrets),
+  AI: () => (/* binding */ registerUrlSecrets),
+  y1: () => (/* binding */ registerWebhookSecrets)
+});
+
+// UNUSED EXPORTS: decodedForms, isSensitiveName, splitCredentials, urlSecrets
+
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+;// CONCATENATED MODULE: ./.build/core/libpq-pairs.js
+/**
+ * libpq's key=value connection strings (`host=db port=5432 password='a b'`), read as libpq reads
+ * them: a value is bare up to white space or quoted with '\u2026', and a backslash takes the next
+ * character as it is. Nothing is percent-decoded.
+ */
+
+/** The pairs, keys lowercased. Throws on text that is not key=value pairs, naming no value. */
+function libpqPairs(text) {
+    const params = {};
+    let i = 0;
+    while (i < text.length) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (i >= text.length)
+            break;
+        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
+        if (!keyMatch) {
+            throw new errors/* RollbackKitError */.dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+        }
+        const key = keyMatch[1].toLowerCase();
+        i += keyMatch[0].length;
+        let value = '';
+        if (text[i] === "'") {
+            i++;
+            while (i < text.length && text[i] !== "'") {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+            if (text[i] !== "'")
+                throw new errors/* RollbackKitError */.dp(`The connection string has an unterminated quote in the value of ${key}.`);
+            i++;
+        }
+        else {
+            while (i < text.length && !/\s/.test(text[i])) {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+        }
+        params[key] = value;
+    }
+    return params;
+}
+
+;// CONCATENATED MODULE: ./.build/core/url-secrets.js
+/**
+ * The secrets inside a URL: a user name and password (`https://admin:pw@host`), and query or
+ * fragment values whose names say secret (`?token=\u2026`, `?x-vercel-protection-bypass=\u2026`), or all of
+ * them for a URL whose query is the credential (a webhook's). Every URL input of every action goes
+ * through here before anything can print it, and requests never carry userinfo: it is sent as an
+ * Authorization header instead (fetch refuses URLs with credentials).
+ */
+
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
@@ -3674,6 +3747,62 @@ function registerUrlSecrets(text, log, opts = {}) {
         log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
+}
+/**
+ * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, and through
+ * registerUrlSecrets every query and fragment value raw and decoded (the whole URL is a secret,
+ * whatever a parameter is called, `?abc` too), the user name, password and the Basic authorization
+ * value sent for them. A receiver that echoes any of them (a 401 page quoting what it got) is then
+ * redacted.
+ */
+function registerWebhookSecrets(webhookUrl, log) {
+    log.secret(webhookUrl);
+    const text = webhookUrl.trim();
+    log.secret(text);
+    // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+    registerUrlSecrets(text, log, { everyParameter: true, from: 'notify-webhook-url' });
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return;
+    }
+    log.secret(url.href);
+    // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
+    // of its own (the whole URL is registered above), and no warning blames the user for it.
+    log.secret(`${url.pathname}${url.search}`, 'guessed');
+    // Slack's T\u2026/B\u2026/token and Discord's id/token: a long segment with letters and digits is a token,
+    // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
+    for (const segment of url.pathname.split('/')) {
+        if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment))
+            for (const form of decodedForms(segment))
+                log.secret(form);
+    }
+}
+/**
+ * The secrets of a PostgreSQL connection string, as a URL or as libpq's key=value pairs: the whole
+ * string, and the password in every form (a command may print it alone). Text that is neither form
+ * registers as a whole only: whoever reads it as a connection refuses it then.
+ */
+function registerConnectionSecrets(text, log, from = 'the connection string') {
+    const trimmed = text?.trim();
+    if (!trimmed)
+        return;
+    log.secret(trimmed);
+    if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+        registerUrlSecrets(trimmed, log, { from });
+        return;
+    }
+    let password;
+    try {
+        password = libpqPairs(trimmed).password;
+    }
+    catch {
+        return;
+    }
+    log.secret(password, 'declared', `the password in ${from}`);
 }
 /** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
 function rawParts(text) {
@@ -4053,7 +4182,7 @@ function refuseNotLive(outcome, request) {
 /* unused harmony export choice */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8347);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7495);
 /* harmony import */ var _component_urls_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8877);
 /* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1418);
 
@@ -4154,8 +4283,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/url-secrets.js
-var url_secrets = __nccwpck_require__(9041);
+// EXTERNAL MODULE: ./.build/core/url-secrets.js + 1 modules
+var url_secrets = __nccwpck_require__(7495);
 // EXTERNAL MODULE: ./.build/platforms/component-urls.js
 var component_urls = __nccwpck_require__(8877);
 // EXTERNAL MODULE: external "node:fs"

@@ -10726,6 +10726,7 @@ function input_size_withinSize(name, value, shownAs = `Input ${name}`) {
  */
 
 
+
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
 const TOKEN_ENV = {
     'vercel-token': 'VERCEL_TOKEN',
@@ -10756,6 +10757,12 @@ function secretInput(name, env, log, inputs = input) {
 function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
         log.secret(env[variable]?.trim() || undefined, 'declared', variable);
+    // The URLs hold their secrets inside, in forms of their own: a command may print the database's
+    // password alone, or the token in a webhook's path. Registered as their readers register them.
+    (0,url_secrets/* registerConnectionSecrets */.NK)(env[TOKEN_ENV['database-url']], log, TOKEN_ENV['database-url']);
+    const webhook = env[TOKEN_ENV['notify-webhook-url']]?.trim();
+    if (webhook)
+        (0,url_secrets/* registerWebhookSecrets */.y1)(webhook, log);
 }
 
 // EXTERNAL MODULE: ./.build/core/parse.js
@@ -11443,6 +11450,63 @@ function nodeCrypto() {
 }
 function nodeFsPromises() {
     return (fsPromises ??= lazy_builtins_require('node:fs/promises'));
+}
+
+
+/***/ }),
+
+/***/ 2080:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ libpqPairs)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * libpq's key=value connection strings (`host=db port=5432 password='a b'`), read as libpq reads
+ * them: a value is bare up to white space or quoted with '\u2026', and a backslash takes the next
+ * character as it is. Nothing is percent-decoded.
+ */
+
+/** The pairs, keys lowercased. Throws on text that is not key=value pairs, naming no value. */
+function libpqPairs(text) {
+    const params = {};
+    let i = 0;
+    while (i < text.length) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (i >= text.length)
+            break;
+        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
+        if (!keyMatch) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+        }
+        const key = keyMatch[1].toLowerCase();
+        i += keyMatch[0].length;
+        let value = '';
+        if (text[i] === "'") {
+            i++;
+            while (i < text.length && text[i] !== "'") {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+            if (text[i] !== "'")
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
+            i++;
+        }
+        else {
+            while (i < text.length && !/\s/.test(text[i])) {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+        }
+        params[key] = value;
+    }
+    return params;
 }
 
 
@@ -12331,11 +12395,22 @@ function stopName(signal) {
 /* harmony export */   BF: () => (/* binding */ hideUrlSecrets),
 /* harmony export */   Fn: () => (/* binding */ urlSecrets),
 /* harmony export */   JD: () => (/* binding */ splitCredentials),
+/* harmony export */   NK: () => (/* binding */ registerConnectionSecrets),
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
 /* harmony export */   eq: () => (/* binding */ isSensitiveName),
-/* harmony export */   wK: () => (/* binding */ isPlaceholder)
+/* harmony export */   wK: () => (/* binding */ isPlaceholder),
+/* harmony export */   y1: () => (/* binding */ registerWebhookSecrets)
 /* harmony export */ });
 /* unused harmony export decodedForms */
+/* harmony import */ var _libpq_pairs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2080);
+/**
+ * The secrets inside a URL: a user name and password (`https://admin:pw@host`), and query or
+ * fragment values whose names say secret (`?token=\u2026`, `?x-vercel-protection-bypass=\u2026`), or all of
+ * them for a URL whose query is the credential (a webhook's). Every URL input of every action goes
+ * through here before anything can print it, and requests never carry userinfo: it is sent as an
+ * Authorization header instead (fetch refuses URLs with credentials).
+ */
+
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
@@ -12427,6 +12502,62 @@ function registerUrlSecrets(text, log, opts = {}) {
         log.secret(value, 'declared', opts.from && `the user name or password in ${opts.from}`);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
+}
+/**
+ * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, and through
+ * registerUrlSecrets every query and fragment value raw and decoded (the whole URL is a secret,
+ * whatever a parameter is called, `?abc` too), the user name, password and the Basic authorization
+ * value sent for them. A receiver that echoes any of them (a 401 page quoting what it got) is then
+ * redacted.
+ */
+function registerWebhookSecrets(webhookUrl, log) {
+    log.secret(webhookUrl);
+    const text = webhookUrl.trim();
+    log.secret(text);
+    // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+    registerUrlSecrets(text, log, { everyParameter: true, from: 'notify-webhook-url' });
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return;
+    }
+    log.secret(url.href);
+    // Guessed, not declared: only part of what was given, so a short one (`/hook`) is no secret
+    // of its own (the whole URL is registered above), and no warning blames the user for it.
+    log.secret(`${url.pathname}${url.search}`, 'guessed');
+    // Slack's T\u2026/B\u2026/token and Discord's id/token: a long segment with letters and digits is a token,
+    // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
+    for (const segment of url.pathname.split('/')) {
+        if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment))
+            for (const form of decodedForms(segment))
+                log.secret(form);
+    }
+}
+/**
+ * The secrets of a PostgreSQL connection string, as a URL or as libpq's key=value pairs: the whole
+ * string, and the password in every form (a command may print it alone). Text that is neither form
+ * registers as a whole only: whoever reads it as a connection refuses it then.
+ */
+function registerConnectionSecrets(text, log, from = 'the connection string') {
+    const trimmed = text?.trim();
+    if (!trimmed)
+        return;
+    log.secret(trimmed);
+    if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+        registerUrlSecrets(trimmed, log, { from });
+        return;
+    }
+    let password;
+    try {
+        password = (0,_libpq_pairs_js__WEBPACK_IMPORTED_MODULE_0__/* .libpqPairs */ .e)(trimmed).password;
+    }
+    catch {
+        return;
+    }
+    log.secret(password, 'declared', `the password in ${from}`);
 }
 /** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
 function rawParts(text) {
@@ -12733,7 +12864,8 @@ function hideEncodedUrls(text) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
+/* harmony import */ var _core_libpq_pairs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2080);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9041);
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
  * key=value strings, registers the password as a secret before anything can print it, describes a
@@ -12744,18 +12876,18 @@ function hideEncodedUrls(text) {
 
 
 
+
 const DEFAULT_PORT = 5432;
 /** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
 function parseConnectionString(raw, log) {
     const text = raw.trim();
-    // Mask the whole string too: users paste it into other inputs and messages.
-    log?.secret(text);
+    // The whole string (users paste it into other inputs and messages) and the password in every form
+    // (as written, percent-encoded, in the query), before any message can show it.
+    if (log)
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .registerConnectionSecrets */ .NK)(text, log);
     if (!text)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
-    // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
-    if (isUrl && log)
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log, { from: 'the connection string' });
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password, 'declared', 'the password in the connection string');
     checkReferencedFiles(target);
@@ -12894,42 +13026,7 @@ function parseUrl(text) {
 }
 /** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
 function parseKeyValue(text) {
-    const params = {};
-    let i = 0;
-    while (i < text.length) {
-        while (i < text.length && /\s/.test(text[i]))
-            i++;
-        if (i >= text.length)
-            break;
-        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
-        if (!keyMatch) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
-        }
-        const key = keyMatch[1].toLowerCase();
-        i += keyMatch[0].length;
-        let value = '';
-        if (text[i] === "'") {
-            i++;
-            while (i < text.length && text[i] !== "'") {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-            if (text[i] !== "'")
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
-            i++;
-        }
-        else {
-            while (i < text.length && !/\s/.test(text[i])) {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-        }
-        params[key] = value;
-    }
+    const params = (0,_core_libpq_pairs_js__WEBPACK_IMPORTED_MODULE_3__/* .libpqPairs */ .e)(text);
     const { host = '', port, dbname = '', user = '', password, ...rest } = params;
     return { ...finish({ host, port, database: dbname, user, password, params: rest }, true), keyValue: true };
 }
