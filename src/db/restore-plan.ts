@@ -225,7 +225,8 @@ export async function readSnapshotContents(path: string, format: SnapshotFormat,
   return contents;
 }
 
-interface CurrentRelation {
+/** A relation of the snapshot that exists now (existingRelations). */
+export interface CurrentRelation {
   oid: number;
   schema: string;
   name: string;
@@ -391,7 +392,7 @@ const SNAPSHOT_OBJECTS = `toc AS (
  * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
  * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
  * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
- * with the empty search_path planRestore sets, a line break in a name written as a space), or by
+ * with the empty search_path existingRelations sets, a line break in a name written as a space), or by
  * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
  * extension's members, a type's array type, an operator class's members). Every object pg_depend
  * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
@@ -489,8 +490,15 @@ async function inCreationOrder(session: Session, views: number[]): Promise<Resto
   return rows;
 }
 
-/** The snapshot's relations that exist now, in the order its table of contents creates them. */
-async function existingRelations(session: Session, contents: SnapshotContents): Promise<CurrentRelation[]> {
+/**
+ * The snapshot's relations that exist now, in the order its table of contents creates them: what
+ * planRestore drops, or what refuseExistingWithoutClean names. Sets the empty search_path the rest of
+ * the planning reads under first: definitions and descriptions (pg_describe_object, format_type,
+ * regclass) then name every object with its schema, as the restore script and its errors need. The
+ * caller reads it once, for whichever of the two the restore takes.
+ */
+export async function existingRelations(session: Session, contents: Pick<SnapshotContents, 'relations'>): Promise<CurrentRelation[]> {
+  await session.query("SELECT set_config('search_path', '', false)");
   const { rows } = await session.query<CurrentRelation>(
     `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
@@ -517,9 +525,7 @@ const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
  * objects are named and the restore refused before anything is locked or changed.
  * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
  */
-export async function refuseExistingWithoutClean(session: Session, contents: SnapshotContents, where: string): Promise<void> {
-  await session.query("SELECT set_config('search_path', '', false)");
-  const relations = await existingRelations(session, contents);
+export async function refuseExistingWithoutClean(session: Session, contents: SnapshotContents, relations: CurrentRelation[], where: string): Promise<void> {
   const objects = contents.objects.filter((o) => !CREATED_IF_MISSING.has(o.type));
   const { rows: others } = objects.length
     ? await session.query<{ what: string }>(
@@ -554,15 +560,12 @@ export const WITHOUT_CLEAN_WAY =
   "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
 
 /** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-export async function planRestore(session: Session, contents: SnapshotContents, where: string): Promise<RestorePlan> {
-  // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-  await session.query("SELECT set_config('search_path', '', false)");
-  const dropped = await existingRelations(session, contents);
+export async function planRestore(session: Session, contents: SnapshotContents, dropped: CurrentRelation[], where: string): Promise<RestorePlan> {
   // Names the snapshot needs that objects it does not have take: its script's DROP INDEX IF EXISTS
   // names no table, so it would drop another table's index of the name; any other would fail its CREATE.
   const clashes = await nameClashes(session, contents, dropped.map((r) => r.oid));
   const dropSet = new Set(dropped.map((r) => r.oid));
-  // Read with the empty search_path above, so every name is schema-qualified.
+  // Read with the empty search_path existingRelations set, so every name is schema-qualified.
   const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
   const { rows: intoKept } = keptPartitions.length
     ? await session.query<{ statement: string }>(
@@ -630,7 +633,7 @@ function takenClean(clashes: Parameters<typeof takenNames>[0]): string {
 
 /**
  * How to take each kind of object (as pg_describe_object names it, with the empty search_path
- * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * existingRelations sets: `default value for column id of table public.clients`) off what the snapshot
  * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
  */
 const REMEDIES: { kind: RegExp; fix: (m: RegExpExecArray) => string }[] = [
@@ -684,7 +687,7 @@ export async function requireRestorePrivileges(session: Session, plan: Pick<Rest
   if (!relations.length && !objects.length && !schemas.length) return;
   const fields = (owned: string) => `quote_ident(current_user) AS me, ${owned} AS owned, coalesce(o.rolsuper, false) AS owner_super`;
   // Names quoted by the server, as it quotes them (quote_ident): only where they need it. Described
-  // with the empty search_path planRestore set, so with their schema.
+  // with the empty search_path existingRelations set, so with their schema.
   const { rows: ofRelations } = relations.length
     ? await session.query<Replaced>(
         `SELECT ${fields("pg_has_role(current_user, o.oid, 'USAGE')")}, pg_describe_object('pg_class'::regclass, c.oid, 0) AS what,
