@@ -26,7 +26,7 @@ import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
 import { CREATE_TABLE_PREFIXES, discardedBy, parseCreateTable, TABLE_OBJECT_TYPES, type DiscardedFromTable, type SnapshotTableShape, type TableObjectHeader } from './restore-discarded.js';
-import { nameClashes, renameWay, takenNames } from './restore-name-clashes.js';
+import { nameClashes, renameWay, takenNames, type NameClash } from './restore-name-clashes.js';
 import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
 
@@ -343,7 +343,9 @@ const SNAPSHOT_OBJECTS = `toc AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
      ), named(classid, objid, type, namespace, name, owners) AS (
        -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       -- Not a relation's row type, which pg_dump names as the relation (a composite type is a relation of its own).
        SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text, ARRAY[t.typowner] FROM pg_type t
+        WHERE t.typrelid = 0 OR (SELECT r.relkind FROM pg_class r WHERE r.oid = t.typrelid) = 'c'
        UNION ALL
        SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
               p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
@@ -446,6 +448,30 @@ async function keptUsersOf(session: Session, objects: SnapshotObject[], dropped:
     [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped],
   );
   return rows;
+}
+
+/**
+ * The clashes left once types the snapshot's own script drops (pg_restore --clean, no CASCADE) are
+ * taken out: those that go along with one of its objects, a multirange with its range, an
+ * extension's types with it, before anything is created. A type the snapshot names itself never
+ * has the name of one of its relations; one renamed since is not dropped (the DROP names the old
+ * name). As keptUsersOf finds them. Asked only when a type has a name the snapshot needs: a restore
+ * that meets none makes no round trip more.
+ */
+async function goneWithSnapshotObjects(session: Session, objects: SnapshotObject[], clashes: NameClash[]): Promise<NameClash[]> {
+  const types = clashes.flatMap((c) => (c.typeOid === null ? [] : [c.typeOid]));
+  if (!types.length || !objects.length) return clashes;
+  const { rows } = await session.query<{ oid: number }>(
+    `WITH RECURSIVE ${SNAPSHOT_OBJECTS}, goes(classid, objid) AS (
+       SELECT classid, objid FROM snapshot
+       UNION
+       SELECT d.classid, d.objid FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid WHERE d.deptype IN ('i', 'a', 'e')
+     )
+     SELECT objid::int AS oid FROM goes WHERE classid = 'pg_type'::regclass AND objid = ANY($4::oid[])`,
+    [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), types],
+  );
+  const gone = new Set(rows.map((r) => r.oid));
+  return clashes.filter((c) => c.typeOid === null || !gone.has(c.typeOid));
 }
 
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
@@ -563,7 +589,7 @@ export const WITHOUT_CLEAN_WAY =
 export async function planRestore(session: Session, contents: SnapshotContents, dropped: CurrentRelation[], where: string): Promise<RestorePlan> {
   // Names the snapshot needs that objects it does not have take: its script's DROP INDEX IF EXISTS
   // names no table, so it would drop another table's index of the name; any other would fail its CREATE.
-  const clashes = await nameClashes(session, contents, dropped.map((r) => r.oid));
+  const clashes = await goneWithSnapshotObjects(session, contents.objects, await nameClashes(session, contents, dropped.map((r) => r.oid)));
   const dropSet = new Set(dropped.map((r) => r.oid));
   // Read with the empty search_path existingRelations set, so every name is schema-qualified.
   const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
@@ -628,7 +654,9 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
 
 /** Names taken (restore-name-clashes.ts), and what they would do to a restore with clean. */
 function takenClean(clashes: Parameters<typeof takenNames>[0]): string {
-  return `${takenNames(clashes)}: the snapshot's script would fail on the name, or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table).`;
+  // Only a relation's name can be an index's: a type's is one the script fails on.
+  const index = clashes.some((c) => c.among === 'relations') ? ', or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table)' : '';
+  return `${takenNames(clashes)}: the snapshot's script would fail on the name${index}.`;
 }
 
 /**
