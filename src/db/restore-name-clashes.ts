@@ -12,8 +12,8 @@
  * Types share a second namespace per schema with the relations that have a row type. PostgreSQL
  * gives a table, view, materialized view, foreign table and composite type a row type of its own
  * name, and refuses a CREATE of any of those, and of a sequence too (which has none since
- * PostgreSQL 12), where a type already has the name: `type "customers" already exists`, found only
- * by the snapshot's script inside the restore's transaction. An enum, domain, range, multirange
+ * PostgreSQL 12), where a type already has the name: `type "customers" already exists`, which the
+ * snapshot's script would meet only inside the restore's transaction, after the work. An enum, domain, range, multirange
  * (`customers_multirange`, a range's) or base type takes the name, not an array type PostgreSQL
  * made for another (`_customers`: it renames that one out of the way) nor a shell type (the CREATE
  * completes it). The other way round, the snapshot's type or domain cannot be created where a
@@ -71,8 +71,8 @@ const TYPE_KINDS = new Set(['TYPE', 'DOMAIN']);
  * a type takes, and those its types and domains need that a relation it does not have (not in
  * `named`) takes with its row type. A type with a relation's name is the relation's row type: the
  * relation itself is found by the first part, or is the snapshot's own. Matched as the table of
- * contents writes names, a line break as a space. One query, as the planning's round trips are
- * counted. Run with the empty search_path the restore's planning sets, so names carry their schema.
+ * contents writes names, a line break as a space. In the one query: the types add no round trip
+ * to the planning. Run with the empty search_path the restore's planning sets, so names carry their schema.
  */
 export async function nameClashes(session: Session, snapshot: SnapshotNames, named: number[]): Promise<NameClash[]> {
   const indexes = snapshot.tableObjects.filter((o) => o.type === 'INDEX');
@@ -126,7 +126,9 @@ export async function nameClashes(session: Session, snapshot: SnapshotNames, nam
              WHERE y.typrelid = 0 AND y.typisdefined
                AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = y.typelem AND e.typarray = y.oid)
             UNION ALL
-            -- A composite type of the snapshot's is its own, and named as existing without clean.
+            -- The other way: a relation the snapshot does not have (not in named), whose row type has the
+            -- name of the snapshot's type or domain. A composite type (relkind c) of that name is the
+            -- snapshot's own type: dropped with clean, named as already there without it.
             SELECT NULL::int, pg_describe_object('pg_class'::regclass, c.oid, 0),
                    lower(o.type) || ' ' || quote_ident(o.schema) || '.' || quote_ident(o.name), 3000000 + o.pos,
                    'ALTER ' || ${RENAME_KIND} || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' RENAME TO <new name>'
