@@ -15683,7 +15683,7 @@ const COUNT_BYTES_LIMIT = 64 * 1024 * 1024;
  * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
  * TABLE names. What goes along with another object is left out: an index behind a constraint, a
  * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
- * Read with the empty search_path planRestore sets, so every name is schema-qualified.
+ * Read with the empty search_path restore-plan.ts existingRelations sets, so every name is schema-qualified.
  */
 async function discardedBy(session, shapes, headers, dropped) {
     if (!dropped.length)
@@ -23614,30 +23614,56 @@ var restore_discarded = __nccwpck_require__(90429);
  * `ADD CONSTRAINT customers_pkey PRIMARY KEY` where anything in the schema is called
  * customers_pkey, and its `CREATE TABLE audit_log` where an index is called audit_log. Check and
  * foreign-key constraints have no index: their names clash only on their own table, which the
- * snapshot creates, so never with an object it does not have. Found by the names the snapshot's
- * table of contents gives its objects (restore-plan.ts readSnapshotContents), before anything runs.
+ * snapshot creates, so never with an object it does not have.
+ *
+ * Types share a second namespace per schema with the relations that have a row type. PostgreSQL
+ * gives a table, view, materialized view, foreign table and composite type a row type of its own
+ * name, and refuses a CREATE of any of those, and of a sequence too (which has none since
+ * PostgreSQL 12), where a type already has the name: `type "customers" already exists`, which the
+ * snapshot's script would meet only inside the restore's transaction, after the work. An enum, domain, range, multirange
+ * (`customers_multirange`, a range's) or base type takes the name, not an array type PostgreSQL
+ * made for another (`_customers`: it renames that one out of the way) nor a shell type (the CREATE
+ * completes it). The other way round, the snapshot's type or domain cannot be created where a
+ * relation the restore keeps has a row type of its name (with clean, its `DROP TYPE IF EXISTS`
+ * fails first: `cannot drop type \u2026 because table \u2026 requires it`). Found by the names the
+ * snapshot's table of contents gives its objects (restore-plan.ts readSnapshotContents), before
+ * anything runs.
  */
 
 /** The statement that renames a relation of each kind (pg_class.relkind). */
 const RENAME_KIND = `CASE c.relkind WHEN 'i' THEN 'INDEX' WHEN 'I' THEN 'INDEX' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
                        WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END`;
 /**
+ * A type as a refusal names it: pg_describe_object says `type` of every kind, and a multirange
+ * (named after its range, as a range's own CREATE TYPE made it) is found by its range, through
+ * pg_depend (pg_range says which only from PostgreSQL 14).
+ */
+const TYPE_KIND = `CASE y.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum type' WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'type' END`;
+/** The kinds of the snapshot's objects that take a name among its schema's types (pg_dump's `Type:`). */
+const TYPE_KINDS = new Set(['TYPE', 'DOMAIN']);
+/**
  * The names the snapshot's script needs (its indexes, its primary key, unique and exclusion
  * constraints, its relations) that a relation of the database already takes in the same schema,
  * other than the snapshot's own relations that exist (`named`, oids: the caller names those) and
  * their indexes, which clash only because their table does. A constraint's header names it after its
  * table (`-- Name: customers customers_pkey; Type: CONSTRAINT`): the name is what follows one of the
- * snapshot's tables of that schema. Matched as the table of contents writes names, a line break as a
- * space. Run with the empty search_path the restore's planning sets, so names carry their schema.
+ * snapshot's tables of that schema. Then the names its relations need among the schema's types that
+ * a type takes, and those its types and domains need that a relation it does not have (not in
+ * `named`) takes with its row type. A type with a relation's name is the relation's row type: the
+ * relation itself is found by the first part, or is the snapshot's own. Matched as the table of
+ * contents writes names, a line break as a space. In the one query: the types add no round trip
+ * to the planning. Run with the empty search_path the restore's planning sets, so names carry their schema.
  */
 async function nameClashes(session, snapshot, named) {
     const indexes = snapshot.tableObjects.filter((o) => o.type === 'INDEX');
     // Only CONSTRAINT is backed by an index: pg_dump heads check and foreign-key constraints CHECK CONSTRAINT and FK CONSTRAINT.
     const constraints = snapshot.tableObjects.filter((o) => o.type === 'CONSTRAINT');
     const tables = snapshot.relations.filter((r) => r.type === 'TABLE');
-    if (!indexes.length && !constraints.length && !snapshot.relations.length)
+    const types = snapshot.objects.filter((o) => TYPE_KINDS.has(o.type));
+    if (!indexes.length && !constraints.length && !snapshot.relations.length && !types.length)
         return [];
     const { rows } = await session.query(`WITH tables AS (SELECT * FROM unnest($5::text[], $6::text[]) AS t(schema, name)),
+          relations AS (SELECT * FROM unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS r(schema, name, type, pos)),
           wanted(schema, name, wanted, any_relation, pos) AS (
             SELECT i.schema, i.name, 'index ' || quote_ident(i.schema) || '.' || quote_ident(i.name), true, i.pos
               FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(schema, name, pos)
@@ -23648,8 +23674,7 @@ async function nameClashes(session, snapshot, named) {
               JOIN tables t ON t.schema = k.schema AND left(k.name, length(t.name) + 1) = t.name || ' '
             UNION ALL
             -- The snapshot's own relations that exist are named by the caller: here only an index or composite type can take their name.
-            SELECT r.schema, r.name, lower(r.type) || ' ' || quote_ident(r.schema) || '.' || quote_ident(r.name), false, 2000000 + r.pos
-              FROM unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS r(schema, name, type, pos)
+            SELECT r.schema, r.name, lower(r.type) || ' ' || quote_ident(r.schema) || '.' || quote_ident(r.name), false, 2000000 + r.pos FROM relations r
           ),
           clashes AS (
             SELECT DISTINCT ON (c.oid, w.wanted) c.oid, w.wanted, w.pos,
@@ -23663,8 +23688,39 @@ async function nameClashes(session, snapshot, named) {
              WHERE (w.any_relation OR c.relkind IN ('i', 'I', 'c'))
                AND NOT c.oid = ANY($10::oid[]) AND (x.indrelid IS NULL OR NOT x.indrelid = ANY($10::oid[]))
              ORDER BY c.oid, w.wanted, w.pos
+          ),
+          -- Every relation pg_dump names (TABLE, VIEW, MATERIALIZED VIEW, SEQUENCE, FOREIGN TABLE) is
+          -- created by heap_create_with_catalog, which refuses a name a type has (a sequence's too).
+          taken_types AS (
+            SELECT y.oid::int AS type_oid, ${TYPE_KIND} || ' ' || quote_ident(n.nspname) || '.' || quote_ident(y.typname)
+                     || coalesce(' of range type ' || (
+                          SELECT quote_ident(gn.nspname) || '.' || quote_ident(g.typname) FROM pg_depend d JOIN pg_type g ON g.oid = d.refobjid JOIN pg_namespace gn ON gn.oid = g.typnamespace
+                           WHERE y.typtype = 'm' AND d.classid = 'pg_type'::regclass AND d.objid = y.oid AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i'), '') AS taken,
+                   lower(r.type) || ' ' || quote_ident(r.schema) || '.' || quote_ident(r.name) AS wanted, 2000000 + r.pos AS pos,
+                   'ALTER ' || CASE y.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END || ' ' || quote_ident(n.nspname) || '.' || quote_ident(y.typname) || ' RENAME TO <new name>' AS rename
+              FROM relations r
+              JOIN pg_namespace n ON n.nspname = r.schema
+              JOIN pg_type y ON y.typnamespace = n.oid AND translate(y.typname, E'\\n\\r', '  ') = r.name
+             -- Not a row type (its relation is found above), a shell type (the CREATE completes it),
+             -- or an array type made for its element type (PostgreSQL renames it out of the way).
+             WHERE y.typrelid = 0 AND y.typisdefined
+               AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = y.typelem AND e.typarray = y.oid)
+            UNION ALL
+            -- The other way: a relation the snapshot does not have (not in named), whose row type has the
+            -- name of the snapshot's type or domain. A composite type (relkind c) of that name is the
+            -- snapshot's own type: dropped with clean, named as already there without it.
+            SELECT NULL::int, pg_describe_object('pg_class'::regclass, c.oid, 0),
+                   lower(o.type) || ' ' || quote_ident(o.schema) || '.' || quote_ident(o.name), 3000000 + o.pos,
+                   'ALTER ' || ${RENAME_KIND} || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' RENAME TO <new name>'
+              FROM unnest($11::text[], $12::text[], $13::text[]) WITH ORDINALITY AS o(schema, name, type, pos)
+              JOIN pg_namespace n ON n.nspname = o.schema
+              JOIN pg_class c ON c.relnamespace = n.oid AND translate(c.relname, E'\\n\\r', '  ') = o.name
+             WHERE c.reltype <> 0 AND c.relkind <> 'c' AND NOT c.oid = ANY($10::oid[])
           )
-     SELECT taken, wanted, rename FROM clashes ORDER BY pos, taken`, [
+     SELECT taken, wanted, rename, among, type_oid AS "typeOid" FROM (
+       SELECT taken, wanted, rename, 'relations' AS among, NULL::int AS type_oid, pos FROM clashes
+       UNION ALL SELECT taken, wanted, rename, 'types', type_oid, pos FROM taken_types
+     ) c ORDER BY pos, taken`, [
         indexes.map((i) => i.schema),
         indexes.map((i) => i.name),
         constraints.map((k) => k.schema),
@@ -23675,6 +23731,9 @@ async function nameClashes(session, snapshot, named) {
         snapshot.relations.map((r) => r.name),
         snapshot.relations.map((r) => r.type),
         named,
+        types.map((t) => t.schema),
+        types.map((t) => t.name),
+        types.map((t) => t.type),
     ]);
     return rows;
 }
@@ -23683,10 +23742,14 @@ const NAMED = 8;
 /** The clashes, each with the snapshot's object that needs its name, for a refusal's first sentence: `\u2026 already take: X has the name of the snapshot's Y.` */
 function takenNames(clashes) {
     const taken = clashes.map((c) => `${c.taken} has the name of the snapshot's ${c.wanted}`);
-    return `what the snapshot holds under names objects it does not have already take: ${(0,catalog/* someNames */.Xq)(taken, NAMED)}. ${SHARED_NAMES}`;
+    // Why, for each namespace a name is taken in.
+    const why = [...(clashes.some((c) => c.among === 'relations') ? [SHARED_NAMES] : []), ...(clashes.some((c) => c.among === 'types') ? [TYPE_NAMES] : [])];
+    return `what the snapshot holds under names objects it does not have already take: ${(0,catalog/* someNames */.Xq)(taken, NAMED)}. ${why.join('. ')}`;
 }
 /** Why a name is taken across tables. */
 const SHARED_NAMES = 'An index shares the names of its schema with its tables, views, sequences and other indexes, and a primary key, unique or exclusion constraint is named as its index';
+/** Why a relation's name is taken by a type, and a type's by a relation. */
+const TYPE_NAMES = "A table, view, materialized view or foreign table has a row type of its own name, so it shares the names of its schema with the schema's types (enums, domains, ranges and their multiranges \u2026), and PostgreSQL refuses a sequence a type's name too";
 /** The way on, after `Rename` (or `rename`): renaming what has the name frees it, and keeps it and what it holds. */
 function renameWay(clashes) {
     return `what has the name (${clashes[0].rename}) and run again, or restore into an empty database.`;
@@ -24428,7 +24491,9 @@ const SNAPSHOT_OBJECTS = `toc AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
      ), named(classid, objid, type, namespace, name, owners) AS (
        -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       -- Not a relation's row type, which pg_dump names as the relation (a composite type is a relation of its own).
        SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text, ARRAY[t.typowner] FROM pg_type t
+        WHERE t.typrelid = 0 OR (SELECT r.relkind FROM pg_class r WHERE r.oid = t.typrelid) = 'c'
        UNION ALL
        SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
               p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
@@ -24476,7 +24541,7 @@ const SNAPSHOT_OBJECTS = `toc AS (
  * script drops (`DROP \u2026 IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
  * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
  * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
- * with the empty search_path planRestore sets, a line break in a name written as a space), or by
+ * with the empty search_path existingRelations sets, a line break in a name written as a space), or by
  * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
  * extension's members, a type's array type, an operator class's members). Every object pg_depend
  * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
@@ -24529,6 +24594,27 @@ async function keptUsersOf(session, objects, dropped) {
      SELECT DISTINCT ON ("user", uses) "user", uses, root FROM named_users ORDER BY "user", uses, own DESC, root`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
     return rows;
 }
+/**
+ * The clashes left once types the snapshot's own script drops (pg_restore --clean, no CASCADE) are
+ * taken out: those that go along with one of its objects, a multirange with its range, an
+ * extension's types with it, before anything is created. A type the snapshot names itself never
+ * has the name of one of its relations; one renamed since is not dropped (the DROP names the old
+ * name). As keptUsersOf finds them. Asked only when a type has a name the snapshot needs: a restore
+ * that meets none makes no round trip more.
+ */
+async function goneWithSnapshotObjects(session, objects, clashes) {
+    const types = clashes.flatMap((c) => (c.typeOid === null ? [] : [c.typeOid]));
+    if (!types.length || !objects.length)
+        return clashes;
+    const { rows } = await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}, goes(classid, objid) AS (
+       SELECT classid, objid FROM snapshot
+       UNION
+       SELECT d.classid, d.objid FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid WHERE d.deptype IN ('i', 'a', 'e')
+     )
+     SELECT objid::int AS oid FROM goes WHERE classid = 'pg_type'::regclass AND objid = ANY($4::oid[])`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), types]);
+    const gone = new Set(rows.map((r) => r.oid));
+    return clashes.filter((c) => c.typeOid === null || !gone.has(c.typeOid));
+}
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
 async function keptPartitionsOf(session, dropped) {
     const { rows } = await session.query(`SELECT c.oid::int AS oid, i.inhparent::int AS "parentOid", i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
@@ -24564,8 +24650,15 @@ async function inCreationOrder(session, views) {
       ORDER BY d.n, k.pos`, [views]);
     return rows;
 }
-/** The snapshot's relations that exist now, in the order its table of contents creates them. */
+/**
+ * The snapshot's relations that exist now, in the order its table of contents creates them: what
+ * planRestore drops, or what refuseExistingWithoutClean names. Sets the empty search_path the rest of
+ * the planning reads under first: definitions and descriptions (pg_describe_object, format_type,
+ * regclass) then name every object with its schema, as the restore script and its errors need. The
+ * caller reads it once, for whichever of the two the restore takes.
+ */
 async function existingRelations(session, contents) {
+    await session.query("SELECT set_config('search_path', '', false)");
     const { rows } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
        JOIN pg_namespace n ON n.nspname = t.schema
@@ -24587,9 +24680,7 @@ const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
  * objects are named and the restore refused before anything is locked or changed.
  * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
  */
-async function refuseExistingWithoutClean(session, contents, where) {
-    await session.query("SELECT set_config('search_path', '', false)");
-    const relations = await existingRelations(session, contents);
+async function refuseExistingWithoutClean(session, contents, relations, where) {
     const objects = contents.objects.filter((o) => !CREATED_IF_MISSING.has(o.type));
     const { rows: others } = objects.length
         ? await session.query(`WITH RECURSIVE ${SNAPSHOT_OBJECTS}
@@ -24619,15 +24710,12 @@ async function refuseExistingWithoutClean(session, contents, where) {
 /** What to do when a restore without clean meets the snapshot's objects already there (refuseExistingWithoutClean, and restore.ts when its script fails so). */
 const WITHOUT_CLEAN_WAY = "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
 /** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-async function planRestore(session, contents, where) {
-    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-    await session.query("SELECT set_config('search_path', '', false)");
-    const dropped = await existingRelations(session, contents);
+async function planRestore(session, contents, dropped, where) {
     // Names the snapshot needs that objects it does not have take: its script's DROP INDEX IF EXISTS
     // names no table, so it would drop another table's index of the name; any other would fail its CREATE.
-    const clashes = await nameClashes(session, contents, dropped.map((r) => r.oid));
+    const clashes = await goneWithSnapshotObjects(session, contents.objects, await nameClashes(session, contents, dropped.map((r) => r.oid)));
     const dropSet = new Set(dropped.map((r) => r.oid));
-    // Read with the empty search_path above, so every name is schema-qualified.
+    // Read with the empty search_path existingRelations set, so every name is schema-qualified.
     const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
     const { rows: intoKept } = keptPartitions.length
         ? await session.query(`SELECT format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::regclass, k.conname) AS statement
@@ -24688,11 +24776,13 @@ async function planRestore(session, contents, where) {
 }
 /** Names taken (restore-name-clashes.ts), and what they would do to a restore with clean. */
 function takenClean(clashes) {
-    return `${takenNames(clashes)}: the snapshot's script would fail on the name, or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table).`;
+    // Only a relation's name can be an index's: a type's is one the script fails on.
+    const index = clashes.some((c) => c.among === 'relations') ? ', or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table)' : '';
+    return `${takenNames(clashes)}: the snapshot's script would fail on the name${index}.`;
 }
 /**
  * How to take each kind of object (as pg_describe_object names it, with the empty search_path
- * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * existingRelations sets: `default value for column id of table public.clients`) off what the snapshot
  * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
  */
 const REMEDIES = [
@@ -24731,7 +24821,7 @@ async function requireRestorePrivileges(session, plan, objects = [], schemas = [
         return;
     const fields = (owned) => `quote_ident(current_user) AS me, ${owned} AS owned, coalesce(o.rolsuper, false) AS owner_super`;
     // Names quoted by the server, as it quotes them (quote_ident): only where they need it. Described
-    // with the empty search_path planRestore set, so with their schema.
+    // with the empty search_path existingRelations set, so with their schema.
     const { rows: ofRelations } = relations.length
         ? await session.query(`SELECT ${fields("pg_has_role(current_user, o.oid, 'USAGE')")}, pg_describe_object('pg_class'::regclass, c.oid, 0) AS what,
                 quote_ident(n.nspname) AS schema, quote_ident(o.rolname) AS owner, has_schema_privilege(current_user, n.oid, 'CREATE') AS creates
@@ -25414,9 +25504,11 @@ async function restoreOrPreview(req, log, dryRun, options = {}) {
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here.
             const drops = dropsFirst(req, manifest);
+            // Read once for either: with clean they are what is dropped, without it what is already there.
+            const existing = await existingRelations(s, contents);
             if (!drops)
-                await refuseExistingWithoutClean(s, contents, where);
-            const plan = drops ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+                await refuseExistingWithoutClean(s, contents, existing, where);
+            const plan = drops ? await planRestore(s, contents, existing, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
             await requireRestorePrivileges(s, plan, drops ? contents.objects : [], contents.schemas);
             // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.

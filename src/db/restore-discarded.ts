@@ -143,7 +143,7 @@ export interface TableObjectHeader {
  * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
  * TABLE names. What goes along with another object is left out: an index behind a constraint, a
  * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
- * Read with the empty search_path planRestore sets, so every name is schema-qualified.
+ * Read with the empty search_path restore-plan.ts existingRelations sets, so every name is schema-qualified.
  */
 export async function discardedBy(session: Session, shapes: SnapshotTableShape[], headers: TableObjectHeader[], dropped: number[]): Promise<DiscardedFromTable[]> {
   if (!dropped.length) return [];

@@ -26,7 +26,7 @@ import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
 import { CREATE_TABLE_PREFIXES, discardedBy, parseCreateTable, TABLE_OBJECT_TYPES, type DiscardedFromTable, type SnapshotTableShape, type TableObjectHeader } from './restore-discarded.js';
-import { nameClashes, renameWay, takenNames } from './restore-name-clashes.js';
+import { nameClashes, renameWay, takenNames, type NameClash } from './restore-name-clashes.js';
 import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
 
@@ -225,7 +225,8 @@ export async function readSnapshotContents(path: string, format: SnapshotFormat,
   return contents;
 }
 
-interface CurrentRelation {
+/** A relation of the snapshot that exists now (existingRelations). */
+export interface CurrentRelation {
   oid: number;
   schema: string;
   name: string;
@@ -342,7 +343,9 @@ const SNAPSHOT_OBJECTS = `toc AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
      ), named(classid, objid, type, namespace, name, owners) AS (
        -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       -- Not a relation's row type, which pg_dump names as the relation (a composite type is a relation of its own).
        SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text, ARRAY[t.typowner] FROM pg_type t
+        WHERE t.typrelid = 0 OR (SELECT r.relkind FROM pg_class r WHERE r.oid = t.typrelid) = 'c'
        UNION ALL
        SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
               p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
@@ -391,7 +394,7 @@ const SNAPSHOT_OBJECTS = `toc AS (
  * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
  * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
  * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
- * with the empty search_path planRestore sets, a line break in a name written as a space), or by
+ * with the empty search_path existingRelations sets, a line break in a name written as a space), or by
  * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
  * extension's members, a type's array type, an operator class's members). Every object pg_depend
  * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
@@ -447,6 +450,30 @@ async function keptUsersOf(session: Session, objects: SnapshotObject[], dropped:
   return rows;
 }
 
+/**
+ * The clashes left once types the snapshot's own script drops (pg_restore --clean, no CASCADE) are
+ * taken out: those that go along with one of its objects, a multirange with its range, an
+ * extension's types with it, before anything is created. A type the snapshot names itself never
+ * has the name of one of its relations; one renamed since is not dropped (the DROP names the old
+ * name). As keptUsersOf finds them. Asked only when a type has a name the snapshot needs: a restore
+ * that meets none makes no round trip more.
+ */
+async function goneWithSnapshotObjects(session: Session, objects: SnapshotObject[], clashes: NameClash[]): Promise<NameClash[]> {
+  const types = clashes.flatMap((c) => (c.typeOid === null ? [] : [c.typeOid]));
+  if (!types.length || !objects.length) return clashes;
+  const { rows } = await session.query<{ oid: number }>(
+    `WITH RECURSIVE ${SNAPSHOT_OBJECTS}, goes(classid, objid) AS (
+       SELECT classid, objid FROM snapshot
+       UNION
+       SELECT d.classid, d.objid FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid WHERE d.deptype IN ('i', 'a', 'e')
+     )
+     SELECT objid::int AS oid FROM goes WHERE classid = 'pg_type'::regclass AND objid = ANY($4::oid[])`,
+    [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), types],
+  );
+  const gone = new Set(rows.map((r) => r.oid));
+  return clashes.filter((c) => c.typeOid === null || !gone.has(c.typeOid));
+}
+
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
 async function keptPartitionsOf(session: Session, dropped: number[]): Promise<(KeptPartition & { oid: number; parentOid: number })[]> {
   const { rows } = await session.query<KeptPartition & { oid: number; parentOid: number }>(
@@ -489,8 +516,15 @@ async function inCreationOrder(session: Session, views: number[]): Promise<Resto
   return rows;
 }
 
-/** The snapshot's relations that exist now, in the order its table of contents creates them. */
-async function existingRelations(session: Session, contents: SnapshotContents): Promise<CurrentRelation[]> {
+/**
+ * The snapshot's relations that exist now, in the order its table of contents creates them: what
+ * planRestore drops, or what refuseExistingWithoutClean names. Sets the empty search_path the rest of
+ * the planning reads under first: definitions and descriptions (pg_describe_object, format_type,
+ * regclass) then name every object with its schema, as the restore script and its errors need. The
+ * caller reads it once, for whichever of the two the restore takes.
+ */
+export async function existingRelations(session: Session, contents: Pick<SnapshotContents, 'relations'>): Promise<CurrentRelation[]> {
+  await session.query("SELECT set_config('search_path', '', false)");
   const { rows } = await session.query<CurrentRelation>(
     `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
@@ -517,9 +551,7 @@ const CREATED_IF_MISSING = new Set(['EXTENSION', 'PROCEDURAL LANGUAGE']);
  * objects are named and the restore refused before anything is locked or changed.
  * A plain snapshot is not asked: its script drops its objects itself (it is dumped with --clean).
  */
-export async function refuseExistingWithoutClean(session: Session, contents: SnapshotContents, where: string): Promise<void> {
-  await session.query("SELECT set_config('search_path', '', false)");
-  const relations = await existingRelations(session, contents);
+export async function refuseExistingWithoutClean(session: Session, contents: SnapshotContents, relations: CurrentRelation[], where: string): Promise<void> {
   const objects = contents.objects.filter((o) => !CREATED_IF_MISSING.has(o.type));
   const { rows: others } = objects.length
     ? await session.query<{ what: string }>(
@@ -554,15 +586,12 @@ export const WITHOUT_CLEAN_WAY =
   "Set clean: true to replace them (the restore drops the snapshot's objects and creates them again from it, in its one transaction; what the snapshot does not have is kept either way), or restore into an empty database.";
 
 /** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-export async function planRestore(session: Session, contents: SnapshotContents, where: string): Promise<RestorePlan> {
-  // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-  await session.query("SELECT set_config('search_path', '', false)");
-  const dropped = await existingRelations(session, contents);
+export async function planRestore(session: Session, contents: SnapshotContents, dropped: CurrentRelation[], where: string): Promise<RestorePlan> {
   // Names the snapshot needs that objects it does not have take: its script's DROP INDEX IF EXISTS
   // names no table, so it would drop another table's index of the name; any other would fail its CREATE.
-  const clashes = await nameClashes(session, contents, dropped.map((r) => r.oid));
+  const clashes = await goneWithSnapshotObjects(session, contents.objects, await nameClashes(session, contents, dropped.map((r) => r.oid)));
   const dropSet = new Set(dropped.map((r) => r.oid));
-  // Read with the empty search_path above, so every name is schema-qualified.
+  // Read with the empty search_path existingRelations set, so every name is schema-qualified.
   const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
   const { rows: intoKept } = keptPartitions.length
     ? await session.query<{ statement: string }>(
@@ -625,12 +654,14 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
 
 /** Names taken (restore-name-clashes.ts), and what they would do to a restore with clean. */
 function takenClean(clashes: Parameters<typeof takenNames>[0]): string {
-  return `${takenNames(clashes)}: the snapshot's script would fail on the name, or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table).`;
+  // Only a relation's name can be an index's: a type's is one the script fails on.
+  const index = clashes.some((c) => c.among === 'relations') ? ', or, where an index has it, drop that index first without a word (its DROP INDEX IF EXISTS names no table)' : '';
+  return `${takenNames(clashes)}: the snapshot's script would fail on the name${index}.`;
 }
 
 /**
  * How to take each kind of object (as pg_describe_object names it, with the empty search_path
- * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * existingRelations sets: `default value for column id of table public.clients`) off what the snapshot
  * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
  */
 const REMEDIES: { kind: RegExp; fix: (m: RegExpExecArray) => string }[] = [
@@ -684,7 +715,7 @@ export async function requireRestorePrivileges(session: Session, plan: Pick<Rest
   if (!relations.length && !objects.length && !schemas.length) return;
   const fields = (owned: string) => `quote_ident(current_user) AS me, ${owned} AS owned, coalesce(o.rolsuper, false) AS owner_super`;
   // Names quoted by the server, as it quotes them (quote_ident): only where they need it. Described
-  // with the empty search_path planRestore set, so with their schema.
+  // with the empty search_path existingRelations set, so with their schema.
   const { rows: ofRelations } = relations.length
     ? await session.query<Replaced>(
         `SELECT ${fields("pg_has_role(current_user, o.oid, 'USAGE')")}, pg_describe_object('pg_class'::regclass, c.oid, 0) AS what,

@@ -22,7 +22,7 @@ import { DEFAULT_STALL_MS, isLockTimeout, STALL_CAUSE, LockCycleError, lockCycle
 import { markerLines, markerNumber } from './marker-lines.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, refuseExistingWithoutClean, requireRestorePrivileges, WITHOUT_CLEAN_WAY, type RestorePlan, type SnapshotContents } from './restore-plan.js';
+import { attachStatements, dropStatements, existingRelations, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, refuseExistingWithoutClean, requireRestorePrivileges, WITHOUT_CLEAN_WAY, type RestorePlan, type SnapshotContents } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
 import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
 import { giveBackSchemas, requireSchemaOwners, type SchemaOwners } from './restore-owners.js';
@@ -314,8 +314,10 @@ async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean, 
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
       // Without clean nothing is dropped first: a snapshot object that exists would fail its CREATE, so it is refused here.
       const drops = dropsFirst(req, manifest);
-      if (!drops) await refuseExistingWithoutClean(s, contents, where);
-      const plan: RestorePlan = drops ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+      // Read once for either: with clean they are what is dropped, without it what is already there.
+      const existing = await existingRelations(s, contents);
+      if (!drops) await refuseExistingWithoutClean(s, contents, existing, where);
+      const plan: RestorePlan = drops ? await planRestore(s, contents, existing, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
       // Before anything is locked or kept: a role that may not drop what the plan and the snapshot's script drop would fail only at the first DROP.
       await requireRestorePrivileges(s, plan, drops ? contents.objects : [], contents.schemas);
       // The schemas resetSchemaPrivileges resets: a difference the role could not undo would outlive the restore.
