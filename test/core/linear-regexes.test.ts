@@ -6,6 +6,7 @@ import { secretStrength } from '../../src/core/secrets.js';
 import { hideKnownTokens, sqlWriteLines } from '../../src/core/token-shapes.js';
 import { splitStatements } from '../../src/migrations/sql-split.js';
 import { nextPageLink } from '../../src/report/incident.js';
+import { redactMarkdown } from '../../src/report/markdown.js';
 
 describe('nextPageLink', () => {
   const base = new URL('https://api.github.com/');
@@ -373,5 +374,32 @@ describe('sqlWriteLines', () => {
     expect(lines.at(-1)).toBe("('k', 'Key_1x'),");
     const each = sqlWriteLines();
     for (let i = 0; i < 100_000; i++) each(`INSERT INTO api_keys (key) VALUES ('${'a'.repeat(20)}')`);
+  });
+});
+
+describe('redactMarkdown: fenced code in block quotes and list items', () => {
+  it('reads long runs of quote and list markers, and fences in them never closed, through (150,000 characters and more)', () => {
+    const hide = (t: string) => t.replace(/SECRET\\_1/g, '***');
+    const cases: [string, RegExp][] = [
+      // Markers on one line, many of them, and the spaces after one.
+      // (A line without the `>` ends the quote and its block: prose after it, its escape read.)
+      [`${'>'.repeat(150_000)}\`\`\`\nSECRET\\_1`, /\nSECRET\\_1$/],
+      [`${'> '.repeat(75_000)}\`\`\`\n${'> '.repeat(75_000)}SECRET\\_1`, /> \*\*\*$/],
+      [`${'- '.repeat(75_000)}\`\`\`\n${' '.repeat(150_000)}SECRET\\_1`, / \*\*\*$/],
+      [`${'1. '.repeat(50_000)}x\n${'- '.repeat(75_000)}x\nSECRET\\_1`, /\nSECRET\\_1$/],
+      [`-${' '.repeat(150_000)}\`\`\`\nSECRET\\_1`, /\nSECRET\\_1$/],
+      [`${'>'.repeat(150_000)}`, />$/],
+      // Many lines: fences opened and closed, or never closed, in quotes and items.
+      ['> ```\n'.repeat(30_000), /```\n$/],
+      [`- \`\`\`\n${'  a\\_b\n'.repeat(30_000)}  SECRET\\_1`, / {2}\*\*\*$/],
+      [`> ~~~\n${'> a\\_b\n'.repeat(30_000)}> SECRET\\_1`, /> \*\*\*$/],
+      [`${'- a\n  - b\n    ```\n    c\n'.repeat(5_000)}    SECRET\\_1`, /\n {4}\*\*\*$/],
+      [`${`${'- '.repeat(1_000)}x\nx\n`.repeat(300)}SECRET\\_1`, /\nSECRET\\_1$/],
+      [`\`\`\`${'a'.repeat(150_000)}\n${'`'.repeat(150_000)}`, /`$/],
+    ];
+    for (const [markdown, shown] of cases) {
+      const out = redactMarkdown(markdown, hide);
+      expect(shown.test(out), `${markdown.slice(0, 30)} … shown as … ${out.slice(-60)}`).toBe(true);
+    }
   });
 });
