@@ -289,6 +289,11 @@ const INSERT_TAIL = new RegExp(
 );
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
+/**
+ * A column's name, plain or quoted. Its quotes are taken one at a time, not in pairs (as
+ * TABLE_ALIAS's are, whose alias is only compared): a statement with a quote missing (`"key`) is
+ * the one that fails and is printed, and read in pairs it would name no column, its key shown.
+ */
 const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */

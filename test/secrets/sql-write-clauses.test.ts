@@ -417,6 +417,16 @@ describe('SQL printed over several lines', () => {
   });
 });
 
+// A name's quotes are read one at a time, not in pairs (TABLE_ALIAS aside): a migration with a
+// quote missing is the one that fails, and its statement is what the error prints. Read in pairs,
+// `"key` would name no column and the key after it would be shown.
+describe('a name with a quote missing or mismatched still names its column', () => {
+  it.each([
+    ['a column list', `INSERT INTO api_keys ("name", "key) VALUES ('ci', 'Key_1x'); INSERT INTO api_keys (name, [key") VALUES ('ci', 'Key_2x')`, `INSERT INTO api_keys ("name", "key) VALUES ('ci', '***'); INSERT INTO api_keys (name, [key") VALUES ('ci', '***')`],
+    ['an assignment', `UPDATE api_keys SET "key = 'Key_3x' WHERE id = 1; UPDATE api_keys SET [key" = 'Key_4x'`, `UPDATE api_keys SET "key = '***' WHERE id = 1; UPDATE api_keys SET [key" = '***'`],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+});
+
 describe('what is no secret stays', () => {
   it('leaves writes of columns that hold none alone', () => {
     for (const text of [
