@@ -93,6 +93,8 @@ function closingEscapedQuote(text: string, at: number, quote: string): number {
 let backslashQuotes = false;
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/** What may follow the `"` that ends a message's quotation (see readSqlValue): nothing, white space, or `:`, `.`, `,`, `;`. */
+const QUOTATION_END = /^(?:|[\s:.,;])$/;
 
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags: { text: string; at: Map<string, number[]> } | undefined;
@@ -145,6 +147,8 @@ function unclosed(text: string, open: number, start: number, literal: (start: nu
 function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp, doubleQuoted = false): number {
   let depth = 0;
   let i = at;
+  /** Just past the last '…' literal read. */
+  let quotedEnd = -1;
   while (i < text.length) {
     const c = text[i]!;
     // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
@@ -171,10 +175,15 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
         }
         literal(i + 1, q);
         i = q + 1;
+        quotedEnd = i;
         break;
       }
       continue;
     }
+    // A `"` right after a literal, and before a word's break (`SET key = '…'": relation …`), closes
+    // a message's quotation of the statement, not a MySQL string: read as one, the message after it
+    // was hidden to its line's end. The value ends there. (`'…'"…"`, MySQL's two strings as one, is read on.)
+    if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text[i + 1] ?? '')) return i;
     if (c === '"' && doubleQuoted) {
       let j = i + 1;
       for (;;) {

@@ -427,6 +427,20 @@ describe('a name with a quote missing or mismatched still names its column', () 
   ])('%s', (_what, text, shown) => expectShown(text, shown));
 });
 
+// A failed statement is quoted in its error (`statement "…": relation … does not exist`): the `"`
+// that closes the quotation after a SET list's last literal was read as a MySQL string's opening,
+// and the message after it hidden to the line's end.
+describe('a statement quoted in an error message', () => {
+  it('hides the key and leaves the message after the quotation shown', () => {
+    const message = `failed at 2_t2.sql line 6, statement "UPDATE api_keys SET key = 'Key_1x'": relation "api_keys" does not exist [42P01]. Its transaction was rolled back`;
+    expectShown(message, message.replace('Key_1x', '***'));
+    const hints = `statement "UPDATE api_keys WITH (ROWLOCK) SET key = 'Key_2x'": syntax error at or near "WITH" [42601]`;
+    expectShown(hints, hints.replace('Key_2x', '***'));
+    // MySQL's two strings written as one (no break after the first) are still read as a value's.
+    expectShown(`UPDATE api_keys SET key = 'Key_3x'"Key_4x"`, `UPDATE api_keys SET key = '***'"***"`);
+  });
+});
+
 describe('what is no secret stays', () => {
   it('leaves writes of columns that hold none alone', () => {
     for (const text of [
