@@ -485,8 +485,8 @@ var sorted = __nccwpck_require__(55915);
  *   USING (VALUES \u2026) AS s(\u2026)`, `WITH v(id, pw) AS (VALUES \u2026) UPDATE \u2026`), whose column is secret
  *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
  *   names it (`v.pw`, `crypt(v.pw, \u2026)`) in a value of a secret column. A derived table of a SELECT
- *   (`MERGE \u2026 USING (SELECT '\u2026' AS k) s`, `UPDATE \u2026 FROM (SELECT \u2026) s`) is judged so too, each
- *   value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
+ *   (`MERGE \u2026 USING (SELECT '\u2026' AS k) s`, `UPDATE \u2026 FROM (SELECT \u2026) s`, a CTE's `WITH s AS (SELECT
+ *   '\u2026' AS k) UPDATE \u2026`) is judged so too, each value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
  * `INSERT \u2026 SELECT 'ci', '\u2026'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
  * FROM is judged as the secret column's (a derived table, `FROM (SELECT '\u2026' AS k) t`, may be what
@@ -508,7 +508,8 @@ var sorted = __nccwpck_require__(55915);
  * statement's end says which of their columns are secret). Text without a write's keyword is not
  * read at all (SQL_KEYWORD). Names are plain, double-quoted, in MySQL's backticks or SQL Server's
  * brackets. SQL Server's `UPDATE k SET \u2026 FROM api_keys k`: the SET list is read again under the
- * table the FROM names for the alias (aliasedTable).
+ * table the FROM names for the alias (aliasedTable); its `TOP (n)` and table hints (`WITH (NOLOCK)`)
+ * are read past.
  */
 
 /** Where a backslash-escaped literal's next unescaped quote is, from `at`; -1 if none. */
@@ -546,6 +547,8 @@ function closingEscapedQuote(text, at, quote) {
  */
 let backslashQuotes = false;
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/** What may follow the `"` that ends a message's quotation (see readSqlValue): nothing, white space, or `:`, `.`, `,`, `;`. */
+const QUOTATION_END = /^(?:|[\s:.,;])$/;
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags;
 /**
@@ -597,6 +600,8 @@ function unclosed(text, open, start, literal) {
 function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
     let depth = 0;
     let i = at;
+    /** Just past the last '\u2026' literal read. */
+    let quotedEnd = -1;
     while (i < text.length) {
         const c = text[i];
         // A dollar-quoted literal (`$$\u2026$$`, `$pw$\u2026$pw$`): nothing inside is special up to the same tag.
@@ -625,10 +630,16 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
                 }
                 literal(i + 1, q);
                 i = q + 1;
+                quotedEnd = i;
                 break;
             }
             continue;
         }
+        // A `"` right after a literal, and before a word's break (`SET key = '\u2026'": relation \u2026`), closes
+        // a message's quotation of the statement, not a MySQL string: read as one, the message after it
+        // was hidden to its line's end. The value ends there. (`'\u2026'"\u2026"`, MySQL's two strings as one, is read on.)
+        if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text[i + 1] ?? ''))
+            return i;
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
             for (;;) {
@@ -698,8 +709,19 @@ const NAME = '[A-Za-z0-9_."`\\[\\]]+';
 const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
 /**
+ * SQL Server's UPDATE TOP (n) [PERCENT] before the table, and its table hints after it (`UPDATE
+ * api_keys WITH (ROWLOCK) SET \u2026`): read past, or the name after UPDATE was TOP and the SET list
+ * judged under no table (`key` of api_keys shown). A hint's brackets hold no brackets (`[^()]*`:
+ * each head's try stops at the next one).
+ */
+const UPDATE_TOP = `top\\s*\\([^()]*\\)\\s*(?:percent${END}\\s*)?`;
+const TABLE_HINTS = `\\s+with\\s*\\([^()]*\\)`;
+/** What may stand between a CTE's AS and its bracket. */
+const MATERIALIZED = '(?:(?:not\\s+)?materialized\\s*)?';
+/**
  * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
  * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES \u2026)` (or `, v(\u2026) AS (VALUES \u2026)` after another), for the write after it;
+ *   or of a SELECT (`cteSelect`), `WITH s AS (SELECT '\u2026' AS k)`, `WITH s(k) AS (SELECT \u2026)`, judged as a derived SELECT is;
  * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
  * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (\u2026)`, into the MERGE's table;
  * - `insert`: INSERT [IGNORE | OR REPLACE \u2026] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
@@ -711,11 +733,11 @@ const END = '(?![A-Za-z0-9_])';
  * - `derivedSelect`: a derived table of a SELECT, `(SELECT '\u2026' AS pw) [AS] s`, there too (see judgeSelect);
  * - `copy`: COPY t (cols) FROM stdin.
  */
-const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
+const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})${END}\\s*(?:\\((?<cteColumns>[^()]*)\\)\\s*as\\s*${MATERIALIZED}\\(\\s*values\\s*|(?:\\((?<cteSelectColumns>[^()]*)\\)\\s*)?as\\s*${MATERIALIZED}\\(\\s*(?<cteSelect>select${END})\\s*)` +
     `|(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
     `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
-    `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
+    `|update\\s+(?:only\\s+|${UPDATE_TOP})?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|with)${END})${ALIAS})?(?:${TABLE_HINTS})?\\s+set\\s+` +
     `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
     `|merge\\s+(?:into\\s+)?(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
     `|(?<derived>\\(\\s*values\\s*)` +
@@ -729,6 +751,11 @@ const SQL_HEAD = new RegExp(`(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,
 const INSERT_TAIL = new RegExp(`(?:\\s*\\((?!\\s*(?:select|with|values)${END})([^()]*)\\)\\s*|\\s+|(?=\\())(?:overriding\\s+(?:system|user)\\s+value\\s+)?(values\\s*|select${END}\\s*|set\\s+|(?=\\((?:\\s*\\()*\\s*(?:select|with|values)${END}|with${END}))`, 'iy');
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
+/**
+ * A column's name, plain or quoted. Its quotes are taken one at a time, not in pairs (as
+ * TABLE_ALIAS's are, whose alias is only compared): a statement with a quote missing (`"key`) is
+ * the one that fails and is printed, and read in pairs it would name no column, its key shown.
+ */
 const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = \u2026`). */
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (\u2026)`, `= ROW (\u2026)`). */
@@ -937,8 +964,12 @@ function spansOneWay(text, rule, open = false) {
             if (names.some((n) => n !== undefined))
                 readRows(text, at, (column) => judge(names[column]));
         }
+        // A CTE's SELECT whose write is still to come (a program's lines so far) is judged by its own
+        // names (`AS api_key`, or `AS key`, secret by some table's name): hidden whole as undecided, every
+        // CTE psql echoes after a write (`WITH recent AS (SELECT \u2026 WHERE env = 'production')`) would be.
+        const selectSecret = undecided && statement.prefix ? (name) => rule.column(table, name) ?? (rule.byTable?.(name) ? UNDECIDED : undefined) : secret;
         for (const select of statement.selects)
-            judgeSelect(text, select, secret, judge);
+            judgeSelect(text, select, selectSecret, judge);
         statement = undefined;
     };
     const begin = (table) => {
@@ -1007,8 +1038,19 @@ function spansOneWay(text, rule, open = false) {
                 finish();
                 statement = { table: '', references: new Map(), derived: [], selects: [], prefix: true };
             }
-            statement.derived.push({ at: i, columns: columnNames(g.cteColumns) });
-            i = readRows(text, i, () => () => { });
+            if (g.cteSelect !== undefined) {
+                // Named by the CTE (`s`, `s(k)`), as a derived table by its alias. Passed to its end once;
+                // the main reading goes on inside it, as in a derived SELECT (a derived table of rows there).
+                if (i >= selectRead) {
+                    const select = { at: i, end: selectEnd(text, i), alias: g.cte, columns: g.cteSelectColumns === undefined ? undefined : columnNames(g.cteSelectColumns) };
+                    selectRead = select.end;
+                    statement.selects.push(select);
+                }
+            }
+            else {
+                statement.derived.push({ at: i, columns: columnNames(g.cteColumns) });
+                i = readRows(text, i, () => () => { });
+            }
         }
         else if (g.sub !== undefined)
             i = assignments(i, statement?.table ?? '');
@@ -1081,11 +1123,16 @@ const SELECT_ALIAS = /\)\s*(?:as\s+)?["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?(?:\s*
 const SELECT_QUANTIFIER = /\s*(?:(?:distinct|all)\s+|top\s*\(?\s*\d+\s*\)?\s*)?/iy;
 /** The name a SELECT list's value goes by: its alias (`'\u2026' AS pw`, `'\u2026' pw`) or the column it is (`s.pw`). */
 const ITEM_NAME = /(?:^|[\s.)])["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?\s*$/;
-/** A derived table of a SELECT whose list starts at `at`: read past to its `)` (brackets and literals followed), and its alias. */
-function derivedSelect(text, at) {
+/** Where a derived table's SELECT whose list starts at `at` ends: its `)`, brackets and literals followed (or a `;`, or the text's end). */
+function selectEnd(text, at) {
     let end = at;
     while ((end = readSqlValue(text, end, () => { })) < text.length && text[end] === ',')
         end++;
+    return end;
+}
+/** A derived table of a SELECT whose list starts at `at`: read past to its `)`, and its alias. */
+function derivedSelect(text, at) {
+    const end = selectEnd(text, at);
     SELECT_ALIAS.lastIndex = end;
     const alias = text[end] === ')' ? SELECT_ALIAS.exec(text) : null;
     return { at, end, alias: alias?.[1], columns: alias?.[2] === undefined ? undefined : columnNames(alias[2]) };
@@ -1128,6 +1175,8 @@ function judgeSelect(text, { at, end, alias, columns }, secret, judge) {
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
 const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
 const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
+/** SQL Server's table hints after a FROM item (`teams t WITH (NOLOCK) JOIN \u2026`): its WITH is no next write's CTE. */
+const FROM_ITEM_HINTS = /\s+with\s*(?=\()/iy;
 /** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
 const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 /**
@@ -1150,6 +1199,13 @@ function aliasedTable(text, at, alias) {
                 return [t[1], TABLE_ALIAS.lastIndex];
         }
         i = readSqlValue(text, i, () => { }, FROM_ITEM_END);
+        FROM_ITEM_HINTS.lastIndex = i;
+        if (FROM_ITEM_HINTS.test(text)) {
+            // The hints' brackets are read past as the item's, to what ends the item after them.
+            i = FROM_ITEM_HINTS.lastIndex;
+            item = false;
+            continue;
+        }
         if (text[i] === ',') {
             i++;
             item = true;
@@ -2587,8 +2643,8 @@ function failOnUnfinishedExit(fail) {
     return () => process.off('beforeExit', onEmpty);
 }
 
-// EXTERNAL MODULE: ./.build/report/markdown.js
-var markdown = __nccwpck_require__(54348);
+// EXTERNAL MODULE: ./.build/report/markdown.js + 1 modules
+var markdown = __nccwpck_require__(6479);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
 /** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
 
@@ -11927,23 +11983,156 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
 
 /***/ }),
 
-/***/ 54348:
+/***/ 6479:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Qq: () => (/* binding */ text),
-/* harmony export */   R: () => (/* binding */ redactMarkdown),
-/* harmony export */   SS: () => (/* binding */ codeSpan),
-/* harmony export */   tp: () => (/* binding */ table)
-/* harmony export */ });
-/* unused harmony exports unlinked, escapeCell, formatBytes, inlineText, linkText, backtickRuns */
-/* harmony import */ var _core_sorted_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55915);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  SS: () => (/* binding */ codeSpan),
+  R: () => (/* binding */ redactMarkdown),
+  tp: () => (/* binding */ table),
+  Qq: () => (/* binding */ markdown_text)
+});
+
+// UNUSED EXPORTS: backtickRuns, escapeCell, formatBytes, inlineText, linkText, unlinked
+
+// EXTERNAL MODULE: ./.build/core/sorted.js
+var sorted = __nccwpck_require__(55915);
+;// CONCATENATED MODULE: ./.build/report/fenced-code.js
+/**
+ * Where fenced code blocks are in Markdown, as GitHub (CommonMark) reads them: at the top level and
+ * inside the containers a line opens, a block quote's `>` and a list item's marker. Inside one, a
+ * reader sees every character as written (`\_` is a backslash and an underscore), so the redactor
+ * must judge it so too (readerView, markdown.ts); outside it an escape is read. A fence under
+ * `> ` or in a list item nested past three spaces was read as prose, and a secret written with a
+ * `\_` or an `&amp;` in it (as a program printed it) was judged as other text and shown.
+ *
+ * CommonMark's rules, as far as they decide where code is:
+ * - a block quote line starts with up to three spaces and `>`, and the one space after it is the
+ *   marker's; a line without the `>` ends the quote, and a code block in it (no lazy lines for code);
+ * - a list item's marker (`-`, `+`, `*`, `1.`, `1)`) is followed by 1 to 4 spaces, and its content is
+ *   indented that far (past 4, one: the rest opens an indented code block); a non-blank line
+ *   indented less ends the item, and a code block in it; blank lines go on in it;
+ * - a fence is up to three spaces past its container's content, then three or more backticks (no
+ *   backtick after them) or tildes; it is closed by the same character, at least as many, with up to
+ *   three spaces before and nothing after but white space, or by its container's end, or by the
+ *   document's.
+ * The list items a line is in are read from the marker lines before it; a lazy paragraph line
+ * (less indented, still the item's) is taken as ending the item, which only loses the item's
+ * fences nested past three spaces after it. Each line is looked at once.
+ */
+/** A block quote's marker: up to three spaces, `>`, and the one space after it that is part of it. */
+const QUOTE = / {0,3}> ?/y;
+/** A list item's marker after its indentation, and the spaces after it (none: the line's end). */
+const LIST_MARKER = /([-+*]|\d{1,9}[.)])( +|(?=\r?\n|$))/y;
+/** A fence's opening after its indentation (CommonMark): three or more backticks (an info string after them without one) or tildes. */
+const FENCE_OPEN = /(?:(`{3,})[^`\n]*|(~{3,})[^\n]*)(?=\n|$)/y;
+const SPACES = / */y;
+/** Where a line's content starts past `quotes` block quote markers from `at`, and how many there were (fewer when the line has fewer). */
+function pastQuotes(markdown, at, quotes = Infinity) {
+    let i = at;
+    let n = 0;
+    while (n < quotes) {
+        QUOTE.lastIndex = i;
+        if (!QUOTE.test(markdown))
+            break;
+        i = QUOTE.lastIndex;
+        n++;
+    }
+    return { at: i, quotes: n };
+}
+function spacesAt(markdown, at) {
+    SPACES.lastIndex = at;
+    SPACES.test(markdown);
+    return SPACES.lastIndex - at;
+}
+const blankFrom = (markdown, at) => at >= markdown.length || markdown[at] === '\n' || (markdown[at] === '\r' && markdown[at + 1] === '\n');
+/**
+ * A reader of a document's fenced code blocks, given each line's start in order (`fenceAt`):
+ * where the block opening on that line ends (past its closing fence's line, or at the line break
+ * before the line that ends its container, or the document's end), or undefined when none opens
+ * there. Lines inside a block are not given to it again: what they hold opens no container.
+ */
+function fencedCode(markdown) {
+    /** The block quotes the last line was in, and the content indents (past them) of the list items it was in, innermost last. */
+    let quotes = 0;
+    let items = [];
+    return (at) => {
+        const quoted = pastQuotes(markdown, at);
+        if (quoted.quotes !== quotes) {
+            // Another block quote: the list items read were the other one's.
+            quotes = quoted.quotes;
+            items = [];
+        }
+        let pos = quoted.at;
+        let indent = spacesAt(markdown, pos);
+        if (blankFrom(markdown, pos + indent))
+            return undefined;
+        while (items.length && items.at(-1) > indent)
+            items.pop();
+        let base = items.at(-1) ?? 0;
+        // Past three spaces beyond its container's content a line is an indented code block's, or a paragraph's: no marker, no fence.
+        if (indent - base > 3)
+            return undefined;
+        pos += indent;
+        for (;;) {
+            LIST_MARKER.lastIndex = pos;
+            const m = LIST_MARKER.exec(markdown);
+            if (!m)
+                break;
+            const spaces = m[2].length;
+            const after = spaces === 0 || spaces > 4 ? 1 : spaces;
+            indent += m[1].length + after;
+            items.push(indent);
+            base = indent;
+            if (spaces === 0 || spaces > 4)
+                return undefined;
+            pos += m[1].length + after;
+        }
+        FENCE_OPEN.lastIndex = pos;
+        const open = FENCE_OPEN.exec(markdown);
+        if (!open)
+            return undefined;
+        return fenceEnd(markdown, FENCE_OPEN.lastIndex, open[1] ?? open[2], quotes, base);
+    };
+}
+/**
+ * Where a fence of `fence` ends, its opening line ending at `eol`, in `quotes` block quotes and a
+ * list item's content indented `base` (0: none). Each line after it is looked at once.
+ */
+function fenceEnd(markdown, eol, fence, quotes, base) {
+    const close = new RegExp(`^${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*\\r?$`);
+    let line = eol + 1;
+    while (line <= markdown.length && eol < markdown.length) {
+        const next = markdown.indexOf('\n', line);
+        const end = next < 0 ? markdown.length : next;
+        const quoted = pastQuotes(markdown, line, quotes);
+        // Its block quote ended (a line without the `>`), or its list item (a line indented less): the block with it.
+        if (quoted.quotes < quotes)
+            return line - 1;
+        const indent = spacesAt(markdown, quoted.at);
+        if (!blankFrom(markdown, quoted.at + indent)) {
+            if (indent < base)
+                return line - 1;
+            if (indent - base <= 3 && close.test(markdown.slice(quoted.at + indent, end)))
+                return end;
+        }
+        if (next < 0)
+            break;
+        line = next + 1;
+    }
+    return markdown.length;
+}
+
+;// CONCATENATED MODULE: ./.build/report/markdown.js
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text`, `inlineText` or `codeSpan`, so it cannot end a
  * table row, start a heading, or bring in HTML, a link (a bare URL included) or an image. Nothing is
  * added to the text: what a reader copies from the rendered page is what was written.
  */
+
 
 const LINE_BREAKS = /\r\n|\r|\n/g;
 /**
@@ -11981,7 +12170,7 @@ function unlinked(value, prose, code = codeSpan) {
         .join('');
 }
 /** Outside text as inline Markdown: one line, no HTML, no links (a word a renderer would link is a code span: unlinked) or images. */
-function text(value) {
+function markdown_text(value) {
     return unlinked(value.replace(LINE_BREAKS, ' '), (prose) => prose.replace(/[\\`[\]]/g, '\\$&').replace(/</g, '&lt;').replace(/>/g, '&gt;')).replace(/^(\s*)#/, '$1\\#');
 }
 /** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
@@ -12056,7 +12245,8 @@ const NAMED_ENTITY = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 /**
  * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
  * for, a code span's content as written (escapes are literal there; only a table's `\|` is not),
- * and a fenced code block's (``` or ~~~) as written, every line of it (GitHub shows it literally).
+ * and a fenced code block's (``` or ~~~, in a block quote or a list item too: fencedCode) as
+ * written, every line of it (GitHub shows it literally).
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown) {
@@ -12064,6 +12254,8 @@ function readerView(markdown) {
     let runs;
     /** The end of the line the last backtick run was on (-1: the last line; -2: not looked for yet). */
     let lineEnd = -2;
+    /** Each line's start is given to it, in order (see fencedCode). */
+    const fenceAt = fencedCode(markdown);
     let view = '';
     const from = [];
     const put = (c, at) => {
@@ -12074,9 +12266,10 @@ function readerView(markdown) {
     let i = 0;
     while (i < markdown.length) {
         const c = markdown[i];
-        if ((i === 0 || markdown[i - 1] === '\n') && (c === ' ' || c === '`' || c === '~')) {
-            // A fenced code block: its lines are shown as written, escapes and entities and all.
-            const end = fencedCodeEnd(markdown, i);
+        if (i === 0 || markdown[i - 1] === '\n') {
+            // A fenced code block, at the top level or in a block quote or a list item: its lines are
+            // shown as written, escapes and entities and all.
+            const end = fenceAt(i);
             if (end !== undefined) {
                 for (let k = i; k < end; k++)
                     put(markdown[k], k);
@@ -12106,7 +12299,7 @@ function readerView(markdown) {
                 n++;
             // The closing run: exactly as long, on the same line (our code spans are one line).
             runs ??= backtickRuns(markdown);
-            const close = (0,_core_sorted_js__WEBPACK_IMPORTED_MODULE_0__/* .firstAtOrAfter */ .x)(runs.get(n), i + n);
+            const close = (0,sorted/* firstAtOrAfter */.x)(runs.get(n), i + n);
             // The line's end, found once per line: many runs on one long line would each search to it.
             if (lineEnd !== -1 && lineEnd < i)
                 lineEnd = markdown.indexOf('\n', i);
@@ -12132,32 +12325,6 @@ function readerView(markdown) {
     }
     from.push(markdown.length);
     return { view, from };
-}
-/** A fence's opening line (CommonMark): up to three spaces, three or more backticks (an info string after them without one) or tildes. */
-const FENCE_OPEN = /( {0,3})(?:(`{3,})[^`\n]*|(~{3,})[^\n]*)(?=\n|$)/y;
-/**
- * Where the fenced code block opening at `at` (a line's start) ends: past its closing fence's line
- * (the same character, at least as many, nothing after but white space), or the document's end
- * when none closes it; undefined when no fence opens there. Each line is looked at once.
- */
-function fencedCodeEnd(markdown, at) {
-    FENCE_OPEN.lastIndex = at;
-    const open = FENCE_OPEN.exec(markdown);
-    if (!open)
-        return undefined;
-    const fence = open[2] ?? open[3];
-    const close = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`);
-    let line = FENCE_OPEN.lastIndex + 1;
-    while (line <= markdown.length) {
-        const eol = markdown.indexOf('\n', line);
-        const end = eol < 0 ? markdown.length : eol;
-        if (close.test(markdown.slice(line, end)))
-            return end;
-        if (eol < 0)
-            break;
-        line = eol + 1;
-    }
-    return markdown.length;
 }
 /** Each backtick run's start in `markdown`, by its length, in order. */
 function backtickRuns(markdown) {
@@ -12330,8 +12497,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/db/restore-discarded.js
 var restore_discarded = __nccwpck_require__(90429);
-// EXTERNAL MODULE: ./.build/report/markdown.js
-var markdown = __nccwpck_require__(54348);
+// EXTERNAL MODULE: ./.build/report/markdown.js + 1 modules
+var markdown = __nccwpck_require__(6479);
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(32019);
 ;// CONCATENATED MODULE: ./.build/report/runner-temp.js
@@ -12467,7 +12634,7 @@ function preRestoreSnapshotDetails(k) {
 /* harmony export */ });
 /* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73475);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(53867);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6479);
 /**
  * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
  * last net: builders redact outside text before escaping it), and a summary that cannot be written

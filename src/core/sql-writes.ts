@@ -15,8 +15,8 @@
  *   USING (VALUES …) AS s(…)`, `WITH v(id, pw) AS (VALUES …) UPDATE …`), whose column is secret
  *   when its own name says so or when an assignment, an insert or a SELECT list of the statement
  *   names it (`v.pw`, `crypt(v.pw, …)`) in a value of a secret column. A derived table of a SELECT
- *   (`MERGE … USING (SELECT '…' AS k) s`, `UPDATE … FROM (SELECT …) s`) is judged so too, each
- *   value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
+ *   (`MERGE … USING (SELECT '…' AS k) s`, `UPDATE … FROM (SELECT …) s`, a CTE's `WITH s AS (SELECT
+ *   '…' AS k) UPDATE …`) is judged so too, each value under its alias (judgeSelect). A statement ends at the next write's head or the text's end.
  * `INSERT … SELECT 'ci', '…'` too: the SELECT list's values go into the columns as a row's do (and
  * on after each `UNION [ALL] SELECT`, `INTERSECT SELECT`, `EXCEPT SELECT`); every string of its
  * FROM is judged as the secret column's (a derived table, `FROM (SELECT '…' AS k) t`, may be what
@@ -38,7 +38,8 @@
  * statement's end says which of their columns are secret). Text without a write's keyword is not
  * read at all (SQL_KEYWORD). Names are plain, double-quoted, in MySQL's backticks or SQL Server's
  * brackets. SQL Server's `UPDATE k SET … FROM api_keys k`: the SET list is read again under the
- * table the FROM names for the alias (aliasedTable).
+ * table the FROM names for the alias (aliasedTable); its `TOP (n)` and table hints (`WITH (NOLOCK)`)
+ * are read past.
  */
 
 export interface SqlSecretRule {
@@ -92,6 +93,8 @@ function closingEscapedQuote(text: string, at: number, quote: string): number {
 let backslashQuotes = false;
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+/** What may follow the `"` that ends a message's quotation (see readSqlValue): nothing, white space, or `:`, `.`, `,`, `;`. */
+const QUOTATION_END = /^(?:|[\s:.,;])$/;
 
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags: { text: string; at: Map<string, number[]> } | undefined;
@@ -144,6 +147,8 @@ function unclosed(text: string, open: number, start: number, literal: (start: nu
 function readSqlValue(text: string, at: number, literal: (start: number, end: number) => void, stopAtWord?: RegExp, doubleQuoted = false): number {
   let depth = 0;
   let i = at;
+  /** Just past the last '…' literal read. */
+  let quotedEnd = -1;
   while (i < text.length) {
     const c = text[i]!;
     // A dollar-quoted literal (`$$…$$`, `$pw$…$pw$`): nothing inside is special up to the same tag.
@@ -170,10 +175,15 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
         }
         literal(i + 1, q);
         i = q + 1;
+        quotedEnd = i;
         break;
       }
       continue;
     }
+    // A `"` right after a literal, and before a word's break (`SET key = '…'": relation …`), closes
+    // a message's quotation of the statement, not a MySQL string: read as one, the message after it
+    // was hidden to its line's end. The value ends there. (`'…'"…"`, MySQL's two strings as one, is read on.)
+    if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text[i + 1] ?? '')) return i;
     if (c === '"' && doubleQuoted) {
       let j = i + 1;
       for (;;) {
@@ -238,10 +248,21 @@ function statementLiterals(text: string, at: number, literal: (start: number, en
 const NAME = '[A-Za-z0-9_."`\\[\\]]+';
 const ALIAS = '[A-Za-z_][A-Za-z0-9_]*';
 const END = '(?![A-Za-z0-9_])';
+/**
+ * SQL Server's UPDATE TOP (n) [PERCENT] before the table, and its table hints after it (`UPDATE
+ * api_keys WITH (ROWLOCK) SET …`): read past, or the name after UPDATE was TOP and the SET list
+ * judged under no table (`key` of api_keys shown). A hint's brackets hold no brackets (`[^()]*`:
+ * each head's try stops at the next one).
+ */
+const UPDATE_TOP = `top\\s*\\([^()]*\\)\\s*(?:percent${END}\\s*)?`;
+const TABLE_HINTS = `\\s+with\\s*\\([^()]*\\)`;
+/** What may stand between a CTE's AS and its bracket. */
+const MATERIALIZED = '(?:(?:not\\s+)?materialized\\s*)?';
 
 /**
  * The heads of SQL writes, each tried only at a word's start. In order, as the alternation tries them:
  * - `cte`: a CTE of rows, `WITH v(id, k) AS (VALUES …)` (or `, v(…) AS (VALUES …)` after another), for the write after it;
+ *   or of a SELECT (`cteSelect`), `WITH s AS (SELECT '…' AS k)`, `WITH s(k) AS (SELECT …)`, judged as a derived SELECT is;
  * - `sub`: an assignment list of the statement read last (ON CONFLICT's, ON DUPLICATE KEY's, MERGE's);
  * - `mergeInsert`: MERGE's `THEN INSERT [(cols)] VALUES (…)`, into the MERGE's table;
  * - `insert`: INSERT [IGNORE | OR REPLACE …] INTO, REPLACE INTO, with `AS alias`; the rest is INSERT_TAIL's;
@@ -254,11 +275,11 @@ const END = '(?![A-Za-z0-9_])';
  * - `copy`: COPY t (cols) FROM stdin.
  */
 const SQL_HEAD = new RegExp(
-  `(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})\\s*\\((?<cteColumns>[^()]*)\\)\\s*as\\s*(?:(?:not\\s+)?materialized\\s*)?\\(\\s*values\\s*` +
+  `(?<![A-Za-z0-9_])(?:(?:with(?:\\s+recursive)?\\s+|,\\s*)(?<cte>${ALIAS})${END}\\s*(?:\\((?<cteColumns>[^()]*)\\)\\s*as\\s*${MATERIALIZED}\\(\\s*values\\s*|(?:\\((?<cteSelectColumns>[^()]*)\\)\\s*)?as\\s*${MATERIALIZED}\\(\\s*(?<cteSelect>select${END})\\s*)` +
     `|(?<sub>do\\s+update\\s+set|on\\s+duplicate\\s+key\\s+update|then\\s+update\\s+set)\\s+` +
     `|(?<mergeInsert>then\\s+insert)(?=\\s*\\(|\\s+(?:overriding|values)${END})` +
     `|(?:insert(?:\\s+(?:ignore|low_priority|delayed|high_priority))?(?:\\s+or\\s+(?:replace|ignore|abort|fail|rollback))?|replace(?:\\s+(?:low_priority|delayed))?)\\s+into\\s+(?<insert>${NAME})(?:\\s+as\\s+(?!(?:values|select|with|overriding|set)${END})${ALIAS}${END})?` +
-    `|update\\s+(?:only\\s+)?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!set${END})${ALIAS})?\\s+set\\s+` +
+    `|update\\s+(?:only\\s+|${UPDATE_TOP})?(?<update>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|with)${END})${ALIAS})?(?:${TABLE_HINTS})?\\s+set\\s+` +
     `|update\\s+(?<updateJoin>${NAME})(?:\\s+(?:as\\s+)?(?!(?:set|join|inner|cross|left|right|straight_join)${END})${ALIAS})?(?=\\s*,|\\s+(?:(?:inner|cross|(?:left|right)(?:\\s+outer)?)\\s+)?(?:join|straight_join)${END})` +
     `|merge\\s+(?:into\\s+)?(?<merge>${NAME})(?:\\s+(?:as\\s+)?(?!using${END})${ALIAS})?\\s+using${END}` +
     `|(?<derived>\\(\\s*values\\s*)` +
@@ -277,6 +298,11 @@ const INSERT_TAIL = new RegExp(
 );
 /** Lines without one of these words hold no write: the SQL reading is not tried on them. */
 const SQL_KEYWORD = /insert|update|merge|copy|replace|values/i;
+/**
+ * A column's name, plain or quoted. Its quotes are taken one at a time, not in pairs (as
+ * TABLE_ALIAS's are, whose alias is only compared): a statement with a quote missing (`"key`) is
+ * the one that fails and is printed, and read in pairs it would name no column, its key shown.
+ */
 const SQL_IDENTIFIER = /^\s*["`[]?([A-Za-z0-9_]+)["`\]]?\s*$/;
 /** An assignment's column, perhaps after its table's alias (MySQL's `SET u.password = …`). */
 /** Assignments of several columns at once (PostgreSQL's `SET (a, b) = (…)`, `= ROW (…)`). */
@@ -506,7 +532,11 @@ function spansOneWay(text: string, rule: SqlSecretRule, open = false): Span[] {
       const names = columns.map((c) => (c === undefined ? fallback : secret(c)));
       if (names.some((n) => n !== undefined)) readRows(text, at, (column) => judge(names[column]));
     }
-    for (const select of statement.selects) judgeSelect(text, select, secret, judge);
+    // A CTE's SELECT whose write is still to come (a program's lines so far) is judged by its own
+    // names (`AS api_key`, or `AS key`, secret by some table's name): hidden whole as undecided, every
+    // CTE psql echoes after a write (`WITH recent AS (SELECT … WHERE env = 'production')`) would be.
+    const selectSecret = undecided && statement.prefix ? (name: string) => rule.column(table, name) ?? (rule.byTable?.(name) ? UNDECIDED : undefined) : secret;
+    for (const select of statement.selects) judgeSelect(text, select, selectSecret, judge);
     statement = undefined;
   };
   const begin = (table: string) => {
@@ -571,8 +601,18 @@ function spansOneWay(text: string, rule: SqlSecretRule, open = false): Span[] {
         finish();
         statement = { table: '', references: new Map(), derived: [], selects: [], prefix: true };
       }
-      statement.derived.push({ at: i, columns: columnNames(g.cteColumns!) });
-      i = readRows(text, i, () => () => {});
+      if (g.cteSelect !== undefined) {
+        // Named by the CTE (`s`, `s(k)`), as a derived table by its alias. Passed to its end once;
+        // the main reading goes on inside it, as in a derived SELECT (a derived table of rows there).
+        if (i >= selectRead) {
+          const select: DerivedSelect = { at: i, end: selectEnd(text, i), alias: g.cte, columns: g.cteSelectColumns === undefined ? undefined : columnNames(g.cteSelectColumns) };
+          selectRead = select.end;
+          statement.selects.push(select);
+        }
+      } else {
+        statement.derived.push({ at: i, columns: columnNames(g.cteColumns!) });
+        i = readRows(text, i, () => () => {});
+      }
     } else if (g.sub !== undefined) i = assignments(i, statement?.table ?? '');
     else if (g.update !== undefined) {
       begin(g.update);
@@ -644,10 +684,16 @@ const SELECT_QUANTIFIER = /\s*(?:(?:distinct|all)\s+|top\s*\(?\s*\d+\s*\)?\s*)?/
 /** The name a SELECT list's value goes by: its alias (`'…' AS pw`, `'…' pw`) or the column it is (`s.pw`). */
 const ITEM_NAME = /(?:^|[\s.)])["`[]?([A-Za-z_][A-Za-z0-9_]*)["`\]]?\s*$/;
 
-/** A derived table of a SELECT whose list starts at `at`: read past to its `)` (brackets and literals followed), and its alias. */
-function derivedSelect(text: string, at: number): DerivedSelect {
+/** Where a derived table's SELECT whose list starts at `at` ends: its `)`, brackets and literals followed (or a `;`, or the text's end). */
+function selectEnd(text: string, at: number): number {
   let end = at;
   while ((end = readSqlValue(text, end, () => {})) < text.length && text[end] === ',') end++;
+  return end;
+}
+
+/** A derived table of a SELECT whose list starts at `at`: read past to its `)`, and its alias. */
+function derivedSelect(text: string, at: number): DerivedSelect {
+  const end = selectEnd(text, at);
   SELECT_ALIAS.lastIndex = end;
   const alias = text[end] === ')' ? SELECT_ALIAS.exec(text) : null;
   return { at, end, alias: alias?.[1], columns: alias?.[2] === undefined ? undefined : columnNames(alias[2]) };
@@ -686,6 +732,8 @@ function judgeSelect(text: string, { at, end, alias, columns }: DerivedSelect, s
 /** Where a FROM's items end or the next begins (a JOIN), or a JOIN's ON condition starts; tried as SET_LIST_END is. */
 const FROM_ITEM_END = /\s(?:join|on|where|group|having|window|order|limit|offset|fetch|for|union|intersect|except|returning|option|when|update|insert|merge|delete|with|select|set)(?![A-Za-z0-9_])/iy;
 const FROM_ITEM_NEXT = /\s+(join|on)(?![A-Za-z0-9_])/iy;
+/** SQL Server's table hints after a FROM item (`teams t WITH (NOLOCK) JOIN …`): its WITH is no next write's CTE. */
+const FROM_ITEM_HINTS = /\s+with\s*(?=\()/iy;
 /** A FROM item that is a table with an alias: `api_keys k`, `dbo.api_keys AS k`, `[dbo].[api_keys] AS [k]`, `"api_keys" "k"`. */
 const TABLE_ALIAS = new RegExp(`\\s*(${NAME})\\s+(?:as\\s+)?(${ALIAS}|"${ALIAS}"|\\[${ALIAS}\\]|\`${ALIAS}\`)${END}`, 'iy');
 
@@ -707,6 +755,13 @@ function aliasedTable(text: string, at: number, alias: string): [string | undefi
       if (t && t[2]!.replace(/["`[\]]/g, '').toLowerCase() === wanted && t[1]!.replace(/["`[\]]/g, '').toLowerCase() !== wanted) return [t[1]!, TABLE_ALIAS.lastIndex];
     }
     i = readSqlValue(text, i, () => {}, FROM_ITEM_END);
+    FROM_ITEM_HINTS.lastIndex = i;
+    if (FROM_ITEM_HINTS.test(text)) {
+      // The hints' brackets are read past as the item's, to what ends the item after them.
+      i = FROM_ITEM_HINTS.lastIndex;
+      item = false;
+      continue;
+    }
     if (text[i] === ',') {
       i++;
       item = true;

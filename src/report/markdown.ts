@@ -5,6 +5,7 @@
  * added to the text: what a reader copies from the rendered page is what was written.
  */
 import { firstAtOrAfter } from '../core/sorted.js';
+import { fencedCode } from './fenced-code.js';
 
 const LINE_BREAKS = /\r\n|\r|\n/g;
 
@@ -129,7 +130,8 @@ const NAMED_ENTITY: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot:
 /**
  * Markdown as a reader sees it: each backslash escape and entity as the one character it stands
  * for, a code span's content as written (escapes are literal there; only a table's `\|` is not),
- * and a fenced code block's (``` or ~~~) as written, every line of it (GitHub shows it literally).
+ * and a fenced code block's (``` or ~~~, in a block quote or a list item too: fencedCode) as
+ * written, every line of it (GitHub shows it literally).
  * `from[i]`..`from[i + 1]` is where the view's character `i` is written in `markdown`.
  */
 function readerView(markdown: string): { view: string; from: number[] } {
@@ -137,6 +139,8 @@ function readerView(markdown: string): { view: string; from: number[] } {
   let runs: Map<number, number[]> | undefined;
   /** The end of the line the last backtick run was on (-1: the last line; -2: not looked for yet). */
   let lineEnd = -2;
+  /** Each line's start is given to it, in order (see fencedCode). */
+  const fenceAt = fencedCode(markdown);
   let view = '';
   const from: number[] = [];
   const put = (c: string, at: number) => {
@@ -146,9 +150,10 @@ function readerView(markdown: string): { view: string; from: number[] } {
   let i = 0;
   while (i < markdown.length) {
     const c = markdown[i]!;
-    if ((i === 0 || markdown[i - 1] === '\n') && (c === ' ' || c === '`' || c === '~')) {
-      // A fenced code block: its lines are shown as written, escapes and entities and all.
-      const end = fencedCodeEnd(markdown, i);
+    if (i === 0 || markdown[i - 1] === '\n') {
+      // A fenced code block, at the top level or in a block quote or a list item: its lines are
+      // shown as written, escapes and entities and all.
+      const end = fenceAt(i);
       if (end !== undefined) {
         for (let k = i; k < end; k++) put(markdown[k]!, k);
         i = end;
@@ -198,31 +203,6 @@ function readerView(markdown: string): { view: string; from: number[] } {
   }
   from.push(markdown.length);
   return { view, from };
-}
-
-/** A fence's opening line (CommonMark): up to three spaces, three or more backticks (an info string after them without one) or tildes. */
-const FENCE_OPEN = /( {0,3})(?:(`{3,})[^`\n]*|(~{3,})[^\n]*)(?=\n|$)/y;
-
-/**
- * Where the fenced code block opening at `at` (a line's start) ends: past its closing fence's line
- * (the same character, at least as many, nothing after but white space), or the document's end
- * when none closes it; undefined when no fence opens there. Each line is looked at once.
- */
-function fencedCodeEnd(markdown: string, at: number): number | undefined {
-  FENCE_OPEN.lastIndex = at;
-  const open = FENCE_OPEN.exec(markdown);
-  if (!open) return undefined;
-  const fence = open[2] ?? open[3]!;
-  const close = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`);
-  let line = FENCE_OPEN.lastIndex + 1;
-  while (line <= markdown.length) {
-    const eol = markdown.indexOf('\n', line);
-    const end = eol < 0 ? markdown.length : eol;
-    if (close.test(markdown.slice(line, end))) return end;
-    if (eol < 0) break;
-    line = eol + 1;
-  }
-  return markdown.length;
 }
 
 /** Each backtick run's start in `markdown`, by its length, in order. */

@@ -6,6 +6,7 @@ import { secretStrength } from '../../src/core/secrets.js';
 import { hideKnownTokens, sqlWriteLines } from '../../src/core/token-shapes.js';
 import { splitStatements } from '../../src/migrations/sql-split.js';
 import { nextPageLink } from '../../src/report/incident.js';
+import { redactMarkdown } from '../../src/report/markdown.js';
 
 describe('nextPageLink', () => {
   const base = new URL('https://api.github.com/');
@@ -297,6 +298,25 @@ describe('hideKnownTokens, SQL writes in every clause', () => {
       [`update api_keys k join t on ${"a = 'b' and ".repeat(25_000)}true set key = 'Key_12x'`, /set key = '\*\*\*'$/],
       [`update api_keys k${', t'.repeat(100_000)} set key = 'Key_13x'`, /set key = '\*\*\*'$/],
       [`update api_keys set key = v.k from ${'t, (values (1)) a(b), '.repeat(12_000)}(values ('Key_11x')) v(k)`, /\(values \('\*\*\*'\)\) v\(k\)$/],
+      // SQL Server's UPDATE TOP (n) and table hints: brackets never closed, or long, on each head; hints on each FROM item.
+      ['update top ('.repeat(25_000), /\($/],
+      [`update top (${'a'.repeat(300_000)}`, /a$/],
+      ['update t with ('.repeat(20_000), /\($/],
+      [`update api_keys with (${'a, '.repeat(100_000)}) set key = 'Key_30x'`, /key = '\*\*\*'$/],
+      [`update top (1) percent api_keys with (rowlock) set key = 'Key_33x'${' update top (1)'.repeat(20_000)}`, /^update top \(1\) percent api_keys with \(rowlock\) set key = '\*\*\*'/],
+      ['update k set a = 1 from t with ('.repeat(15_000), /with \($/],
+      [`update k set key = 'Key_31x' from ${'t a with (nolock), '.repeat(30_000)}api_keys k`, /key = '\*\*\*' from t a/],
+      [`update k set key = 'Key_34x' from t${' with (a)'.repeat(40_000)} join api_keys k on true`, /key = '\*\*\*' from t/],
+      // Statements quoted in error messages, the quotation closed after a literal: many, and many never closed.
+      [`statement "update api_keys set key = 'Key_35x'": relation "a" does not exist\n`.repeat(30_000), /key = '\*\*\*'": relation "a" does not exist\n$/],
+      [`update api_keys set key = ${`'aaa'" `.repeat(50_000)}`, /'aaa'" $/],
+      [`update api_keys set key = ${`'aaa'"b`.repeat(60_000)}`, /'\*\*\*'"\*\*\*"b$/],
+      // CTEs of a SELECT: heads that never close, long column lists, many before the write.
+      ['with s as (select '.repeat(20_000), /select $/],
+      [', s as (select '.repeat(20_000), /select $/],
+      [`with s (${'a, '.repeat(100_000)}`, /a, $/],
+      [`with ${'s'.repeat(300_000)}`, /s$/],
+      [`with ${'s as (select 1), '.repeat(12_000)}w(k) as (select 'Key_32x') update api_keys set key = w.k from w`, /\(select '\*\*\*'\) update api_keys set key = w\.k from w$/],
       ['then insert ('.repeat(20_000), /\($/],
       ['with v(a) as (values '.repeat(12_000), /values $/],
       [`with ${'v(a) as (values (1)), '.repeat(12_000)}w(k) as (values ('Key_10x')) update api_keys set key = w.k`, /\('\*\*\*'\)\) update api_keys set key = w\.k$/],
@@ -358,5 +378,32 @@ describe('sqlWriteLines', () => {
     expect(lines.at(-1)).toBe("('k', 'Key_1x'),");
     const each = sqlWriteLines();
     for (let i = 0; i < 100_000; i++) each(`INSERT INTO api_keys (key) VALUES ('${'a'.repeat(20)}')`);
+  });
+});
+
+describe('redactMarkdown: fenced code in block quotes and list items', () => {
+  it('reads long runs of quote and list markers, and fences in them never closed, through (150,000 characters and more)', () => {
+    const hide = (t: string) => t.replace(/SECRET\\_1/g, '***');
+    const cases: [string, RegExp][] = [
+      // Markers on one line, many of them, and the spaces after one.
+      // (A line without the `>` ends the quote and its block: prose after it, its escape read.)
+      [`${'>'.repeat(150_000)}\`\`\`\nSECRET\\_1`, /\nSECRET\\_1$/],
+      [`${'> '.repeat(75_000)}\`\`\`\n${'> '.repeat(75_000)}SECRET\\_1`, /> \*\*\*$/],
+      [`${'- '.repeat(75_000)}\`\`\`\n${' '.repeat(150_000)}SECRET\\_1`, / \*\*\*$/],
+      [`${'1. '.repeat(50_000)}x\n${'- '.repeat(75_000)}x\nSECRET\\_1`, /\nSECRET\\_1$/],
+      [`-${' '.repeat(150_000)}\`\`\`\nSECRET\\_1`, /\nSECRET\\_1$/],
+      [`${'>'.repeat(150_000)}`, />$/],
+      // Many lines: fences opened and closed, or never closed, in quotes and items.
+      ['> ```\n'.repeat(30_000), /```\n$/],
+      [`- \`\`\`\n${'  a\\_b\n'.repeat(30_000)}  SECRET\\_1`, / {2}\*\*\*$/],
+      [`> ~~~\n${'> a\\_b\n'.repeat(30_000)}> SECRET\\_1`, /> \*\*\*$/],
+      [`${'- a\n  - b\n    ```\n    c\n'.repeat(5_000)}    SECRET\\_1`, /\n {4}\*\*\*$/],
+      [`${`${'- '.repeat(1_000)}x\nx\n`.repeat(300)}SECRET\\_1`, /\nSECRET\\_1$/],
+      [`\`\`\`${'a'.repeat(150_000)}\n${'`'.repeat(150_000)}`, /`$/],
+    ];
+    for (const [markdown, shown] of cases) {
+      const out = redactMarkdown(markdown, hide);
+      expect(shown.test(out), `${markdown.slice(0, 30)} … shown as … ${out.slice(-60)}`).toBe(true);
+    }
   });
 });

@@ -120,3 +120,47 @@ it('many fences, and one never closed, are read through in linear time', () => {
   const md = `${'```\na\\_b\n```\n'.repeat(20_000)}\`\`\`\n${'x\\_y\n'.repeat(40_000)}`;
   expect(redactMarkdown(md, (t) => t.replace(/SECRET/g, '***')) === md).toBe(true);
 });
+
+// GitHub reads a fence inside a block quote (`> ```) or a list item as code too, however deep the
+// item is nested. Read as prose there, a secret printed with `\_` or `&amp;` in it was judged as
+// other text and shown.
+it('a fenced code block in a block quote or a list item is read as written: the secret in it is hidden', () => {
+  const secret = 'S3cr3t\\_p4ss&amp;w0rd';
+  const log = memoryLog();
+  log.secret(secret);
+  for (const markdown of [
+    `> \`\`\`\n> connect ${secret}\n> \`\`\`\n`,
+    `Output:\n\n>  ~~~text\n>  connect ${secret}\n>\n> ~~~\n`,
+    `- \`\`\`\n  connect ${secret}\n  \`\`\`\n`,
+    `- a\n  - nested\n    \`\`\`\n    connect ${secret}\n    \`\`\`\n`,
+    `1. step\n\n   10. sub\n\n       \`\`\`sh\n       connect ${secret}\n       \`\`\`\n`,
+    `> - item\n>   \`\`\`\n>   connect ${secret}\n>   \`\`\`\n`,
+  ]) {
+    const out = redactMarkdown(markdown, (t) => log.redact(t));
+    expect(out, markdown).not.toContain('S3cr3t');
+    expect(out, markdown).not.toContain('p4ss');
+  }
+});
+
+// A fence in a container ends with it: a line without the `>`, or one indented less than the
+// item's content. What follows is prose, its escapes read (`incident\_key` is `incident_key`, a
+// row's key, shown), not code to the document's end.
+it('a fenced code block in a block quote or a list item ends where its container ends', () => {
+  const after = "incident\\_key = 'production:a'";
+  const redact = (t: string) => memoryLog().redact(t);
+  for (const markdown of [
+    `- item\n  \`\`\`\n  code\n${after}\n`,
+    `> \`\`\`\n> code\n${after}\n`,
+    `> \`\`\`\n> code\n\n${after}\n`,
+    `- a\n  - b\n    \`\`\`\n    code\n  ${after}\n`,
+  ]) {
+    expect(redactMarkdown(markdown, redact), markdown).toBe(markdown);
+  }
+  // In the item a blank line goes on in the block, and a fence four spaces past the item's content is code, not its close.
+  const log = memoryLog();
+  log.secret('S3cr3t\\_p4ss');
+  const md = "- item\n  ```\n\n  connect S3cr3t\\_p4ss\n      ```\n  still code S3cr3t\\_p4ss\n  ```\n" + `${after}\n`;
+  const out = redactMarkdown(md, (t) => log.redact(t));
+  expect(out).not.toContain('S3cr3t');
+  expect(out.endsWith(`${after}\n`)).toBe(true);
+});

@@ -55,6 +55,17 @@ describe('assignments: one reader for every SET list', () => {
       "UPDATE k SET k.key = 'Key_28x' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = 'Key_29x' FROM teams t, [secrets] s",
       "UPDATE k SET k.key = '***' FROM teams t JOIN api_keys k ON k.team_id = t.id AND t.name = 'ci'; UPDATE s SET value = '***' FROM teams t, [secrets] s",
     ],
+    // SQL Server's TOP (n) and table hints around the table: the name after UPDATE was read as TOP, or the hints stopped the head.
+    [
+      'SQL Server\'s UPDATE TOP (n) [PERCENT] and table hints after the table',
+      "UPDATE TOP (10) api_keys SET key = 'Key_40x' WHERE name = 'ci'; UPDATE TOP (5) PERCENT api_keys WITH (ROWLOCK) SET key = 'Key_41x'; UPDATE [dbo].[api_keys] WITH (ROWLOCK, UPDLOCK) SET [value] = N'Key_42x'",
+      "UPDATE TOP (10) api_keys SET key = '***' WHERE name = 'ci'; UPDATE TOP (5) PERCENT api_keys WITH (ROWLOCK) SET key = '***'; UPDATE [dbo].[api_keys] WITH (ROWLOCK, UPDLOCK) SET [value] = N'***'",
+    ],
+    [
+      'SQL Server\'s UPDATE TOP (n) alias … FROM, the FROM\'s items with table hints',
+      "UPDATE TOP (1) k SET key = 'Key_43x' FROM api_keys AS k WITH (NOLOCK) WHERE k.id = 1; UPDATE k SET k.key = 'Key_44x' FROM teams t WITH (NOLOCK) JOIN api_keys k WITH (NOLOCK) ON k.team_id = t.id; UPDATE s SET value = 'Key_45x' FROM teams t WITH (NOLOCK), [secrets] s",
+      "UPDATE TOP (1) k SET key = '***' FROM api_keys AS k WITH (NOLOCK) WHERE k.id = 1; UPDATE k SET k.key = '***' FROM teams t WITH (NOLOCK) JOIN api_keys k WITH (NOLOCK) ON k.team_id = t.id; UPDATE s SET value = '***' FROM teams t WITH (NOLOCK), [secrets] s",
+    ],
     // A secret two calls down (the digest's argument) is the secret still.
     ['MySQL\'s backslash-escaped quote in the value before', "UPDATE api_keys SET note = 'it\\'s', key = 'Key_25x' WHERE name = 'ci'", "UPDATE api_keys SET note = 'it\\'s', key = '***' WHERE name = 'ci'"],
     ['a value two calls deep', "UPDATE api_keys SET key = encode(digest('Key_24x', 'sha256'), 'hex') WHERE name = 'ci'", "UPDATE api_keys SET key = encode(digest('***', '***'), '***') WHERE name = 'ci'"],
@@ -163,6 +174,27 @@ describe('a derived table of rows whose column lands in a secret column', () => 
       "UPDATE api_keys SET key = s.k FROM (SELECT 'ci' AS name, 'Key_17x' AS k) s WHERE s.name = api_keys.name; UPDATE api_keys SET key = encode(digest(j.raw, 'sha256'), 'hex') FROM teams t JOIN (SELECT 1 AS id, 'Key_18x' raw) AS j ON j.id = t.id",
       "UPDATE api_keys SET key = s.k FROM (SELECT 'ci' AS name, '***' AS k) s WHERE s.name = api_keys.name; UPDATE api_keys SET key = encode(digest(j.raw, '***'), '***') FROM teams t JOIN (SELECT 1 AS id, '***' raw) AS j ON j.id = t.id",
     ],
+    // A CTE of a SELECT, named as a derived table is: by the CTE's name, or its column list.
+    [
+      'a CTE of a SELECT before the UPDATE, its value under its alias',
+      "WITH s AS (SELECT 'Tok_22x' AS api_key) UPDATE accounts SET api_key = s.api_key FROM s; WITH s AS (SELECT 'ci' AS name, 'Key_23x' AS k) UPDATE api_keys SET key = s.k FROM s WHERE s.name = api_keys.name",
+      "WITH s AS (SELECT '***' AS api_key) UPDATE accounts SET api_key = *** FROM s; WITH s AS (SELECT 'ci' AS name, '***' AS k) UPDATE api_keys SET key = s.k FROM s WHERE s.name = api_keys.name",
+    ],
+    [
+      'a CTE of a SELECT with a column list, MATERIALIZED, after another CTE',
+      "WITH n AS (SELECT 1), s(name, k) AS MATERIALIZED (SELECT 'ci', 'Key_24x') UPDATE api_keys SET key = s.k FROM s WHERE s.name = api_keys.name",
+      "WITH n AS (SELECT 1), s(name, k) AS MATERIALIZED (SELECT 'ci', '***') UPDATE api_keys SET key = s.k FROM s WHERE s.name = api_keys.name",
+    ],
+    [
+      'a CTE of a SELECT before an INSERT … SELECT and a MERGE',
+      "WITH s AS (SELECT 'alice' AS login, 'Pw_25x' AS pw) INSERT INTO users (login, password) SELECT login, crypt(pw, gen_salt('bf')) FROM s; WITH s AS (SELECT 'Key_26x' AS k) MERGE INTO api_keys t USING s ON t.name = 'ci' WHEN MATCHED THEN UPDATE SET key = s.k",
+      "WITH s AS (SELECT 'alice' AS login, '***' AS pw) INSERT INTO users (login, password) SELECT login, crypt(pw, gen_salt('***')) FROM s; WITH s AS (SELECT '***' AS k) MERGE INTO api_keys t USING s ON t.name = 'ci' WHEN MATCHED THEN UPDATE SET key = s.k",
+    ],
+    [
+      'a CTE of a SELECT after a write that writes no secret',
+      "UPDATE orders SET note = 'held'; WITH s AS (SELECT 'Key_27x' AS k) UPDATE api_keys SET key = s.k FROM s",
+      "UPDATE orders SET note = 'held'; WITH s AS (SELECT '***' AS k) UPDATE api_keys SET key = s.k FROM s",
+    ],
     [
       'a SELECT * whose alias the secret value names',
       "UPDATE api_keys SET key = s.k FROM (SELECT * FROM (VALUES ('ci', 'Key_19x')) v (name, k)) s WHERE s.name = api_keys.name",
@@ -176,6 +208,8 @@ describe('a derived table of rows whose column lands in a secret column', () => 
       "MERGE INTO orders o USING (SELECT 1 AS id, 'shipped' AS note) AS s ON o.id = s.id WHEN MATCHED THEN UPDATE SET note = s.note",
       "UPDATE api_keys SET key = $1 WHERE id IN (SELECT id FROM teams WHERE name = 'ci')",
       "SELECT * FROM (SELECT 'a' AS password) s; -- no write",
+      "WITH s AS (SELECT 1 AS id, 'shipped' AS note) UPDATE orders SET note = s.note FROM s WHERE orders.id = s.id",
+      "WITH recent AS (SELECT id FROM deploys WHERE env = 'production') UPDATE api_keys SET key = $1 FROM recent WHERE recent.id = api_keys.id",
     ]) {
       expect(log.redact(text), text).toBe(text);
     }
@@ -331,6 +365,16 @@ describe('SQL printed over several lines', () => {
       ['UPDATE k', "SET k.note = 'rotated', k.[key] = '***'", 'FROM api_keys AS k', "WHERE k.name = 'ci';"],
     ],
     [
+      'SQL Server\'s UPDATE TOP (n) alias, its SET before the FROM with table hints',
+      ['UPDATE TOP (10) k', "SET k.[key] = 'Key_37x'", 'FROM api_keys AS k WITH (NOLOCK);'],
+      ['UPDATE TOP (10) k', "SET k.[key] = '***'", 'FROM api_keys AS k WITH (NOLOCK);'],
+    ],
+    [
+      'a CTE of a SELECT before its write: its columns that say secret by their names',
+      ['UPDATE orders SET x = 1;', "WITH s AS (SELECT 'ci' AS name, 'Key_38x' AS key)", 'UPDATE api_keys SET key = s.key FROM s;'],
+      ['UPDATE orders SET x = 1;', "WITH s AS (SELECT 'ci' AS name, '***' AS key)", 'UPDATE api_keys SET key = s.key FROM s;'],
+    ],
+    [
       'a CTE of rows before its write',
       ['WITH v(name, k) AS (VALUES', "  ('ci', 'Key_35x'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
       ['WITH v(name, k) AS (VALUES', "  ('***', '***'))", 'UPDATE api_keys SET key = v.k FROM v WHERE v.name = api_keys.name;'],
@@ -345,6 +389,8 @@ describe('SQL printed over several lines', () => {
       ['UPDATE orders SET note = v.note', 'FROM (VALUES', "(1, 'shipped'),", "(2, 'held')", ') AS v(id, note);'],
       ['INSERT INTO orders (id, note) VALUES', "(1, 'shipped'),", "(2, 'held');"],
       ['config values loaded', 'with 3 values (a, b) as (values here)', 'done'],
+      // A CTE psql echoes after a write, its write still to come: judged by its names, not hidden whole as undecided.
+      ['UPDATE orders SET x = 1;', 'WITH recent AS (', "  SELECT id FROM deploys WHERE env = 'production'", ')', 'DELETE FROM deploys USING recent;'],
     ]) {
       const write = memoryLog().programLines();
       expect(lines.map(write)).toEqual(lines);
@@ -371,6 +417,30 @@ describe('SQL printed over several lines', () => {
   });
 });
 
+// A name's quotes are read one at a time, not in pairs (TABLE_ALIAS aside): a migration with a
+// quote missing is the one that fails, and its statement is what the error prints. Read in pairs,
+// `"key` would name no column and the key after it would be shown.
+describe('a name with a quote missing or mismatched still names its column', () => {
+  it.each([
+    ['a column list', `INSERT INTO api_keys ("name", "key) VALUES ('ci', 'Key_1x'); INSERT INTO api_keys (name, [key") VALUES ('ci', 'Key_2x')`, `INSERT INTO api_keys ("name", "key) VALUES ('ci', '***'); INSERT INTO api_keys (name, [key") VALUES ('ci', '***')`],
+    ['an assignment', `UPDATE api_keys SET "key = 'Key_3x' WHERE id = 1; UPDATE api_keys SET [key" = 'Key_4x'`, `UPDATE api_keys SET "key = '***' WHERE id = 1; UPDATE api_keys SET [key" = '***'`],
+  ])('%s', (_what, text, shown) => expectShown(text, shown));
+});
+
+// A failed statement is quoted in its error (`statement "…": relation … does not exist`): the `"`
+// that closes the quotation after a SET list's last literal was read as a MySQL string's opening,
+// and the message after it hidden to the line's end.
+describe('a statement quoted in an error message', () => {
+  it('hides the key and leaves the message after the quotation shown', () => {
+    const message = `failed at 2_t2.sql line 6, statement "UPDATE api_keys SET key = 'Key_1x'": relation "api_keys" does not exist [42P01]. Its transaction was rolled back`;
+    expectShown(message, message.replace('Key_1x', '***'));
+    const hints = `statement "UPDATE api_keys WITH (ROWLOCK) SET key = 'Key_2x'": syntax error at or near "WITH" [42601]`;
+    expectShown(hints, hints.replace('Key_2x', '***'));
+    // MySQL's two strings written as one (no break after the first) are still read as a value's.
+    expectShown(`UPDATE api_keys SET key = 'Key_3x'"Key_4x"`, `UPDATE api_keys SET key = '***'"***"`);
+  });
+});
+
 describe('what is no secret stays', () => {
   it('leaves writes of columns that hold none alone', () => {
     for (const text of [
@@ -381,6 +451,7 @@ describe('what is no secret stays', () => {
       "UPDATE orders SET note = v.note FROM (VALUES (1, 'shipped')) AS v(id, note) WHERE orders.id = v.id",
       "MERGE INTO orders o USING (VALUES (1, 'shipped')) AS s(id, note) ON o.id = s.id WHEN MATCHED THEN UPDATE SET note = s.note",
       "UPDATE api_keys SET last_used = '2026-12-04', key = $1 WHERE name = 'ci'",
+      "UPDATE TOP (1) orders WITH (ROWLOCK) SET note = 'held' FROM orders o WITH (NOLOCK) WHERE o.id = 1",
       "SELECT replace(note, 'a', 'b') FROM orders; -- copy and merge and update later",
     ]) {
       expect(log.redact(text), text).toBe(text);
