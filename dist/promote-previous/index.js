@@ -7879,12 +7879,19 @@ const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) 
 /**
  * A failed freeze stops the step before the rollback is asked for: its error says so, and that the
  * bad deploy is still live, so the reader of "re-run the step" knows production is not back yet.
+ * A person on call may need production back before the freeze works, so the hint gives the two ways
+ * to roll back anyway that still leave auto-deploy off: turn it off by hand and re-run (the step
+ * skips a freeze that is already in place), or roll back in the dashboard, which turns it off itself
+ * (an API rollback does not). No input skips the freeze: a rollback the next push undoes is not one.
  */
-function notRolledBack(name, liveId) {
+function notRolledBack(name, liveId, toId) {
     return (err) => {
         if (!(err instanceof errors/* RollbackKitError */.dp))
             throw err;
-        throw new errors/* RollbackKitError */.dp(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace.`, err.hint, (0,errors/* errorFacts */.u2)(err));
+        const anyway = `To roll back anyway, either turn auto-deploy off by hand (Render dashboard \u2192 service ${name} \u2192 Settings \u2192 Auto-Deploy: No) and re-run the step, which then skips this freeze and rolls back to ${toId}; ` +
+            `or roll back in the Render dashboard (service ${name} \u2192 Events \u2192 deploy ${toId} \u2192 Rollback), which turns auto-deploy off itself. ` +
+            'Until auto-deploy is off, the next push re-ships the bad code.';
+        throw new errors/* RollbackKitError */.dp(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace; the rollback stops when auto-deploy cannot be turned off first, as the next push would undo it.`, `${err.hint ? `${err.hint} ` : ''}${anyway}`, (0,errors/* errorFacts */.u2)(err));
     };
 }
 async function promoteOnRender(opts, log) {
@@ -8003,7 +8010,7 @@ async function promoteOnRender(opts, log) {
     // Freeze first: a push that lands while the rollback builds would otherwise replace it.
     let frozen = base.frozen;
     if (service.autoDeploy !== 'no') {
-        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id));
+        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id, to.id));
         frozen = rollback_frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
         log.info(frozen.what);
     }

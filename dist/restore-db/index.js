@@ -8374,9 +8374,13 @@ async function countTableRows(session, manifest, restoreMs, bounds = { statement
     const until = Date.now() + bounds.totalMs;
     await session.query("SELECT set_config('statement_timeout', $1, false)", [String(bounds.statementMs)]);
     try {
+        const own = manifest.rowCounts === 'dumped' ? undefined : await inheritedCounts(session, manifest.tables);
         for (const t of manifest.tables) {
             const name = (0,db_catalog/* qualified */.LX)(t.schema, t.name);
-            const row = { table: `${t.schema}.${t.name}`, snapshot: t.rows };
+            const adjusted = own?.get((0,db_catalog/* tableKey */.ih)(t));
+            // A count the manifest took with the children is taken so now too, so like is compared with like.
+            const withChildren = adjusted === 'with-children';
+            const row = { table: `${t.schema}.${t.name}`, snapshot: typeof adjusted === 'number' ? adjusted : t.rows, ...(withChildren ? { withChildren: true } : {}) };
             if (Date.now() >= until) {
                 out.push({ ...row, now: null, counted: 'timeout' });
                 continue;
@@ -8387,7 +8391,7 @@ async function countTableRows(session, manifest, restoreMs, bounds = { statement
                 continue;
             }
             try {
-                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ONLY ${name}`);
+                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ${withChildren ? '' : 'ONLY '}${name}`);
                 out.push({ ...row, now: Number(rows[0].n), counted: 'yes' });
             }
             catch (err) {
@@ -8402,15 +8406,56 @@ async function countTableRows(session, manifest, restoreMs, bounds = { statement
     }
     return out;
 }
+/**
+ * What an older manifest's counts (before rowCounts: 'dumped') mean as each table's own rows. Those
+ * counted a table with its inheritance children (count(*) without ONLY), while the restore brings
+ * back each table's own rows and the dry run counts them now with ONLY: a parent compared so skipped
+ * its children's rows on one side only, and the rows written into it since went unsaid. Its own rows
+ * then are its count less its direct children's, each of which held its own descendants': exact when
+ * every descendant it has now is in the manifest with rows (the tree as it stands now, which a
+ * restore of this snapshot left as it found it). Otherwise (a child in a schema the snapshot left
+ * out, or whose rows it left out) they cannot be told apart, and the table is counted with its
+ * children now as then ('with-children'). Tables without children now are left out: their counts
+ * need nothing. Partitions are not concerned: a partitioned table is not in the manifest.
+ */
+async function inheritedCounts(session, tables) {
+    const { rows: edges } = await session.query(`SELECT pn.nspname AS ps, p.relname AS pt, cn.nspname AS cs, c.relname AS ct
+       FROM pg_inherits i
+       JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+      WHERE p.relkind = 'r'`);
+    const out = new Map();
+    if (!edges.length)
+        return out;
+    const children = new Map();
+    for (const e of edges) {
+        const parent = (0,db_catalog/* tableKey */.ih)({ schema: e.ps, name: e.pt });
+        children.set(parent, [...(children.get(parent) ?? []), (0,db_catalog/* tableKey */.ih)({ schema: e.cs, name: e.ct })]);
+    }
+    const counted = new Map(tables.map((t) => [(0,db_catalog/* tableKey */.ih)(t), t.rows]));
+    // Every descendant has a count of its own in the manifest: the tree is walked once per table, cycles being impossible in pg_inherits.
+    const allCounted = (key) => (children.get(key) ?? []).every((c) => typeof counted.get(c) === 'number' && allCounted(c));
+    for (const t of tables) {
+        const key = (0,db_catalog/* tableKey */.ih)(t);
+        const direct = children.get(key);
+        if (!direct || t.rows === null)
+            continue;
+        const own = t.rows - direct.reduce((sum, c) => sum + (counted.get(c) ?? 0), 0);
+        // Fewer than none: the tree changed since; the counts are then compared as the manifest took them.
+        out.set(key, allCounted(key) && own >= 0 ? own : 'with-children');
+    }
+    return out;
+}
 /** "public.orders: 14 now, 10 from the snapshot (4 discarded)": one table of the plan, for a line. */
 function tableRowsLine(t) {
     const from = t.snapshot === null ? 'emptied (the snapshot holds no rows for it)' : `${t.snapshot} from the snapshot`;
+    const table = t.withChildren ? `${t.table} (with its inheritance children, as the snapshot's older manifest counted it)` : t.table;
     if (t.counted === 'missing')
-        return `${t.table}: not there now, created with ${from}`;
+        return `${table}: not there now, created with ${from}`;
     if (t.counted === 'timeout' || t.now === null)
-        return `${t.table}: not counted now (it took too long), ${from}`;
+        return `${table}: not counted now (it took too long), ${from}`;
     const lost = t.now - (t.snapshot ?? 0);
-    return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
+    return `${table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
 }
 /** What `rows` say a restore would discard: rows written since the snapshot, net of those deleted since, by table. */
 function rowsDiscarded(rows) {

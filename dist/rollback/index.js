@@ -15890,9 +15890,13 @@ async function countTableRows(session, manifest, restoreMs, bounds = { statement
     const until = Date.now() + bounds.totalMs;
     await session.query("SELECT set_config('statement_timeout', $1, false)", [String(bounds.statementMs)]);
     try {
+        const own = manifest.rowCounts === 'dumped' ? undefined : await inheritedCounts(session, manifest.tables);
         for (const t of manifest.tables) {
             const name = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .qualified */ .LX)(t.schema, t.name);
-            const row = { table: `${t.schema}.${t.name}`, snapshot: t.rows };
+            const adjusted = own?.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .tableKey */ .ih)(t));
+            // A count the manifest took with the children is taken so now too, so like is compared with like.
+            const withChildren = adjusted === 'with-children';
+            const row = { table: `${t.schema}.${t.name}`, snapshot: typeof adjusted === 'number' ? adjusted : t.rows, ...(withChildren ? { withChildren: true } : {}) };
             if (Date.now() >= until) {
                 out.push({ ...row, now: null, counted: 'timeout' });
                 continue;
@@ -15903,7 +15907,7 @@ async function countTableRows(session, manifest, restoreMs, bounds = { statement
                 continue;
             }
             try {
-                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ONLY ${name}`);
+                const { rows } = await session.query(`SELECT count(*)::text AS n FROM ${withChildren ? '' : 'ONLY '}${name}`);
                 out.push({ ...row, now: Number(rows[0].n), counted: 'yes' });
             }
             catch (err) {
@@ -15918,15 +15922,56 @@ async function countTableRows(session, manifest, restoreMs, bounds = { statement
     }
     return out;
 }
+/**
+ * What an older manifest's counts (before rowCounts: 'dumped') mean as each table's own rows. Those
+ * counted a table with its inheritance children (count(*) without ONLY), while the restore brings
+ * back each table's own rows and the dry run counts them now with ONLY: a parent compared so skipped
+ * its children's rows on one side only, and the rows written into it since went unsaid. Its own rows
+ * then are its count less its direct children's, each of which held its own descendants': exact when
+ * every descendant it has now is in the manifest with rows (the tree as it stands now, which a
+ * restore of this snapshot left as it found it). Otherwise (a child in a schema the snapshot left
+ * out, or whose rows it left out) they cannot be told apart, and the table is counted with its
+ * children now as then ('with-children'). Tables without children now are left out: their counts
+ * need nothing. Partitions are not concerned: a partitioned table is not in the manifest.
+ */
+async function inheritedCounts(session, tables) {
+    const { rows: edges } = await session.query(`SELECT pn.nspname AS ps, p.relname AS pt, cn.nspname AS cs, c.relname AS ct
+       FROM pg_inherits i
+       JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+      WHERE p.relkind = 'r'`);
+    const out = new Map();
+    if (!edges.length)
+        return out;
+    const children = new Map();
+    for (const e of edges) {
+        const parent = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .tableKey */ .ih)({ schema: e.ps, name: e.pt });
+        children.set(parent, [...(children.get(parent) ?? []), (0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .tableKey */ .ih)({ schema: e.cs, name: e.ct })]);
+    }
+    const counted = new Map(tables.map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .tableKey */ .ih)(t), t.rows]));
+    // Every descendant has a count of its own in the manifest: the tree is walked once per table, cycles being impossible in pg_inherits.
+    const allCounted = (key) => (children.get(key) ?? []).every((c) => typeof counted.get(c) === 'number' && allCounted(c));
+    for (const t of tables) {
+        const key = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_0__/* .tableKey */ .ih)(t);
+        const direct = children.get(key);
+        if (!direct || t.rows === null)
+            continue;
+        const own = t.rows - direct.reduce((sum, c) => sum + (counted.get(c) ?? 0), 0);
+        // Fewer than none: the tree changed since; the counts are then compared as the manifest took them.
+        out.set(key, allCounted(key) && own >= 0 ? own : 'with-children');
+    }
+    return out;
+}
 /** "public.orders: 14 now, 10 from the snapshot (4 discarded)": one table of the plan, for a line. */
 function tableRowsLine(t) {
     const from = t.snapshot === null ? 'emptied (the snapshot holds no rows for it)' : `${t.snapshot} from the snapshot`;
+    const table = t.withChildren ? `${t.table} (with its inheritance children, as the snapshot's older manifest counted it)` : t.table;
     if (t.counted === 'missing')
-        return `${t.table}: not there now, created with ${from}`;
+        return `${table}: not there now, created with ${from}`;
     if (t.counted === 'timeout' || t.now === null)
-        return `${t.table}: not counted now (it took too long), ${from}`;
+        return `${table}: not counted now (it took too long), ${from}`;
     const lost = t.now - (t.snapshot ?? 0);
-    return `${t.table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
+    return `${table}: ${t.now} now, ${from}${lost > 0 ? ` (${lost} discarded)` : ''}`;
 }
 /** What `rows` say a restore would discard: rows written since the snapshot, net of those deleted since, by table. */
 function rowsDiscarded(rows) {
@@ -21908,7 +21953,7 @@ async function readiness(request, components, record, log) {
     }
     else {
         try {
-            out.checks = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+            out.checks = await (0,smoke_test/* loadChecks */.o$)((0,smoke_test/* verifySource */.t4)(plan.verify, request.workspace), { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
             add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
         }
         catch (err) {
@@ -27100,7 +27145,7 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             // Every check is validated, but SQL ones need a connection the app-only jobs do not get
             // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
             // stopping an app rollback at plan. The smoke-test action itself stays strict.
-            const all = await (0,smoke_test/* loadChecks */.o$)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            const all = await (0,smoke_test/* loadChecks */.o$)((0,smoke_test/* verifySource */.t4)(plan.verify, request.workspace), { baseUrl: plan.verify.baseUrl, hasDatabase: true });
             checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
             const left = all.filter((c) => !checks.includes(c)).map((c) => c.name);
             if (left.length) {
@@ -32452,12 +32497,19 @@ const replacedDeploy = (all, live) => all.slice(all.indexOf(live) + 1).find((d) 
 /**
  * A failed freeze stops the step before the rollback is asked for: its error says so, and that the
  * bad deploy is still live, so the reader of "re-run the step" knows production is not back yet.
+ * A person on call may need production back before the freeze works, so the hint gives the two ways
+ * to roll back anyway that still leave auto-deploy off: turn it off by hand and re-run (the step
+ * skips a freeze that is already in place), or roll back in the dashboard, which turns it off itself
+ * (an API rollback does not). No input skips the freeze: a rollback the next push undoes is not one.
  */
-function notRolledBack(name, liveId) {
+function notRolledBack(name, liveId, toId) {
     return (err) => {
         if (!(err instanceof errors/* RollbackKitError */.dp))
             throw err;
-        throw new errors/* RollbackKitError */.dp(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace.`, err.hint, (0,errors/* errorFacts */.u2)(err));
+        const anyway = `To roll back anyway, either turn auto-deploy off by hand (Render dashboard \u2192 service ${name} \u2192 Settings \u2192 Auto-Deploy: No) and re-run the step, which then skips this freeze and rolls back to ${toId}; ` +
+            `or roll back in the Render dashboard (service ${name} \u2192 Events \u2192 deploy ${toId} \u2192 Rollback), which turns auto-deploy off itself. ` +
+            'Until auto-deploy is off, the next push re-ships the bad code.';
+        throw new errors/* RollbackKitError */.dp(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace; the rollback stops when auto-deploy cannot be turned off first, as the next push would undo it.`, `${err.hint ? `${err.hint} ` : ''}${anyway}`, (0,errors/* errorFacts */.u2)(err));
     };
 }
 async function promoteOnRender(opts, log) {
@@ -32576,7 +32628,7 @@ async function promoteOnRender(opts, log) {
     // Freeze first: a push that lands while the rollback builds would otherwise replace it.
     let frozen = base.frozen;
     if (service.autoDeploy !== 'no') {
-        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id));
+        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id, to.id));
         frozen = rollback_frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
         log.info(frozen.what);
     }
@@ -37730,7 +37782,8 @@ function sleep(ms, signal) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   o$: () => (/* binding */ loadChecks),
-  pb: () => (/* binding */ runSmokeTest)
+  pb: () => (/* binding */ runSmokeTest),
+  t4: () => (/* binding */ verifySource)
 });
 
 // UNUSED EXPORTS: MAX_CHECKS_FILE_BYTES
@@ -38933,6 +38986,14 @@ async function measureConfirmed(measure, afterSeconds, log, wait = pool/* sleep 
 
 
 
+/**
+ * The spec source the plan's verify settings name. A plan file's verify.checks-file keeps the
+ * workspace rule even on the command line: the file travels with the repository, so what a local
+ * run accepts the workflow must accept too.
+ */
+function verifySource(verify, workspace) {
+    return { checks: verify.checks, checksFile: verify.checksFile, checksFileName: verify.checksFileName, cwd: workspace, anywhere: verify.checksFileAnywhere };
+}
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -38940,7 +39001,7 @@ async function loadChecks(source, ctx) {
     }
     if (source.checksFile) {
         const name = source.checksFileName ?? 'checks-file';
-        const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name);
+        const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name, source.anywhere ?? false);
         return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `${name} ${source.checksFile}` });
     }
     if (source.checks)
@@ -38954,9 +39015,11 @@ const CHECKOUT_HINT = 'The path is relative to the workspace (on the command lin
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
  * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
  * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
- * in the repository that points outside is refused too.
+ * in the repository that points outside is refused too. `anywhere`: a person named the file on
+ * their own machine, where it reveals nothing they cannot read already, so only the size and kind
+ * rules hold (a FIFO would still block, a huge file is still the wrong one).
  */
-async function readChecksFile(checksFile, workspace, name) {
+async function readChecksFile(checksFile, workspace, name, anywhere) {
     const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read ${name} "${checksFile}": ${why}.`, hint);
     let root;
     let path;
@@ -38968,7 +39031,7 @@ async function readChecksFile(checksFile, workspace, name) {
         throw cannotRead(describeFsError(err));
     }
     const inside = (0,external_node_path_.relative)(root, path);
-    if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
+    if (!anywhere && (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside))) {
         throw cannotRead('it is outside the workspace', `${name} must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.`);
     }
     try {

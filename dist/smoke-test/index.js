@@ -16335,7 +16335,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   pb: () => (/* binding */ runSmokeTest)
 });
 
-// UNUSED EXPORTS: MAX_CHECKS_FILE_BYTES
+// UNUSED EXPORTS: MAX_CHECKS_FILE_BYTES, verifySource
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
@@ -17949,6 +17949,14 @@ var smoke_confirm = __nccwpck_require__(1116);
 
 
 
+/**
+ * The spec source the plan's verify settings name. A plan file's verify.checks-file keeps the
+ * workspace rule even on the command line: the file travels with the repository, so what a local
+ * run accepts the workflow must accept too.
+ */
+function verifySource(verify, workspace) {
+    return { checks: verify.checks, checksFile: verify.checksFile, checksFileName: verify.checksFileName, cwd: workspace, anywhere: verify.checksFileAnywhere };
+}
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -17956,7 +17964,7 @@ async function loadChecks(source, ctx) {
     }
     if (source.checksFile) {
         const name = source.checksFileName ?? 'checks-file';
-        const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name);
+        const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name, source.anywhere ?? false);
         return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `${name} ${source.checksFile}` });
     }
     if (source.checks)
@@ -17970,9 +17978,11 @@ const CHECKOUT_HINT = 'The path is relative to the workspace (on the command lin
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
  * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
  * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
- * in the repository that points outside is refused too.
+ * in the repository that points outside is refused too. `anywhere`: a person named the file on
+ * their own machine, where it reveals nothing they cannot read already, so only the size and kind
+ * rules hold (a FIFO would still block, a huge file is still the wrong one).
  */
-async function readChecksFile(checksFile, workspace, name) {
+async function readChecksFile(checksFile, workspace, name, anywhere) {
     const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read ${name} "${checksFile}": ${why}.`, hint);
     let root;
     let path;
@@ -17984,7 +17994,7 @@ async function readChecksFile(checksFile, workspace, name) {
         throw cannotRead(describeFsError(err));
     }
     const inside = (0,external_node_path_.relative)(root, path);
-    if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
+    if (!anywhere && (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside))) {
         throw cannotRead('it is outside the workspace', `${name} must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.`);
     }
     try {

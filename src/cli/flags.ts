@@ -86,7 +86,7 @@ export const FLAGS: Record<string, Flag> = {
   'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
   checks: { help: 'smoke checks as YAML', placeholder: 'yaml' },
   // The limits loadChecks enforces (smoke-test.ts readChecksFile), said before someone runs into them.
-  'checks-file': { help: 'a YAML file of smoke checks: a regular file of at most 1 MB inside the current folder (symbolic links are followed first; a path that leads outside is refused)', placeholder: 'file' },
+  'checks-file': { help: 'a YAML file of smoke checks, relative to the current folder or absolute, anywhere on this machine: a regular file of at most 1 MB (rollback-kit.yml\'s verify.checks-file must stay inside the current folder, as the workflow reads it there)', placeholder: 'file' },
   attempts: { help: 'how many times to try before a check fails (default 3)', placeholder: 'n' },
   'interval-seconds': { help: 'pause between attempts (default 5)', placeholder: 'seconds' },
   backoff: { help: 'fixed (default) or exponential' },

@@ -11,7 +11,7 @@ import { QueryDeadlineExceeded, withSession, type QueryDeadline } from '../db/se
 import { revertMigrations, type Choice } from '../migrations/revert.js';
 import { checkPromoteRequest, promotePrevious, type PromoteOutcome } from '../platforms/promote.js';
 import { vercelTokenReadiness } from '../platforms/vercel/token.js';
-import { loadChecks } from '../smoke/smoke-test.js';
+import { loadChecks, verifySource } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import type { DrillRecord } from './drill.js';
 import { fileKey, type ComponentPlan } from './plan-file.js';
@@ -231,7 +231,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
     if (components.length) add({ check: 'checks', status: 'failed', detail: 'no smoke checks configured (verify in rollback-kit.yml, or base-url / checks inputs): the drill could not tell whether staging works' });
   } else {
     try {
-      out.checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+      out.checks = await loadChecks(verifySource(plan.verify, request.workspace), { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
       add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
     } catch (err) {
       add({ check: 'checks', status: 'failed', detail: redact(err) });

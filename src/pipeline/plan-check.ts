@@ -14,7 +14,7 @@ import { registerUrlSecrets } from '../core/url-secrets.js';
 import { componentUrls } from '../platforms/component-urls.js';
 import { resolveMigrationsDir } from '../migrations/registry.js';
 import { registerSpecSecrets } from '../smoke/sensitive.js';
-import { loadChecks } from '../smoke/smoke-test.js';
+import { loadChecks, verifySource } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import type { RollbackPlan } from './plan-file.js';
 import { DATABASE } from './scope.js';
@@ -39,7 +39,7 @@ export async function checkPlanOffline(plan: RollbackPlan, scope: string[], work
   let checks: Check[] = [];
   if (plan.verify) {
     try {
-      checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+      checks = await loadChecks(verifySource(plan.verify, workspace), { baseUrl: plan.verify.baseUrl, hasDatabase: true });
       registerSpecSecrets(checks, log);
     } catch (err) {
       problem(err);

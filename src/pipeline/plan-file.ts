@@ -74,6 +74,8 @@ export interface VerifyPlan {
   checksFile?: string;
   /** How messages name checksFile when the plan file gave it (fileKey); unset, the input's name. */
   checksFileName?: string;
+  /** checksFile came from a person's own command line: read wherever it is (smoke-test.ts verifySource). */
+  checksFileAnywhere?: boolean;
   attempts: number;
   intervalSeconds: number;
   /** Unset, fixed (smoke-test's default). */

@@ -30,7 +30,7 @@ import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { stopName } from '../core/stop-signals.js';
 import { afterStopWithin } from '../core/bounded-wait.js';
-import { loadChecks } from '../smoke/smoke-test.js';
+import { loadChecks, verifySource } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { isClosed, ledgerDoneWithRestore, type LedgerRow } from '../migrations/ledger.js';
@@ -261,7 +261,7 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       // Every check is validated, but SQL ones need a connection the app-only jobs do not get
       // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
       // stopping an app rollback at plan. The smoke-test action itself stays strict.
-      const all = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, checksFileName: plan.verify.checksFileName, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+      const all = await loadChecks(verifySource(plan.verify, request.workspace), { baseUrl: plan.verify.baseUrl, hasDatabase: true });
       checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
       const left = all.filter((c) => !checks!.includes(c)).map((c) => c.name);
       if (left.length) {

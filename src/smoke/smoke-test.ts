@@ -25,6 +25,20 @@ export interface SpecSource {
   /** How messages name checksFile: the checks-file input, or the plan file's key that gave it. */
   checksFileName?: string;
   cwd?: string;
+  /**
+   * The person running us named checksFile on their own machine (a CLI flag): any file they can
+   * read is theirs to use, so it is read wherever it is. Unset, it must be inside `cwd` (below).
+   */
+  anywhere?: boolean;
+}
+
+/**
+ * The spec source the plan's verify settings name. A plan file's verify.checks-file keeps the
+ * workspace rule even on the command line: the file travels with the repository, so what a local
+ * run accepts the workflow must accept too.
+ */
+export function verifySource(verify: { checks?: string; checksFile?: string; checksFileName?: string; checksFileAnywhere?: boolean }, workspace: string): SpecSource {
+  return { checks: verify.checks, checksFile: verify.checksFile, checksFileName: verify.checksFileName, cwd: workspace, anywhere: verify.checksFileAnywhere };
 }
 
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
@@ -34,7 +48,7 @@ export async function loadChecks(source: SpecSource, ctx: { baseUrl?: string; ha
   }
   if (source.checksFile) {
     const name = source.checksFileName ?? 'checks-file';
-    const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name);
+    const text = await readChecksFile(source.checksFile, source.cwd ?? '.', name, source.anywhere ?? false);
     return parseChecks(text, { ...ctx, source: `${name} ${source.checksFile}` });
   }
   if (source.checks) return parseChecks(source.checks, { ...ctx, source: 'checks input' });
@@ -50,9 +64,11 @@ const CHECKOUT_HINT = 'The path is relative to the workspace (on the command lin
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
  * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
  * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
- * in the repository that points outside is refused too.
+ * in the repository that points outside is refused too. `anywhere`: a person named the file on
+ * their own machine, where it reveals nothing they cannot read already, so only the size and kind
+ * rules hold (a FIFO would still block, a huge file is still the wrong one).
  */
-async function readChecksFile(checksFile: string, workspace: string, name: string): Promise<string> {
+async function readChecksFile(checksFile: string, workspace: string, name: string, anywhere: boolean): Promise<string> {
   const cannotRead = (why: string, hint = CHECKOUT_HINT) => new RollbackKitError(`Cannot read ${name} "${checksFile}": ${why}.`, hint);
   let root: string;
   let path: string;
@@ -63,7 +79,7 @@ async function readChecksFile(checksFile: string, workspace: string, name: strin
     throw cannotRead(describeFsError(err));
   }
   const inside = relative(root, path);
-  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+  if (!anywhere && (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside))) {
     throw cannotRead('it is outside the workspace', `${name} must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.`);
   }
   try {

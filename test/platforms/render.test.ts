@@ -58,9 +58,26 @@ describe('promoteOnRender', () => {
     f.fault(/^PATCH /, { status: 500, json: { id: 'internal', message: 'internal error' } }, 100);
     const err = await failure(run(f, { retry: { jitterMs: 0, baseDelayMs: 10 } }));
     expect(err.message).toMatch(/Render failed with 500 while turning auto-deploy off .*after retries\./);
-    expect(err.message).toContain(`Nothing was rolled back: service backend (${SERVICE_ID}) still serves ${bad.id}, the deploy this step was to replace.`);
+    expect(err.message).toContain(`Nothing was rolled back: service backend (${SERVICE_ID}) still serves ${bad.id}, the deploy this step was to replace;`);
     expect(rollbacks(f)).toHaveLength(0);
     expect(f.live()!.id).toBe(bad.id);
+  });
+
+  it('a freeze the API key may not make (PATCH 403): the error says how to roll back anyway, and the re-run it names does', async () => {
+    const { f, good, bad } = await history();
+    f.fault(/^PATCH /, { status: 403, json: { id: 'forbidden', message: 'Forbidden' } });
+    const err = await failure(run(f));
+    expect(err.message).toContain(`Nothing was rolled back: service backend (${SERVICE_ID}) still serves ${bad.id}, the deploy this step was to replace; the rollback stops when auto-deploy cannot be turned off first, as the next push would undo it.`);
+    expect(err.hint).toContain(
+      `To roll back anyway, either turn auto-deploy off by hand (Render dashboard → service backend (${SERVICE_ID}) → Settings → Auto-Deploy: No) and re-run the step, which then skips this freeze and rolls back to ${good.id}; ` +
+        `or roll back in the Render dashboard (service backend (${SERVICE_ID}) → Events → deploy ${good.id} → Rollback), which turns auto-deploy off itself. Until auto-deploy is off, the next push re-ships the bad code.`,
+    );
+    expect(rollbacks(f)).toHaveLength(0);
+    // The first way, as the hint says it: auto-deploy off by hand, then the step again.
+    f.service.autoDeploy = 'no';
+    const again = await run(f);
+    expect(again).toMatchObject({ status: 'rolled-back', from: { id: bad.id }, to: { id: good.id }, frozen: { frozen: true } });
+    expect(f.requestsTo(/^PATCH /)).toHaveLength(1);
   });
 
   it('takes an explicit target, and refuses one that never went live', async () => {

@@ -4,8 +4,6 @@
 // puts a failure that left no drill comment on the drill issue, where the drill itself finds it.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import { memoryLog } from '../../src/core/log.js';
 import type { DrillRecord } from '../../src/pipeline/drill.js';
 import { DRILL_LABEL, drillIssueMarker, recordDrill } from '../../src/report/drill-issue.js';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { FILTERED_LIST_CAP, startGitHubRuns, type FakeRun, type GitHubRunsFake } from '../fakes/github-runs.js';
 import { runStep } from './run-step.js';
 
 type Step = { id?: string; run?: string; env?: Record<string, string> };
@@ -28,99 +27,14 @@ const RUN_ID = '9001';
 /** The unfinished statuses, in the order the gate asks about them. */
 const STATUSES = ['requested', 'queued', 'pending', 'waiting', 'in_progress'];
 
-/**
- * GitHub's "list workflow runs for a repository" as the gate uses it: `status` filters, runs carry
- * `path` (the workflow file, `@ref` for a dynamic one) and `referenced_workflows` (the reusable
- * workflows they call, as owner/repo/path@ref); 401 without the token. Paginated as GitHub does it:
- * `runs` in the order GitHub lists them (newest first), `per_page` 30 unless given and at most 100,
- * `page` from 1, `total_count` the whole filtered list, and a Link header (prev, next, last, first,
- * each where it applies) unless every run fits on one page. Rate-limited as GitHub documents it for
- * GITHUB_TOKEN: every authorized answer carries x-ratelimit-limit (1,000 an hour), -remaining, -used,
- * -reset and -resource, each request counts, and once none is left the answer is 403 (or 429) with
- * x-ratelimit-remaining 0; a secondary limit is a 403 (or 429) that says so, with retry-after when
- * GitHub gives one.
- */
-interface FakeRun {
-  id: number;
-  status: string;
-  path: string;
-  referenced_workflows?: { path: string; sha: string; ref?: string }[];
-}
-let runs: FakeRun[] = [];
-let requests: string[] = [];
-let failing = 0;
-/** The repository's GITHUB_TOKEN budget for the hour. */
-let rate = { limit: 1000, remaining: 1000 };
-/** The next answers refused by a secondary limit: status, and retry-after when there is one. */
-let secondary: { status: 403 | 429; retryAfter?: number }[] = [];
-/** The status of the answer once the primary limit is used up. */
-let exceededStatus: 403 | 429 = 403;
-/** Called on each request, to change the runs as time passes. */
-let onRequest: (n: number, url: URL) => void = () => {};
-/** How long each answer takes. */
-let delayMs = 0;
-let server: Server;
+let actions: GitHubRunsFake;
 let api = '';
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    requests.push(`${req.method} ${url.pathname}${url.search}`);
-    onRequest(requests.length, url);
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      const answer = () => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-      if (delayMs > 0) setTimeout(answer, delayMs);
-      else answer();
-    };
-    if (failing > 0) {
-      failing--;
-      return send(502, { message: 'Server Error' });
-    }
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { message: 'Bad credentials' });
-    const limits = () => ({
-      'x-ratelimit-limit': String(rate.limit),
-      'x-ratelimit-remaining': String(rate.remaining),
-      'x-ratelimit-used': String(rate.limit - rate.remaining),
-      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
-      'x-ratelimit-resource': 'core',
-    });
-    if (rate.remaining === 0) return send(exceededStatus, { message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, limits());
-    rate.remaining--;
-    const refused = secondary.shift();
-    if (refused) {
-      const retry: Record<string, string> = refused.retryAfter === undefined ? {} : { 'retry-after': String(refused.retryAfter) };
-      return send(refused.status, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { ...limits(), ...retry });
-    }
-    if (req.method !== 'GET' || url.pathname !== `/repos/${REPO}/actions/runs`) return send(404, { message: 'Not Found' }, limits());
-    const status = url.searchParams.get('status');
-    const list = runs.filter((r) => !status || r.status === status).map((r) => ({ ...r, name: 'x', event: 'workflow_dispatch', conclusion: null, referenced_workflows: r.referenced_workflows ?? [] }));
-    const perPage = Math.min(Number(url.searchParams.get('per_page')) || 30, 100);
-    const page = Math.max(Number(url.searchParams.get('page')) || 1, 1);
-    const last = Math.max(Math.ceil(list.length / perPage), 1);
-    const link = (n: number, rel: string) => {
-      const to = new URL(`${api}${url.pathname}${url.search}`);
-      to.searchParams.set('page', String(n));
-      return `<${to.href}>; rel="${rel}"`;
-    };
-    const links = [page > 1 && link(page - 1, 'prev'), page < last && link(page + 1, 'next'), page < last && link(last, 'last'), page > 1 && link(1, 'first')].filter((l) => l !== false);
-    send(200, { total_count: list.length, workflow_runs: list.slice((page - 1) * perPage, page * perPage) }, { ...limits(), ...(links.length > 0 ? { link: links.join(', ') } : {}) });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  actions = await startGitHubRuns({ repo: REPO, token: TOKEN });
+  api = actions.url;
 });
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-});
-beforeEach(() => {
-  runs = [];
-  requests = [];
-  failing = 0;
-  rate = { limit: 1000, remaining: 1000 };
-  secondary = [];
-  exceededStatus = 403;
-  onRequest = () => {};
-  delayMs = 0;
-});
+afterAll(() => actions.close());
+beforeEach(() => actions.reset());
 
 let workspace: string;
 beforeEach(async () => {
@@ -156,7 +70,7 @@ describe('rollback-drill.yml gate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('::notice::No drill: this repository has no staging plan');
     expect(r.outputs).toEqual({ start: 'false' });
-    expect(requests).toEqual([]);
+    expect(actions.requests).toEqual([]);
   });
 
   it('a drill someone asked for without a plan goes on: the drill itself says the plan is missing', async () => {
@@ -166,7 +80,7 @@ describe('rollback-drill.yml gate', () => {
 
   it('no rollback running: the drill starts; its own run and other workflows do not count', async () => {
     await withPlan();
-    runs = [
+    actions.runs = [
       { id: Number(RUN_ID), status: 'in_progress', path: '.github/workflows/drill-caller.yml', referenced_workflows: [{ path: 'rollback-kit/rollback-kit/.github/workflows/rollback-drill.yml@v1', sha: 'a'.repeat(40) }] },
       { id: 11, status: 'in_progress', path: '.github/workflows/ci.yml' },
       { id: 12, status: 'completed', path: '.github/workflows/rollback.yml' },
@@ -176,7 +90,7 @@ describe('rollback-drill.yml gate', () => {
     expect(r.code).toBe(0);
     expect(r.outputs).toEqual({ start: 'true' });
     // Every unfinished status is asked about, with the token, in two looks in a row.
-    expect(requests.map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status'))).toEqual([...STATUSES, ...STATUSES]);
+    expect(actions.requests.map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status'))).toEqual([...STATUSES, ...STATUSES]);
     expect(r.stdout).toContain('No rollback is running: the drill looks once more in ');
   });
 
@@ -186,10 +100,10 @@ describe('rollback-drill.yml gate', () => {
     ["a caller of the library's rollback.yml, waiting for database reviewers", { id: 23, status: 'waiting', path: '.github/workflows/incident.yml', referenced_workflows: [{ path: 'rollback-kit/rollback-kit/.github/workflows/rollback.yml@v1', sha: 'c'.repeat(40) }] }],
   ])('waits while %s runs, then starts once it has finished', async (_name, run) => {
     await withPlan();
-    runs = [run];
+    actions.runs = [run];
     // Finished after the first look, which stopped at the status the rollback is in.
-    onRequest = (n, url) => {
-      if (n > 1 && url.searchParams.get('status') === 'requested') runs = [];
+    actions.onRequest = (n, url) => {
+      if (n > 1 && url.searchParams.get('status') === 'requested') actions.runs = [];
     };
     // The gate starts as soon as it has looked twice: the wait is only a bound, ample for a loaded machine.
     const r = await runGate({}, { WAIT_SECONDS: '60', POLL_SECONDS: '1' });
@@ -197,12 +111,12 @@ describe('rollback-drill.yml gate', () => {
     expect(r.stdout).toContain(`a rollback is running in this repository (run ${run.id}): the drill waits`);
     expect(r.outputs).toEqual({ start: 'true' });
     // The two looks after it ask about every status.
-    expect(requests.length).toBe(STATUSES.indexOf(run.status) + 1 + 2 * STATUSES.length);
+    expect(actions.requests.length).toBe(STATUSES.indexOf(run.status) + 1 + 2 * STATUSES.length);
   });
 
   it('a rollback running for the whole wait: the drill does not start, and says why and what to do', async () => {
     await withPlan();
-    runs = [{ id: 31, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    actions.runs = [{ id: 31, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
     const r = await runGate({});
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::The drill did not start: a rollback is running in this repository (run 31), for the whole 0 minutes it waited. Nothing was changed. Run the drill again (Run workflow) once no rollback is running.');
@@ -211,7 +125,7 @@ describe('rollback-drill.yml gate', () => {
 
   it('GitHub not answering is not taken for "no rollback": the drill waits, then does not start', async () => {
     await withPlan();
-    failing = 1_000;
+    actions.failing = 1_000;
     const r = await runGate({});
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::The drill did not start: GitHub did not say which rollbacks are running');
@@ -221,14 +135,14 @@ describe('rollback-drill.yml gate', () => {
   /** n runs of other workflows in one status, newest first, ids from `from`. */
   const others = (n: number, status: string, from = 100_000): FakeRun[] => Array.from({ length: n }, (_, i) => ({ id: from + i, status, path: '.github/workflows/ci.yml' }));
   const pagesAsked = (status: string) =>
-    requests
+    actions.requests
       .map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams)
       .filter((p) => p.get('status') === status)
       .map((p) => `${p.get('page')}/${p.get('per_page')}`);
 
   it('reads every page: a rollback on page 2 of in_progress keeps the drill waiting', async () => {
     await withPlan();
-    runs = [...others(100, 'in_progress'), { id: 51, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    actions.runs = [...others(100, 'in_progress'), { id: 51, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
     const r = await runGate({});
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::The drill did not start: a rollback is running in this repository (run 51)');
@@ -236,9 +150,9 @@ describe('rollback-drill.yml gate', () => {
     expect(pagesAsked('in_progress').slice(0, 2)).toEqual(['1/100', '2/100']);
   });
 
-  it('1,000 runs in one status fill the 10 pages GitHub lists: read to the end, and the drill starts', async () => {
+  it('999 runs in one status, below what GitHub lists: read to the end (10 pages), and the drill starts', async () => {
     await withPlan();
-    runs = others(1000, 'in_progress');
+    actions.runs = others(999, 'in_progress');
     // Long enough for two looks of 10 pages on a busy machine (the gate starts once they agree).
     const r = await runGate({}, { WAIT_SECONDS: '60', POLL_SECONDS: '1' });
     expect(r.code).toBe(0);
@@ -247,25 +161,52 @@ describe('rollback-drill.yml gate', () => {
     expect(pagesAsked('in_progress')).toEqual([...tenPages, ...tenPages]);
   });
 
-  const beyondCap = 'GitHub did not say which rollbacks are running (more than 1000 in_progress runs, and it lists no more)';
+  const beyondCap = 'GitHub did not say which rollbacks are running (1000 or more in_progress runs, and it lists no more than 1000)';
+  const crowdedError = `::error::The drill did not start: ${beyondCap}, for the whole 0 minutes it waited. Nothing was changed. Run the drill again (Run workflow) once fewer than 1000 runs are in_progress (the Actions tab lists them by status: cancel those no longer needed), and no rollback is running.`;
 
-  it('more runs in one status than the 10 pages GitHub lists is not taken for "no rollback": the drill waits, then does not start', async () => {
+  it('the stand-in lists no more than GitHub does: 1,000 runs of a filtered list, total_count cut there, 422 past it', async () => {
+    actions.runs = others(1500, 'in_progress');
+    const get = (query: string) => fetch(`${api}/repos/${REPO}/actions/runs?${query}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const tenth = await get('status=in_progress&per_page=100&page=10');
+    expect(tenth.status).toBe(200);
+    const body = (await tenth.json()) as { total_count: number; workflow_runs: FakeRun[] };
+    expect(body.total_count).toBe(FILTERED_LIST_CAP);
+    expect(body.workflow_runs.map((run) => run.id)).toEqual(others(100, 'in_progress', 100_900).map((run) => run.id));
+    expect(tenth.headers.get('link')).not.toContain('rel="next"');
+    const eleventh = await get('status=in_progress&per_page=100&page=11');
+    expect(eleventh.status).toBe(422);
+    expect(((await eleventh.json()) as { message: string }).message).toBe('In order to keep the API fast for everyone, pagination is limited for this resource.');
+    // Unfiltered, the cap is not this one.
+    expect(((await (await get('per_page=100')).json()) as { total_count: number }).total_count).toBe(1500);
+  });
+
+  it('exactly 1,000 runs in one status, as many as GitHub lists, cannot be told from more: the drill waits, then does not start, and says what to do', async () => {
     await withPlan();
-    runs = others(1001, 'in_progress');
+    actions.runs = others(1000, 'in_progress');
     const r = await runGate({});
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain(`${beyondCap}: the drill waits`);
-    expect(r.stdout).toContain(`::error::The drill did not start: ${beyondCap}, for the whole 0 minutes it waited.`);
+    expect(r.stdout).toContain(crowdedError);
     expect(r.outputs).toEqual({});
     // Page 1's total_count says so: no page that could not change the answer is read.
     expect(new Set(pagesAsked('in_progress'))).toEqual(new Set(['1/100']));
   });
 
-  it('a list that grows past the 10 pages while they are read: page 10 still has a next page, and the drill does not start', async () => {
+  it('a rollback past the 1,000 runs GitHub lists of its status is not taken for "no rollback": the drill does not start', async () => {
     await withPlan();
-    runs = others(1000, 'in_progress');
-    onRequest = (_n, url) => {
-      if (url.searchParams.get('status') === 'in_progress' && url.searchParams.get('page') === '10' && runs.length === 1000) runs = [{ id: 1, status: 'in_progress', path: '.github/workflows/ci.yml' }, ...runs];
+    // The oldest in_progress run, the 1,001st: on no page GitHub gives.
+    actions.runs = [...others(1000, 'in_progress'), { id: 52, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    const r = await runGate({});
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain(crowdedError);
+    expect(r.outputs).toEqual({});
+  });
+
+  it('a list that grows to the cap while its pages are read: the page that says so stops the look, and the drill does not start', async () => {
+    await withPlan();
+    actions.runs = others(999, 'in_progress');
+    actions.onRequest = (_n, url) => {
+      if (url.searchParams.get('status') === 'in_progress' && url.searchParams.get('page') === '10' && actions.runs.length === 999) actions.runs = [...others(5, 'in_progress', 1), ...actions.runs];
     };
     // Long enough for a look of 10 pages on a busy machine to end before the wait does (the run waits it all).
     const r = await runGate({}, { WAIT_SECONDS: '25', POLL_SECONDS: '1' });
@@ -277,12 +218,12 @@ describe('rollback-drill.yml gate', () => {
 
   it('a run finishing between two pages, which moves a rollback up onto the page already read, is not taken for "no rollback"', async () => {
     await withPlan();
-    runs = [...others(100, 'in_progress'), { id: 61, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    actions.runs = [...others(100, 'in_progress'), { id: 61, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
     let finished = false;
-    onRequest = (_n, url) => {
+    actions.onRequest = (_n, url) => {
       if (!finished && url.searchParams.get('status') === 'in_progress' && url.searchParams.get('page') === '2') {
         finished = true;
-        runs = runs.filter((run) => run.id !== 100_005);
+        actions.runs = actions.runs.filter((run) => run.id !== 100_005);
       }
     };
     const r = await runGate({});
@@ -294,30 +235,30 @@ describe('rollback-drill.yml gate', () => {
 
   it('a GitHub answering too slowly to read every page before the end of the wait: the step says so itself rather than start', async () => {
     await withPlan();
-    runs = others(250, 'queued');
-    delayMs = 700;
+    actions.runs = others(250, 'queued');
+    actions.delayMs = 700;
     const r = await runGate({}, { WAIT_SECONDS: '0', POLL_SECONDS: '1' });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::The drill did not start: GitHub did not say which rollbacks are running (it answered too slowly)');
     expect(r.outputs).toEqual({});
     // A whole look is 7 pages: it stopped before them.
-    expect(requests.length).toBeLessThan(7);
+    expect(actions.requests.length).toBeLessThan(7);
   });
 
   it('a rollback that changes status during a look, into one already read, is found by the second look: one clean look is not enough to start', async () => {
     await withPlan();
     // Pending in its concurrency group, it is let through to queued just as the gate, having read
     // queued, asks about pending: the first look lists it nowhere.
-    runs = [{ id: 71, status: 'pending', path: '.github/workflows/rollback.yml' }];
+    actions.runs = [{ id: 71, status: 'pending', path: '.github/workflows/rollback.yml' }];
     let moved = false;
-    onRequest = (_n, url) => {
+    actions.onRequest = (_n, url) => {
       const status = url.searchParams.get('status');
       if (!moved && status === 'pending') {
         moved = true;
-        runs = [{ ...runs[0]!, status: 'queued' }];
+        actions.runs = [{ ...actions.runs[0]!, status: 'queued' }];
       }
       // Once the second look has found it in queued, the rollback runs to its end.
-      if (pagesAsked('queued').length >= 2 && status !== 'queued') runs = [];
+      if (pagesAsked('queued').length >= 2 && status !== 'queued') actions.runs = [];
     };
     const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
     expect(r.stdout).toContain('No rollback is running: the drill looks once more in 1 s before it starts');
@@ -325,26 +266,26 @@ describe('rollback-drill.yml gate', () => {
     expect(r.code).toBe(0);
     expect(r.outputs).toEqual({ start: 'true' });
     // It started only after two clean looks in a row, the last two.
-    expect(requests.slice(-2 * STATUSES.length).map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status'))).toEqual([...STATUSES, ...STATUSES]);
+    expect(actions.requests.slice(-2 * STATUSES.length).map((q) => new URL(q.split(' ')[1]!, 'http://x').searchParams.get('status'))).toEqual([...STATUSES, ...STATUSES]);
   });
 
   it('a clean look, then one that finds a rollback: the count starts again, and two more clean looks are needed', async () => {
     await withPlan();
     // A rollback queued just after the first clean look.
-    onRequest = (n) => {
-      if (n === STATUSES.length + 1) runs = [{ id: 72, status: 'requested', path: '.github/workflows/rollback.yml' }];
-      if (n === STATUSES.length + 2) runs = [];
+    actions.onRequest = (n) => {
+      if (n === STATUSES.length + 1) actions.runs = [{ id: 72, status: 'requested', path: '.github/workflows/rollback.yml' }];
+      if (n === STATUSES.length + 2) actions.runs = [];
     };
     const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
     expect(r.stdout).toContain('a rollback is running in this repository (run 72): the drill waits');
     expect(r.stdout.match(/the drill looks once more/g)).toHaveLength(2);
     expect(r.outputs).toEqual({ start: 'true' });
-    expect(requests).toHaveLength(STATUSES.length + 1 + 2 * STATUSES.length);
+    expect(actions.requests).toHaveLength(STATUSES.length + 1 + 2 * STATUSES.length);
   });
 
   it('waits longer after each look that finds a rollback, doubling up to POLL_MAX_SECONDS, and never pauses past the end of the wait', async () => {
     await withPlan();
-    runs = [{ id: 81, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    actions.runs = [{ id: 81, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
     const r = await runGate({}, { WAIT_SECONDS: '9', POLL_SECONDS: '1', POLL_MAX_SECONDS: '4' });
     // The last look may have been cut short on a busy machine: the error says why, whichever it is.
     expect(r.stdout).toContain('a rollback is running in this repository (run 81): the drill waits');
@@ -356,8 +297,8 @@ describe('rollback-drill.yml gate', () => {
     for (const [i, w] of waits.entries()) expect(w).toBeLessThanOrEqual([1, 2, 4][i] ?? 4);
     expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(9);
     // One look a pause, and one at the end: 5 requests each, the rollback being in the last status.
-    expect(requests.length).toBeGreaterThan(STATUSES.length * waits.length);
-    expect(requests.length).toBeLessThanOrEqual(STATUSES.length * (waits.length + 1));
+    expect(actions.requests.length).toBeGreaterThan(STATUSES.length * waits.length);
+    expect(actions.requests.length).toBeLessThanOrEqual(STATUSES.length * (waits.length + 1));
   });
 
   it('the shipped pauses: a rollback running for the whole 30 minutes costs 11 looks, not 61', () => {
@@ -378,30 +319,30 @@ describe('rollback-drill.yml gate', () => {
 
   it("the repository's API budget running low: the gate stops before it eats into what the rollbacks need, and says so", async () => {
     await withPlan();
-    runs = [{ id: 91, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
-    // One look (5 requests) leaves exactly the reserve; the first answer of the next one is below it.
-    rate = { limit: 1000, remaining: Number(gate.env!.API_RESERVE) + STATUSES.length };
+    actions.runs = [{ id: 91, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
+    // One look (5 actions.requests) leaves exactly the reserve; the first answer of the next one is below it.
+    actions.rate = { limit: 1000, remaining: Number(gate.env!.API_RESERVE) + STATUSES.length };
     const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain("::error::The drill did not start: the repository's GitHub API budget is low (249 requests left this hour, and the gate leaves the last 250 to the rollbacks). Nothing was changed.");
-    expect(requests).toHaveLength(STATUSES.length + 1);
+    expect(actions.requests).toHaveLength(STATUSES.length + 1);
     expect(r.outputs).toEqual({});
   });
 
   it.each([403, 429] as const)('a budget already used up (%i, x-ratelimit-remaining 0): the gate stops at its first answer, and does not start', async (status) => {
     await withPlan();
-    rate = { limit: 1000, remaining: 0 };
-    exceededStatus = status;
+    actions.rate = { limit: 1000, remaining: 0 };
+    actions.exceededStatus = status;
     const r = await runGate({});
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain("::error::The drill did not start: the repository's GitHub API budget is low (0 requests left this hour");
-    expect(requests).toHaveLength(1);
+    expect(actions.requests).toHaveLength(1);
     expect(r.outputs).toEqual({});
   });
 
   it('a secondary rate limit with retry-after: no request before that many seconds, then the looks go on', async () => {
     await withPlan();
-    secondary = [{ status: 403, retryAfter: 2 }];
+    actions.secondary = [{ status: 403, retryAfter: 2 }];
     const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
     expect(r.stdout).toContain('GitHub did not say which rollbacks are running (it asked for no request in the next 2 seconds): the drill waits');
     expect(pauses(r.stdout)).toEqual([2]);
@@ -410,18 +351,18 @@ describe('rollback-drill.yml gate', () => {
 
   it('a secondary rate limit without retry-after asks for a minute: past the end of the wait, the gate stops at once and says so', async () => {
     await withPlan();
-    secondary = [{ status: 429 }];
+    actions.secondary = [{ status: 429 }];
     const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::The drill did not start: GitHub did not say which rollbacks are running (it asked for no request in the next 60 seconds), past the end of its 0 minutes wait.');
-    expect(requests).toHaveLength(1);
+    expect(actions.requests).toHaveLength(1);
     expect(r.outputs).toEqual({});
   });
 
   it('keeps the token off the command line and out of the output', async () => {
     expect(gate.run).not.toMatch(/-H "Authorization/);
     await withPlan();
-    runs = [{ id: 41, status: 'queued', path: '.github/workflows/rollback.yml' }];
+    actions.runs = [{ id: 41, status: 'queued', path: '.github/workflows/rollback.yml' }];
     const r = await runGate({});
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });

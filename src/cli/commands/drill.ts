@@ -17,6 +17,7 @@ import { formatDuration } from '../../core/duration.js';
 import { phaseProgress } from './rollback.js';
 import { removeIfEmpty, sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
 import { stoppable } from './stoppable.js';
+import { checksFileAsNamed } from '../named-files.js';
 
 export const drill: CommandSpec = {
   name: 'drill',
@@ -33,7 +34,7 @@ export const drill: CommandSpec = {
     const secrets = cli.platformSecrets();
     const databaseUrl = cli.secret('database-url');
     const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
-    const plan = await readDrillPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database) });
+    const plan = checksFileAsNamed(await readDrillPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database) }));
     cli.ownNames(plan.components.map((c) => c.name));
     const repository = cli.env.GITHUB_REPOSITORY ?? '';
     const github = { apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com', repository, token: secrets.githubToken ?? '' };

@@ -13,6 +13,7 @@ import { displayUrl } from '../../core/url-secrets.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError } from '../context.js';
 import { PROVIDER_TOKEN } from './rollback.js';
+import { checksFileAsNamed } from '../named-files.js';
 
 export const plan: CommandSpec = {
   name: 'plan',
@@ -21,6 +22,7 @@ export const plan: CommandSpec = {
   async run(cli) {
     const hasDatabaseUrl = Boolean(cli.secret('database-url'));
     const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl });
+    checksFileAsNamed(plan);
     cli.ownNames(plan.components.map((c) => c.name));
     // Secrets registered before anything is printed, problems or plan.
     const { problems, checks } = await checkPlanOffline(plan, scope, cli.cwd, cli.log);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { TOKEN_ENV } from '../../core/secret-input.js';
 import { parseConnectionString } from '../../db/connection.js';
 import { readRollbackPlan, readSeverity } from '../../pipeline/plan-source.js';
+import { checksFileAsNamed } from '../named-files.js';
 import type { RollbackRecord } from '../../pipeline/record.js';
 import { KnownSoFar } from '../../pipeline/known-so-far.js';
 import { runRollback, type RollbackDeps, type RollbackRequest } from '../../pipeline/rollback.js';
@@ -52,6 +53,7 @@ export const rollback: CommandSpec = {
     const webhookUrl = cli.secret('notify-webhook-url');
     const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
     const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database), scope: scopeArgument });
+    checksFileAsNamed(plan);
     cli.ownNames(plan.components.map((c) => c.name));
     // A missing token is bad usage (exit 2), said as promote says it, before anything starts.
     for (const c of plan.components) {

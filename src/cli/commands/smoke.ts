@@ -17,7 +17,8 @@ export const smoke: CommandSpec = {
   ],
   async run(cli) {
     const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(cli.inputs, cli.secret('database-url'), cli.cwd, cli.log);
-    const checks = await loadChecks(source, { baseUrl, hasDatabase: Boolean(options.database) });
+    // --checks-file is read where the person named it (named-files.ts says why the action differs).
+    const checks = await loadChecks({ ...source, anywhere: true }, { baseUrl, hasDatabase: Boolean(options.database) });
     const verified = verifiedRequest(cli.inputs.string('verified-sha'), cli.secret('github-token'), cli.env);
     cli.begin();
     if (cli.dryRun) {

@@ -95,11 +95,23 @@ const replacedDeploy = (all: RenderDeploy[], live: RenderDeploy): RenderDeploy |
 /**
  * A failed freeze stops the step before the rollback is asked for: its error says so, and that the
  * bad deploy is still live, so the reader of "re-run the step" knows production is not back yet.
+ * A person on call may need production back before the freeze works, so the hint gives the two ways
+ * to roll back anyway that still leave auto-deploy off: turn it off by hand and re-run (the step
+ * skips a freeze that is already in place), or roll back in the dashboard, which turns it off itself
+ * (an API rollback does not). No input skips the freeze: a rollback the next push undoes is not one.
  */
-function notRolledBack(name: string, liveId: string): (err: unknown) => never {
+function notRolledBack(name: string, liveId: string, toId: string): (err: unknown) => never {
   return (err) => {
     if (!(err instanceof RollbackKitError)) throw err;
-    throw new RollbackKitError(`${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace.`, err.hint, errorFacts(err));
+    const anyway =
+      `To roll back anyway, either turn auto-deploy off by hand (Render dashboard → service ${name} → Settings → Auto-Deploy: No) and re-run the step, which then skips this freeze and rolls back to ${toId}; ` +
+      `or roll back in the Render dashboard (service ${name} → Events → deploy ${toId} → Rollback), which turns auto-deploy off itself. ` +
+      'Until auto-deploy is off, the next push re-ships the bad code.';
+    throw new RollbackKitError(
+      `${err.message} Nothing was rolled back: service ${name} still serves ${liveId}, the deploy this step was to replace; the rollback stops when auto-deploy cannot be turned off first, as the next push would undo it.`,
+      `${err.hint ? `${err.hint} ` : ''}${anyway}`,
+      errorFacts(err),
+    );
   };
 }
 
@@ -219,7 +231,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   // Freeze first: a push that lands while the rollback builds would otherwise replace it.
   let frozen = base.frozen;
   if (service.autoDeploy !== 'no') {
-    const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id));
+    const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no')).catch(notRolledBack(name, live.id, to.id));
     frozen = frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
     log.info(frozen.what);
   }
