@@ -28711,6 +28711,9 @@ const VERIFY_ONLY = 'verify';
  * root action knows it (`incidentLookup`); it selects no component, as verify does.
  */
 const INCIDENT_ONLY = 'incident';
+/** What a plan made from inputs without a component lacks, in the words of resolvePlan's "nothing to roll back". */
+const NO_COMPONENT = 'no component (provider, project or command) was given, only the database';
+const ADD_THE_APP = 'Set the single-component inputs (provider, project or command) for the app, or add a rollback-kit.yml that describes it; to roll back the database alone, use scope: db.';
 /** Whether a scope input is `incident` (INCIDENT_ONLY); selectScope refuses it mixed with other names. */
 const namesIncidentOnly = (raw) => (0,_core_parse_js__WEBPACK_IMPORTED_MODULE_1__/* .parseList */ .E1)(raw ?? '').some((w) => w.trim().toLowerCase() === INCIDENT_ONLY);
 /** The component names and/or "database" this run rolls back, in plan order. */
@@ -28757,8 +28760,20 @@ function selectScope(plan, raw, opts = {}) {
     if (wanted.has(DATABASE) && !plan.database) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input scope includes the database, but the rollback plan (${plan.source}) has none.`, 'Add a database section to rollback-kit.yml, or set database-url (and migrations-dir / steps) as inputs.');
     }
+    // A plan made from inputs with no component holds the database only: the person named a
+    // database and no app (a forgotten project, say), which a plan file that describes only a database
+    // does on purpose. Said as what is missing, not as the scope (which they may never have given).
+    const noAppGiven = plan.source === 'inputs' && !names.length;
+    if (noAppGiven && words.some((w) => w.toLowerCase() === 'full')) {
+        // full promises the app, then the database: the database alone would run down migrations under
+        // an app nobody rolled back, and end "complete". scope db says that is meant.
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Scope full rolls back the app, then the database, but the rollback plan (inputs) has no app: ${NO_COMPONENT}. Nothing was changed.`, ADD_THE_APP);
+    }
     if (!wanted.size) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input scope "${raw ?? 'app'}" selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
+        const which = raw === undefined ? 'Scope app, the default (every component),' : `Input scope "${raw}"`;
+        if (noAppGiven)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${which} selects nothing: the rollback plan (inputs) has no app (${NO_COMPONENT}).`, ADD_THE_APP);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${which} selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
     }
     return [...names.filter((n) => wanted.has(n)), ...(wanted.has(DATABASE) ? [DATABASE] : [])];
 }

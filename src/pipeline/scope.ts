@@ -22,6 +22,10 @@ export const VERIFY_ONLY = 'verify';
  */
 export const INCIDENT_ONLY = 'incident';
 
+/** What a plan made from inputs without a component lacks, in the words of resolvePlan's "nothing to roll back". */
+const NO_COMPONENT = 'no component (provider, project or command) was given, only the database';
+const ADD_THE_APP = 'Set the single-component inputs (provider, project or command) for the app, or add a rollback-kit.yml that describes it; to roll back the database alone, use scope: db.';
+
 /** Whether a scope input is `incident` (INCIDENT_ONLY); selectScope refuses it mixed with other names. */
 export const namesIncidentOnly = (raw: string | undefined): boolean => parseList(raw ?? '').some((w) => w.trim().toLowerCase() === INCIDENT_ONLY);
 
@@ -61,8 +65,19 @@ export function selectScope(plan: RollbackPlan, raw: string | undefined, opts: {
   if (wanted.has(DATABASE) && !plan.database) {
     throw new RollbackKitError(`Input scope includes the database, but the rollback plan (${plan.source}) has none.`, 'Add a database section to rollback-kit.yml, or set database-url (and migrations-dir / steps) as inputs.');
   }
+  // A plan made from inputs with no component holds the database only: the person named a
+  // database and no app (a forgotten project, say), which a plan file that describes only a database
+  // does on purpose. Said as what is missing, not as the scope (which they may never have given).
+  const noAppGiven = plan.source === 'inputs' && !names.length;
+  if (noAppGiven && words.some((w) => w.toLowerCase() === 'full')) {
+    // full promises the app, then the database: the database alone would run down migrations under
+    // an app nobody rolled back, and end "complete". scope db says that is meant.
+    throw new RollbackKitError(`Scope full rolls back the app, then the database, but the rollback plan (inputs) has no app: ${NO_COMPONENT}. Nothing was changed.`, ADD_THE_APP);
+  }
   if (!wanted.size) {
-    throw new RollbackKitError(`Input scope "${raw ?? 'app'}" selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
+    const which = raw === undefined ? 'Scope app, the default (every component),' : `Input scope "${raw}"`;
+    if (noAppGiven) throw new RollbackKitError(`${which} selects nothing: the rollback plan (inputs) has no app (${NO_COMPONENT}).`, ADD_THE_APP);
+    throw new RollbackKitError(`${which} selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
   }
   return [...names.filter((n) => wanted.has(n)), ...(wanted.has(DATABASE) ? [DATABASE] : [])];
 }

@@ -335,6 +335,17 @@ describe('scope', () => {
     expect(() => selectScope(named, 'incident', { incidentLookup: true })).toThrow(/has a component called "incident"/);
   });
 
+  it('full without an app: refused for a plan from inputs (a forgotten project), the database of a database-only plan file', () => {
+    const dbOnly = resolvePlan(undefined, { steps: 1 }, { hasDatabaseUrl: true });
+    expect(() => selectScope(dbOnly, 'full')).toThrow(/^Scope full rolls back the app, then the database, but the rollback plan \(inputs\) has no app: no component \(provider, project or command\) was given/);
+    expect(() => selectScope(dbOnly, undefined)).toThrow(/^Scope app, the default \(every component\), selects nothing: the rollback plan \(inputs\) has no app/);
+    expect(() => selectScope(dbOnly, 'app')).toThrow(/^Input scope "app" selects nothing: the rollback plan \(inputs\) has no app/);
+    expect(selectScope(dbOnly, 'db')).toEqual(['database']);
+    const file = resolvePlan(parsePlanFile('database:\n  migrations-dir: db/migrations\n'), {}, { hasDatabaseUrl: true });
+    expect(selectScope(file, 'full')).toEqual(['database']);
+    expect(() => selectScope(file, undefined)).toThrow('Scope app, the default (every component), selects nothing: the rollback plan (rollback-kit.yml) has no components.');
+  });
+
   it('refuses the database when the plan has none', () => {
     const noDb = resolvePlan(undefined, { provider: 'command', command: 'true' }, { hasDatabaseUrl: false });
     expect(() => selectScope(noDb, 'full')).toThrow(/scope includes the database, but the rollback plan \(inputs\) has none/);
