@@ -48,9 +48,22 @@ afterEach(async () => {
  * The gate with the workflow's API_RESERVE and short waits (the pause stops doubling at 2 s), long
  * enough for a few looks on a busy machine: a look begun at the end of the wait has 2 × POLL_SECONDS.
  */
+/**
+ * A bound on the whole step, not a speed limit: the gate ends by itself (its wait and the cut-off of
+ * its last look), and on a loaded machine a look of ten pages can take several seconds.
+ */
+const STEP_BOUND_MS = 100_000;
+/** For a gate expected to start: it starts as soon as two looks agree, so a long wait costs nothing and leaves room for a slow machine. */
+const ROOMY = { WAIT_SECONDS: '60', POLL_SECONDS: '1' };
+/**
+ * For a gate expected to wait to the end and say what its last look found: that look is cut off
+ * 2 × POLL_SECONDS after the end of the wait, and a look of several pages needs that long on a slow machine.
+ */
+const LAST_LOOK_WHOLE = { WAIT_SECONDS: '6', POLL_SECONDS: '5' };
+
 async function runGate(env: Record<string, string>, wait: Record<string, string> = { WAIT_SECONDS: '6', POLL_SECONDS: '2' }) {
   const step = { API_RESERVE: gate.env!.API_RESERVE!, POLL_MAX_SECONDS: '2', ...wait };
-  return runStep(gate.run!, { CONFIG: 'rollback-kit.staging.yml', EVENT: 'schedule', GH_TOKEN: TOKEN, GITHUB_API_URL: api, GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: RUN_ID, ...step, ...env }, { cwd: workspace });
+  return runStep(gate.run!, { CONFIG: 'rollback-kit.staging.yml', EVENT: 'schedule', GH_TOKEN: TOKEN, GITHUB_API_URL: api, GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: RUN_ID, ...step, ...env }, { cwd: workspace, timeoutMs: STEP_BOUND_MS });
 }
 /** The pauses the gate announced after a look that found a rollback or no answer, in seconds. */
 const pauses = (stdout: string) => [...stdout.matchAll(/next look in (\d+) s\./g)].map((m) => Number(m[1]));
@@ -74,7 +87,7 @@ describe('rollback-drill.yml gate', () => {
   });
 
   it('a drill someone asked for without a plan goes on: the drill itself says the plan is missing', async () => {
-    const r = await runGate({ EVENT: 'workflow_dispatch' });
+    const r = await runGate({ EVENT: 'workflow_dispatch' }, ROOMY);
     expect(r.outputs).toEqual({ start: 'true' });
   });
 
@@ -86,7 +99,7 @@ describe('rollback-drill.yml gate', () => {
       { id: 12, status: 'completed', path: '.github/workflows/rollback.yml' },
       { id: 13, status: 'queued', path: '.github/workflows/rollback-drill.yml' },
     ];
-    const r = await runGate({});
+    const r = await runGate({}, ROOMY);
     expect(r.code).toBe(0);
     expect(r.outputs).toEqual({ start: 'true' });
     // Every unfinished status is asked about, with the token, in two looks in a row.
@@ -143,7 +156,7 @@ describe('rollback-drill.yml gate', () => {
   it('reads every page: a rollback on page 2 of in_progress keeps the drill waiting', async () => {
     await withPlan();
     actions.runs = [...others(100, 'in_progress'), { id: 51, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
-    const r = await runGate({});
+    const r = await runGate({}, LAST_LOOK_WHOLE);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('::error::The drill did not start: a rollback is running in this repository (run 51)');
     expect(r.outputs).toEqual({});
@@ -183,7 +196,7 @@ describe('rollback-drill.yml gate', () => {
   it('exactly 1,000 runs in one status, as many as GitHub lists, cannot be told from more: the drill waits, then does not start, and says what to do', async () => {
     await withPlan();
     actions.runs = others(1000, 'in_progress');
-    const r = await runGate({});
+    const r = await runGate({}, LAST_LOOK_WHOLE);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain(`${beyondCap}: the drill waits`);
     expect(r.stdout).toContain(crowdedError);
@@ -196,7 +209,7 @@ describe('rollback-drill.yml gate', () => {
     await withPlan();
     // The oldest in_progress run, the 1,001st: on no page GitHub gives.
     actions.runs = [...others(1000, 'in_progress'), { id: 52, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
-    const r = await runGate({});
+    const r = await runGate({}, LAST_LOOK_WHOLE);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain(crowdedError);
     expect(r.outputs).toEqual({});
@@ -226,7 +239,8 @@ describe('rollback-drill.yml gate', () => {
         actions.runs = actions.runs.filter((run) => run.id !== 100_005);
       }
     };
-    const r = await runGate({});
+    // Room for the second look, which finds it, on a slow machine.
+    const r = await runGate({}, { WAIT_SECONDS: '20', POLL_SECONDS: '5' });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('GitHub did not say which rollbacks are running (the in_progress runs changed while their pages were read): the drill waits');
     // The next look finds the rollback on page 1.
@@ -260,7 +274,7 @@ describe('rollback-drill.yml gate', () => {
       // Once the second look has found it in queued, the rollback runs to its end.
       if (pagesAsked('queued').length >= 2 && status !== 'queued') actions.runs = [];
     };
-    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    const r = await runGate({}, ROOMY);
     expect(r.stdout).toContain('No rollback is running: the drill looks once more in 1 s before it starts');
     expect(r.stdout).toContain('a rollback is running in this repository (run 71): the drill waits');
     expect(r.code).toBe(0);
@@ -276,7 +290,7 @@ describe('rollback-drill.yml gate', () => {
       if (n === STATUSES.length + 1) actions.runs = [{ id: 72, status: 'requested', path: '.github/workflows/rollback.yml' }];
       if (n === STATUSES.length + 2) actions.runs = [];
     };
-    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    const r = await runGate({}, ROOMY);
     expect(r.stdout).toContain('a rollback is running in this repository (run 72): the drill waits');
     expect(r.stdout.match(/the drill looks once more/g)).toHaveLength(2);
     expect(r.outputs).toEqual({ start: 'true' });
@@ -286,16 +300,16 @@ describe('rollback-drill.yml gate', () => {
   it('waits longer after each look that finds a rollback, doubling up to POLL_MAX_SECONDS, and never pauses past the end of the wait', async () => {
     await withPlan();
     actions.runs = [{ id: 81, status: 'in_progress', path: '.github/workflows/rollback.yml' }];
-    const r = await runGate({}, { WAIT_SECONDS: '9', POLL_SECONDS: '1', POLL_MAX_SECONDS: '4' });
+    const r = await runGate({}, { WAIT_SECONDS: '15', POLL_SECONDS: '1', POLL_MAX_SECONDS: '4' });
     // The last look may have been cut short on a busy machine: the error says why, whichever it is.
     expect(r.stdout).toContain('a rollback is running in this repository (run 81): the drill waits');
-    expect(r.stdout).toMatch(/::error::The drill did not start: .*, for the whole 0 minutes it waited\./);
+    expect(r.stdout).toMatch(/::error::The drill did not start: .*, (for the whole 0 minutes it waited|past the end of its 0 minutes wait)\./);
     expect(r.outputs).toEqual({});
     const waits = pauses(r.stdout);
-    // 1, 2, 4, then whatever is left of the 9 seconds (none when the looks themselves took it).
+    // 1, 2, 4, 4, …, then whatever is left of the 15 seconds (none when the looks themselves took it).
     expect(waits.slice(0, 2)).toEqual([1, 2]);
     for (const [i, w] of waits.entries()) expect(w).toBeLessThanOrEqual([1, 2, 4][i] ?? 4);
-    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(9);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(15);
     // One look a pause, and one at the end: 5 requests each, the rollback being in the last status.
     expect(actions.requests.length).toBeGreaterThan(STATUSES.length * waits.length);
     expect(actions.requests.length).toBeLessThanOrEqual(STATUSES.length * (waits.length + 1));
@@ -343,7 +357,7 @@ describe('rollback-drill.yml gate', () => {
   it('a secondary rate limit with retry-after: no request before that many seconds, then the looks go on', async () => {
     await withPlan();
     actions.secondary = [{ status: 403, retryAfter: 2 }];
-    const r = await runGate({}, { WAIT_SECONDS: '10', POLL_SECONDS: '1' });
+    const r = await runGate({}, ROOMY);
     expect(r.stdout).toContain('GitHub did not say which rollbacks are running (it asked for no request in the next 2 seconds): the drill waits');
     expect(pauses(r.stdout)).toEqual([2]);
     expect(r.outputs).toEqual({ start: 'true' });
