@@ -9306,6 +9306,167 @@ function advice(reason, plan, user, clean) {
     return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction \u00d7 max_connections covers them, then run again.';
 }
 
+;// CONCATENATED MODULE: ./.build/migrations/planner.js
+/**
+ * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
+ * run (a version that is not applied, a migration without down SQL, a transaction statement that
+ * would break ours) is found here, before a single statement executes.
+ */
+
+
+const RERUN_ORIGIN = {
+    who: 'An earlier attempt of this workflow run',
+    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+};
+const NO_FILE = 'no file for it in the migrations folder';
+/** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
+function appliedMigrations(files, appliedIds) {
+    const byId = new Map(files.map((f) => [f.id, f]));
+    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE });
+}
+function sameVersion(f, v) {
+    if (f.version === v || f.id === v)
+        return true;
+    return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
+}
+function planner_select(format, table, files, applied, selector) {
+    if (selector.kind === 'steps') {
+        if (selector.steps > applied.length) {
+            throw new errors/* RollbackKitError */.dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
+        }
+        return applied.slice(applied.length - selector.steps).reverse();
+    }
+    if (selector.kind === 'to-version') {
+        const at = applied.findIndex((f) => sameVersion(f, selector.version));
+        if (at < 0) {
+            const known = files.some((f) => sameVersion(f, selector.version));
+            const newest = applied.at(-1);
+            throw new errors/* RollbackKitError */.dp(known
+                ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
+                : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
+        }
+        return applied.slice(at + 1).reverse();
+    }
+    if (selector.kind === 'recorded') {
+        const kept = selector.kept ?? [];
+        const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+        const again = chosen.filter((f) => selector.reverted?.some((v) => sameVersion(f, v)));
+        if (again.length > 0) {
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            const them = again.length === 1 ? 'it' : 'them';
+            throw new errors/* RollbackKitError */.dp(`${origin.who} reverted ${again.map((f) => f.name).join(', ')}, and ${again.length === 1 ? 'it was' : 'they were'} applied again since (a deploy ran ${them} again): reverting ${them} a second time would drop what was written since. Nothing was run.`, origin.hint);
+        }
+        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
+        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
+        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
+        if (since.length > 0) {
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            const names = since.map((f) => f.name).join(', ');
+            const left = chosen.map((f) => f.name).join(', ');
+            const where = !chosen.length
+                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
+                : since.every((f) => above.includes(f))
+                    ? `, above ${left}, which are left of that plan`
+                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
+            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
+        }
+        return chosen;
+    }
+    const gone = filesGoneSince(applied);
+    if (gone.length > 0) {
+        throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`, "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.");
+    }
+    const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
+    if (format.linearHistory && chosen.length > 0) {
+        const oldest = applied.indexOf(chosen[chosen.length - 1]);
+        const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
+        if (skipped.length > 0) {
+            throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
+        }
+    }
+    return chosen;
+}
+/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
+function filesGoneSince(applied) {
+    let newestWithFile = applied.length - 1;
+    while (newestWithFile >= 0 && applied[newestWithFile].missingReason === NO_FILE)
+        newestWithFile--;
+    return applied.slice(newestWithFile + 1);
+}
+const DOWN_HINTS = {
+    dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
+    'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
+    'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
+    supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
+    prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
+    plain: 'Add the <version>_name.down.sql file.',
+};
+/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
+const EMPTY_DOWN_HINTS = {
+    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
+    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
+    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
+    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
+    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+};
+/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
+function downHint(format, withFile) {
+    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
+}
+function prepare(file, standardConformingStrings, log) {
+    const sql = file.downSql ?? '';
+    let statements = splitStatements({ text: sql, standardConformingStrings }).map((s) => ({
+        ...s,
+        line: file.downLine + lineAt(sql, s.offset + codeStart(s)) - 1,
+        textLine: file.downLine + lineAt(sql, s.offset) - 1,
+    }));
+    // A down file wrapped in BEGIN \u2026 COMMIT (golang-migrate's docs suggest it): we supply that transaction.
+    if (statements.length >= 2 && transactionControl(statements[0]) === 'begin' && transactionControl(statements.at(-1)) === 'commit') {
+        statements = statements.slice(1, -1);
+    }
+    const copy = statements.find((s) => copyFromStdin(s));
+    if (copy) {
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
+    }
+    const control = statements.find((s) => transactionControl(s));
+    if (control) {
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
+    }
+    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s)) };
+}
+/** The statement's first line of code (comment lines skipped): how messages name a statement. */
+function firstCodeLine(text) {
+    const lines = text.split('\n').filter((l) => l.trim());
+    return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
+}
+function planReverts(format, files, appliedIds, selector, context) {
+    const applied = appliedMigrations(files, appliedIds);
+    const chosen = planner_select(format, context.table, files, applied, selector);
+    const standardConformingStrings = context.standardConformingStrings ?? true;
+    const missing = chosen.filter((f) => f.downSql === undefined || !hasCode({ text: f.downSql, standardConformingStrings }));
+    if (missing.length > 0) {
+        const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
+        // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
+        const inCode = missing.some((f) => f.downCode) && context.ownDown;
+        // A migration with no file at all needs its file back, not a down section added to it.
+        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
+        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
+        const fileHint = noFile.length
+            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
+            : undefined;
+        const hint = inCode
+            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
+            : fileHint
+                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
+                : downHint(format.name, withFile);
+        throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
+    }
+    const kept = applied.length - chosen.length - 1;
+    const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
+    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+}
+
 ;// CONCATENATED MODULE: ./.build/migrations/files.js
 /** Reading a migrations folder: the helpers every format shares. */
 
@@ -10311,167 +10472,6 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what, nam
 }
 async function releaseMigrationLock(session, key) {
     await session.query(`SELECT pg_advisory_unlock(${literal(key)}::bigint)`).catch(() => undefined);
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/planner.js
-/**
- * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
- * run (a version that is not applied, a migration without down SQL, a transaction statement that
- * would break ours) is found here, before a single statement executes.
- */
-
-
-const RERUN_ORIGIN = {
-    who: 'An earlier attempt of this workflow run',
-    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
-};
-const NO_FILE = 'no file for it in the migrations folder';
-/** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
-function appliedMigrations(files, appliedIds) {
-    const byId = new Map(files.map((f) => [f.id, f]));
-    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE });
-}
-function sameVersion(f, v) {
-    if (f.version === v || f.id === v)
-        return true;
-    return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
-}
-function planner_select(format, table, files, applied, selector) {
-    if (selector.kind === 'steps') {
-        if (selector.steps > applied.length) {
-            throw new errors/* RollbackKitError */.dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
-        }
-        return applied.slice(applied.length - selector.steps).reverse();
-    }
-    if (selector.kind === 'to-version') {
-        const at = applied.findIndex((f) => sameVersion(f, selector.version));
-        if (at < 0) {
-            const known = files.some((f) => sameVersion(f, selector.version));
-            const newest = applied.at(-1);
-            throw new errors/* RollbackKitError */.dp(known
-                ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
-                : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
-        }
-        return applied.slice(at + 1).reverse();
-    }
-    if (selector.kind === 'recorded') {
-        const kept = selector.kept ?? [];
-        const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
-        const again = chosen.filter((f) => selector.reverted?.some((v) => sameVersion(f, v)));
-        if (again.length > 0) {
-            const origin = selector.origin ?? RERUN_ORIGIN;
-            const them = again.length === 1 ? 'it' : 'them';
-            throw new errors/* RollbackKitError */.dp(`${origin.who} reverted ${again.map((f) => f.name).join(', ')}, and ${again.length === 1 ? 'it was' : 'they were'} applied again since (a deploy ran ${them} again): reverting ${them} a second time would drop what was written since. Nothing was run.`, origin.hint);
-        }
-        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
-        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
-        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
-        if (since.length > 0) {
-            const origin = selector.origin ?? RERUN_ORIGIN;
-            const names = since.map((f) => f.name).join(', ');
-            const left = chosen.map((f) => f.name).join(', ');
-            const where = !chosen.length
-                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
-                : since.every((f) => above.includes(f))
-                    ? `, above ${left}, which are left of that plan`
-                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
-            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
-        }
-        return chosen;
-    }
-    const gone = filesGoneSince(applied);
-    if (gone.length > 0) {
-        throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`, "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.");
-    }
-    const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
-    if (format.linearHistory && chosen.length > 0) {
-        const oldest = applied.indexOf(chosen[chosen.length - 1]);
-        const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
-        if (skipped.length > 0) {
-            throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
-        }
-    }
-    return chosen;
-}
-/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
-function filesGoneSince(applied) {
-    let newestWithFile = applied.length - 1;
-    while (newestWithFile >= 0 && applied[newestWithFile].missingReason === NO_FILE)
-        newestWithFile--;
-    return applied.slice(newestWithFile + 1);
-}
-const DOWN_HINTS = {
-    dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
-    'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
-    'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
-    supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
-    prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
-    plain: 'Add the <version>_name.down.sql file.',
-};
-/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
-const EMPTY_DOWN_HINTS = {
-    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
-    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
-    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
-    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
-    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
-    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
-};
-/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
-function downHint(format, withFile) {
-    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
-}
-function prepare(file, standardConformingStrings, log) {
-    const sql = file.downSql ?? '';
-    let statements = splitStatements({ text: sql, standardConformingStrings }).map((s) => ({
-        ...s,
-        line: file.downLine + lineAt(sql, s.offset + codeStart(s)) - 1,
-        textLine: file.downLine + lineAt(sql, s.offset) - 1,
-    }));
-    // A down file wrapped in BEGIN \u2026 COMMIT (golang-migrate's docs suggest it): we supply that transaction.
-    if (statements.length >= 2 && transactionControl(statements[0]) === 'begin' && transactionControl(statements.at(-1)) === 'commit') {
-        statements = statements.slice(1, -1);
-    }
-    const copy = statements.find((s) => copyFromStdin(s));
-    if (copy) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
-    }
-    const control = statements.find((s) => transactionControl(s));
-    if (control) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
-    }
-    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s)) };
-}
-/** The statement's first line of code (comment lines skipped): how messages name a statement. */
-function firstCodeLine(text) {
-    const lines = text.split('\n').filter((l) => l.trim());
-    return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
-}
-function planReverts(format, files, appliedIds, selector, context) {
-    const applied = appliedMigrations(files, appliedIds);
-    const chosen = planner_select(format, context.table, files, applied, selector);
-    const standardConformingStrings = context.standardConformingStrings ?? true;
-    const missing = chosen.filter((f) => f.downSql === undefined || !hasCode({ text: f.downSql, standardConformingStrings }));
-    if (missing.length > 0) {
-        const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
-        // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
-        const inCode = missing.some((f) => f.downCode) && context.ownDown;
-        // A migration with no file at all needs its file back, not a down section added to it.
-        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
-        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
-        const fileHint = noFile.length
-            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
-            : undefined;
-        const hint = inCode
-            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
-            : fileHint
-                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
-                : downHint(format.name, withFile);
-        throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
-    }
-    const kept = applied.length - chosen.length - 1;
-    const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -19178,6 +19178,7 @@ function shell_word_shellWord(value) {
 
 
 
+
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
  * is bad usage like any other flag that cannot work: refused here, before anything is asked or
@@ -19328,8 +19329,16 @@ const down = {
         // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
         const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
         const format = await pickFormat(dir, options.format);
-        if ((await format.load(dir)).length === 0)
+        const files = await format.load(dir);
+        if (files.length === 0)
             throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+        // A --to-version no file of the folder has is a typo the flags and the folder tell alone, as the
+        // folder above: bad usage (exit 2), as the planner words it, before anything is asked.
+        const toVersion = 'toVersion' in options.choice ? options.choice.toVersion : undefined;
+        if (toVersion !== undefined && !files.some((f) => sameVersion(f, toVersion))) {
+            const newest = files.at(-1);
+            throw new UsageError(`No migration in ${dir} has version ${toVersion}.`, `--to-version must name a migration to keep; the newest in the folder is ${newest.version} (${newest.name}).`);
+        }
         if (!options.dryRun && options.requireSnapshot) {
             if (!options.snapshotPath) {
                 throw new UsageError('rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.', 'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.');
