@@ -458,7 +458,7 @@ const releaseEarly = (0,_early_stop_js__WEBPACK_IMPORTED_MODULE_0__/* .holdEarly
 await Promise.all(/* import() */[__nccwpck_require__.e(442), __nccwpck_require__.e(622)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5564));
 // signals.ts holds the stops now; both held them until here, so none is lost between the two.
 releaseEarly();
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(447), __nccwpck_require__.e(442), __nccwpck_require__.e(698)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2698));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(447), __nccwpck_require__.e(442), __nccwpck_require__.e(960)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8960));
 // Node hands a caught signal to its handler only when the event loop next looks for events: one
 // turn here, so that a stop that came while the rest loaded is said before the command starts.
 await new Promise((resolve) => setImmediate(resolve));

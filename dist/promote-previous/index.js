@@ -268,7 +268,12 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('promote-previous', promote);
+// Every failure says status=failed, as run-down-migrations and the root action do: a later
+// `if: always()` step branching on status must see the failure, not an empty value no test matches.
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('promote-previous', promote, () => {
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({ status: 'failed' });
+    return undefined;
+});
 async function promote(log, signal) {
     const started = Date.now();
     const request = (0,_platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readPromoteRequest */ .S)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, {

@@ -437,8 +437,13 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
     });
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSummary */ .rk)(result, preRestore, log), log);
     summarized = true;
+}, () => {
+    // A failed step verified nothing: verified=false, so a step that tests it sees the failure (an
+    // empty value matches neither true nor false). The pre-restore snapshot's path stays as reported.
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ verified: false });
     // A restore that fails after its pre-restore snapshot still says where the way back is.
-}, () => (preRestore && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .preRestoreSnapshotDetails */ .Eo)(preRestore) : undefined));
+    return preRestore && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .preRestoreSnapshotDetails */ .Eo)(preRestore) : undefined;
+});
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);

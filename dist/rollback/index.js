@@ -8972,7 +8972,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(69590);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(85484);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(20856);
 /* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(94969);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(58975);
 /* harmony import */ var _report_incident_lookup_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(54375);
@@ -18702,7 +18702,7 @@ function columnRefused(err) {
 /* harmony export */   Pj: () => (/* binding */ planReverts),
 /* harmony export */   kQ: () => (/* binding */ firstCodeLine)
 /* harmony export */ });
-/* unused harmony export appliedMigrations */
+/* unused harmony exports appliedMigrations, sameVersion */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37063);
 /**
@@ -21744,8 +21744,8 @@ async function vercelTokenReadiness(opts, log) {
 var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/plan-file.js + 1 modules
 var plan_file = __nccwpck_require__(23473);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 11 modules
-var rollback = __nccwpck_require__(85484);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 12 modules
+var rollback = __nccwpck_require__(20856);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -23611,7 +23611,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 85484:
+/***/ 20856:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23635,7 +23635,57 @@ var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/manifest.js
-var manifest = __nccwpck_require__(42584);
+var db_manifest = __nccwpck_require__(42584);
+// EXTERNAL MODULE: ./.build/migrations/ledger.js
+var migrations_ledger = __nccwpck_require__(67485);
+// EXTERNAL MODULE: ./.build/db/lock-wait.js
+var lock_wait = __nccwpck_require__(60882);
+// EXTERNAL MODULE: ./.build/db/restore-rows.js
+var restore_rows = __nccwpck_require__(78605);
+// EXTERNAL MODULE: ./.build/db/session.js
+var db_session = __nccwpck_require__(14441);
+;// CONCATENATED MODULE: ./.build/db/restored-since.js
+/**
+ * Whether a database still holds what a finished restore of a snapshot put back: the run that
+ * finds that restore's ledger row under a key that names no incident (the command line without
+ * --from) cannot otherwise tell a re-run from a new incident that wrote new bad rows, and taking
+ * the row as done would leave those rows in place while calling the database rolled back.
+ * Each snapshot table's rows now are counted against the manifest's, as a dry run's preview counts
+ * them (restore-rows.ts): a restore leaves them equal, so a difference is a change since.
+ */
+
+
+
+
+/** One count is bounded by restore-rows' own statement timeout; this is room for its answer. */
+const COUNT_DEADLINE = { statementMs: 30_000, marginMs: 10_000 };
+/** Counts the snapshot's tables now, in a read-only session of its own that a stop closes at once. */
+async function changedSinceRestore(target, manifest, opts) {
+    const session = await (0,db_session/* connect */.Ng)(target, { readOnly: true, queryDeadline: COUNT_DEADLINE, signal: opts.signal });
+    const release = (0,db_session/* closeAtStop */.ur)(session, opts.signal);
+    try {
+        // A table another session holds (a migration) is given up after lock-timeout, said as not counted.
+        await session.query("SELECT set_config('lock_timeout', $1, false)", [String((0,lock_wait/* lockTimeoutMs */.D5)(opts.lockTimeoutSeconds))]);
+        // The ledger comes out of every restore as it went in (restore.ts), so it never equals the snapshot's.
+        const tables = manifest.tables.filter((t) => `${t.schema}.${t.name}` !== migrations_ledger/* LEDGER_TABLE */.R9);
+        const rows = await (0,restore_rows/* countTableRows */.hW)(session, { tables }, 0);
+        return {
+            changed: rows.filter((t) => t.counted === 'missing' || (t.counted === 'yes' && t.now !== (t.snapshot ?? 0))),
+            uncounted: rows.filter((t) => t.counted === 'timeout').map((t) => t.table),
+        };
+    }
+    finally {
+        release();
+        (0,db_session/* closeSession */.Vu)(session);
+    }
+}
+/** "public.t: 3 rows now, 2 in the snapshot", the first few tables, for one sentence (tableRowsLine says what a restore would discard: nothing is here). */
+function changedText(changed, max = 5) {
+    const line = (t) => `${t.table}: ${t.counted === 'missing' ? 'gone' : `${t.now} rows now`}, ${t.snapshot ?? 0} in the snapshot`;
+    const shown = changed.slice(0, max).map(line).join('; ');
+    return changed.length > max ? `${shown}; and ${changed.length - max} more table(s)` : shown;
+}
+
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
 // EXTERNAL MODULE: ./.build/core/bounded-wait.js
@@ -23646,8 +23696,6 @@ var core_process = __nccwpck_require__(95713);
 var catalog = __nccwpck_require__(59066);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(44263);
-// EXTERNAL MODULE: ./.build/db/lock-wait.js
-var lock_wait = __nccwpck_require__(60882);
 ;// CONCATENATED MODULE: ./.build/db/marker-lines.js
 /**
  * Lines a script has psql print (`\echo`) for restore-db to read: its session's pid, its
@@ -25419,16 +25467,10 @@ async function realName(session, quoted) {
     return (await session.query('SELECT (parse_ident($1))[1] AS name', [quoted])).rows[0].name;
 }
 
-// EXTERNAL MODULE: ./.build/db/restore-rows.js
-var restore_rows = __nccwpck_require__(78605);
 // EXTERNAL MODULE: ./.build/db/server-identity.js
 var server_identity = __nccwpck_require__(65941);
-// EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var db_snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/migrations/ledger.js
-var migrations_ledger = __nccwpck_require__(67485);
 // EXTERNAL MODULE: ./.build/migrations/progress.js
 var progress = __nccwpck_require__(38891);
 // EXTERNAL MODULE: ./.build/db/verify.js
@@ -26981,6 +27023,7 @@ var pipeline_verify = __nccwpck_require__(14616);
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -28592,13 +28635,13 @@ async function refuseAnotherIncident(closed, incidentKey, rowKey, request, log) 
     // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
     const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }, rowKey), { dryRun: true, check: true }), log);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
-    const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
+    const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
     const again = dry.plan.map((p) => p.version);
     if (again.length) {
         throw new errors/* RollbackKitError */.dp(`${earlier}, and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
     }
     const atPlan = closed.applied ?? [];
-    const unnamed = unnamedKey(incidentKey, request.plan.environment);
+    const unnamed = unnamedKey(incidentKey, request.plan);
     if (atPlan.length) {
         const since = dry.stillApplied.filter((m) => !atPlan.includes(m.version)).map((m) => m.version);
         if (!since.length)
@@ -28625,9 +28668,9 @@ function refuseAnotherMethod(closed, incidentKey, rowKey, request) {
     const mine = request.plan.database.method;
     if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore'))
         return;
-    const unnamed = unnamedKey(incidentKey, request.plan.environment);
+    const unnamed = unnamedKey(incidentKey, request.plan);
     const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
-    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, nameTheNewIncident(incidentKey, rowKey, request.plan.environment), rollback_NOTHING_CHANGED);
+    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, nameTheNewIncident(incidentKey, rowKey, request.plan), rollback_NOTHING_CHANGED);
 }
 /**
  * A finished restore's row stands for this run only when this run restores the same snapshot (its
@@ -28646,8 +28689,8 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
         return;
     const mine = await snapshotSha(db.snapshotPath);
     const theirs = closed.snapshot?.[0];
-    const unnamed = unnamedKey(incidentKey, request.plan.environment);
-    const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
+    const unnamed = unnamedKey(incidentKey, request.plan);
+    const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}\u2026` : ''})`;
     if (theirs && mine !== theirs) {
         throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}\u2026): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. ${unchanged}`, how, rollback_NOTHING_CHANGED);
@@ -28655,25 +28698,54 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
     if (!theirs && unnamed) {
         throw new errors/* RollbackKitError */.dp(`${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. ${unchanged}`, how, rollback_NOTHING_CHANGED);
     }
+    // The same snapshot under a key that names nothing: a re-run, or a new incident whose damage came
+    // after the restore (refuseAnotherIncident's migrations applied since, for a restore). Only the
+    // data tells them apart. Asked in plan only: in the database phase another run has just restored it.
+    if (unnamed && phase === 'plan')
+        await refuseChangedSinceRestore(db.snapshotPath, incidentKey, unnamed, how, request);
+}
+/**
+ * A finished restore stands for this run only while the database still holds what it put back:
+ * rows written since (a new incident's bad data) would otherwise stay, under "nothing to roll back".
+ * A table not counted in time leaves it unknown; refused as refuseAnotherIncident refuses what it
+ * cannot tell, since restoring again is the person's call, not this run's.
+ */
+async function refuseChangedSinceRestore(snapshotPath, incidentKey, unnamed, how, request) {
+    const manifest = await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(snapshotPath));
+    const { changed, uncounted } = await changedSinceRestore(request.database, manifest, { lockTimeoutSeconds: request.plan.database.lockTimeoutSeconds, signal: request.signal });
+    if (!changed.length && !uncounted.length)
+        return;
+    const since = changed.length
+        ? `the database has changed since (${changedText(changed)})`
+        : `whether the database changed since is not known (${uncounted.join(', ')} could not be counted in time)`;
+    throw new errors/* RollbackKitError */.dp(`The database was NOT restored: an earlier run for incident ${incidentKey} finished restoring this same snapshot (${snapshotPath}), and ${since}: this may be a new incident under the same name (${unnamed}), and taking that restore as this run's would have left the database as it is and called it rolled back. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
 }
 /** The snapshot's sha256 as its manifest records it (a manifest it cannot read is refused, as the restore refuses it). */
 async function snapshotSha(snapshotPath) {
-    return (await (0,manifest/* readManifest */.WI)((0,manifest/* manifestPathFor */.ev)(snapshotPath))).sha256;
+    return (await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(snapshotPath))).sha256;
 }
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
-function unnamedKey(incidentKey, environment) {
+function unnamedKey(incidentKey, plan) {
+    const environment = plan.environment;
+    // Without a component, from is refused (plan-inputs): saying it names one would send people to it.
     if (incidentKey === `${environment}:database`)
-        return 'it names no deployment: the run rolls back the database alone, and only from names one';
+        return `it names no deployment: the run rolls back the database alone, and ${plan.components.length ? 'only from names one' : 'the plan has no component for from to name'}`;
     if ((0,incident_key/* keyParts */.Qi)(incidentKey, environment)?.some((p) => p.ref === '?'))
         return 'it names no deployment: a command component cannot say what it serves, and only from names one';
     return undefined;
 }
 /** What to do when a run under a finished incident's key is another incident's; `rowKey`: the key that incident's row has (deleteRowSql). */
-function nameTheNewIncident(incidentKey, rowKey, environment) {
-    const name = (0,incident_key/* namesRun */.gZ)(incidentKey, environment)
+function nameTheNewIncident(incidentKey, rowKey, plan) {
+    const reuse = `delete the earlier incident's row first (${deleteRowSql(rowKey)})`;
+    const stays = 'If this is the earlier incident after all and what the database holds now is meant to stay, nothing is left to do for it.';
+    // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
+    // forgetting the finished incident is the one way forward, as finishedIncident says it.
+    if (!plan.components.length)
+        return `To roll back the new incident under this name, ${reuse}, then run again. ${stays}`;
+    const name = (0,incident_key/* namesRun */.gZ)(incidentKey, plan.environment)
         ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
         : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
-    return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (${deleteRowSql(rowKey)}).`;
+    return `${name}. ${stays} To reuse the name and plan afresh, ${reuse}.`;
 }
 
 
@@ -36506,10 +36578,12 @@ function whereNow(record, { again = false } = {}) {
     const apps = [...record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`), ...earlier.map((m) => `${m.name} ${m.to}`)];
     // A later job of a split rollback: what the earlier job moved is where production is too.
     const by = !earlier.length ? '' : earlier.length === apps.length ? ' (rolled back by the earlier job)' : ` (${andList(earlier.map((m) => m.name))} rolled back by the earlier job)`;
-    const database = databaseAfter(record.database);
+    const db = record.database;
+    const database = databaseAfter(db);
     // The database alone: no app moved, so nothing runs "again"; what is true is the database's state.
+    // One this run left as it was, in scope: "the same deployments" would speak of what it never looked at.
     if (!apps.length)
-        return database ? `has ${database}` : 'runs the same deployments';
+        return database ? `has ${database}` : db ? 'has its database rolled back' : 'runs the same deployments';
     return `runs ${andList(apps)}${again ? ' again' : ''}${by}${database ? `, with ${database}` : ''}`;
 }
 /** The database's part of whereNow: "2 migrations reverted", "its database restored from the snapshot", or nothing. */

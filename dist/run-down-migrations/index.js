@@ -5727,7 +5727,7 @@ function columnRefused(err) {
 /* harmony export */   Pj: () => (/* binding */ planReverts),
 /* harmony export */   kQ: () => (/* binding */ firstCodeLine)
 /* harmony export */ });
-/* unused harmony export appliedMigrations */
+/* unused harmony exports appliedMigrations, sameVersion */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 /* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9247);
 /**

@@ -11,7 +11,12 @@ import { startedByDeploymentEvent } from '../pipeline/automatic.js';
 import { promoteSummary } from '../report/promote-previous-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
-await runAction('promote-previous', promote);
+// Every failure says status=failed, as run-down-migrations and the root action do: a later
+// `if: always()` step branching on status must see the failure, not an empty value no test matches.
+await runAction('promote-previous', promote, () => {
+  setOutputs({ status: 'failed' });
+  return undefined;
+});
 
 async function promote(log: Log, signal: AbortSignal): Promise<void> {
   const started = Date.now();

@@ -52,5 +52,10 @@ await runAction('restore-db', async (log, signal) => {
   });
   await writeSummary(restoreSummary(result, preRestore, log), log);
   summarized = true;
+}, () => {
+  // A failed step verified nothing: verified=false, so a step that tests it sees the failure (an
+  // empty value matches neither true nor false). The pre-restore snapshot's path stays as reported.
+  setOutputs({ verified: false });
   // A restore that fails after its pre-restore snapshot still says where the way back is.
-}, () => (preRestore && !summarized ? preRestoreSnapshotDetails(preRestore) : undefined));
+  return preRestore && !summarized ? preRestoreSnapshotDetails(preRestore) : undefined;
+});

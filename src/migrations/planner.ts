@@ -84,7 +84,7 @@ export function appliedMigrations(files: MigrationFile[], appliedIds: string[]):
   );
 }
 
-function sameVersion(f: MigrationFile, v: string): boolean {
+export function sameVersion(f: MigrationFile, v: string): boolean {
   if (f.version === v || f.id === v) return true;
   return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
 }

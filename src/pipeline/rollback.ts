@@ -17,6 +17,7 @@ import type { MadeHook } from '../core/made.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { manifestPathFor, readManifest } from '../db/manifest.js';
+import { changedSinceRestore, changedText } from '../db/restored-since.js';
 import { fewerRowsText, previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
 import { rowsDiscardedText } from '../db/restore-rows.js';
 import type { Session } from '../db/session.js';
@@ -1666,7 +1667,7 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, row
   // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
   const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }, rowKey), { dryRun: true, check: true }), log);
   const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
-  const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
+  const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
   const again = dry.plan.map((p) => p.version);
   if (again.length) {
     throw new RollbackKitError(
@@ -1676,7 +1677,7 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, row
     );
   }
   const atPlan = closed.applied ?? [];
-  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  const unnamed = unnamedKey(incidentKey, request.plan);
   if (atPlan.length) {
     const since = dry.stillApplied.filter((m) => !atPlan.includes(m.version)).map((m) => m.version);
     if (!since.length) return;
@@ -1708,11 +1709,11 @@ async function refuseAnotherIncident(closed: LedgerRow, incidentKey: string, row
 function refuseAnotherMethod(closed: LedgerRow, incidentKey: string, rowKey: RowKey, request: RollbackRequest): void {
   const mine = request.plan.database!.method;
   if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore')) return;
-  const unnamed = unnamedKey(incidentKey, request.plan.environment);
+  const unnamed = unnamedKey(incidentKey, request.plan);
   const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
   throw new RollbackKitError(
     `An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`,
-    nameTheNewIncident(incidentKey, rowKey, request.plan.environment),
+    nameTheNewIncident(incidentKey, rowKey, request.plan),
     NOTHING_CHANGED,
   );
 }
@@ -1733,8 +1734,8 @@ async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowK
   if (db.method !== 'restore' || !db.snapshotPath || !existsSync(db.snapshotPath)) return;
   const mine = await snapshotSha(db.snapshotPath);
   const theirs = closed.snapshot?.[0];
-  const unnamed = unnamedKey(incidentKey, request.plan.environment);
-  const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
+  const unnamed = unnamedKey(incidentKey, request.plan);
+  const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
   const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}…` : ''})`;
   if (theirs && mine !== theirs) {
     throw new RollbackKitError(
@@ -1750,6 +1751,30 @@ async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowK
       NOTHING_CHANGED,
     );
   }
+  // The same snapshot under a key that names nothing: a re-run, or a new incident whose damage came
+  // after the restore (refuseAnotherIncident's migrations applied since, for a restore). Only the
+  // data tells them apart. Asked in plan only: in the database phase another run has just restored it.
+  if (unnamed && phase === 'plan') await refuseChangedSinceRestore(db.snapshotPath, incidentKey, unnamed, how, request);
+}
+
+/**
+ * A finished restore stands for this run only while the database still holds what it put back:
+ * rows written since (a new incident's bad data) would otherwise stay, under "nothing to roll back".
+ * A table not counted in time leaves it unknown; refused as refuseAnotherIncident refuses what it
+ * cannot tell, since restoring again is the person's call, not this run's.
+ */
+async function refuseChangedSinceRestore(snapshotPath: string, incidentKey: string, unnamed: string, how: string, request: RollbackRequest): Promise<void> {
+  const manifest = await readManifest(manifestPathFor(snapshotPath));
+  const { changed, uncounted } = await changedSinceRestore(request.database!, manifest, { lockTimeoutSeconds: request.plan.database!.lockTimeoutSeconds, signal: request.signal });
+  if (!changed.length && !uncounted.length) return;
+  const since = changed.length
+    ? `the database has changed since (${changedText(changed)})`
+    : `whether the database changed since is not known (${uncounted.join(', ')} could not be counted in time)`;
+  throw new RollbackKitError(
+    `The database was NOT restored: an earlier run for incident ${incidentKey} finished restoring this same snapshot (${snapshotPath}), and ${since}: this may be a new incident under the same name (${unnamed}), and taking that restore as this run's would have left the database as it is and called it rolled back. Nothing was changed.`,
+    how,
+    NOTHING_CHANGED,
+  );
 }
 
 /** The snapshot's sha256 as its manifest records it (a manifest it cannot read is refused, as the restore refuses it). */
@@ -1758,16 +1783,23 @@ async function snapshotSha(snapshotPath: string): Promise<string> {
 }
 
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
-function unnamedKey(incidentKey: string, environment: string): string | undefined {
-  if (incidentKey === `${environment}:database`) return 'it names no deployment: the run rolls back the database alone, and only from names one';
+function unnamedKey(incidentKey: string, plan: Pick<RollbackPlan, 'environment' | 'components'>): string | undefined {
+  const environment = plan.environment;
+  // Without a component, from is refused (plan-inputs): saying it names one would send people to it.
+  if (incidentKey === `${environment}:database`) return `it names no deployment: the run rolls back the database alone, and ${plan.components.length ? 'only from names one' : 'the plan has no component for from to name'}`;
   if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?')) return 'it names no deployment: a command component cannot say what it serves, and only from names one';
   return undefined;
 }
 
 /** What to do when a run under a finished incident's key is another incident's; `rowKey`: the key that incident's row has (deleteRowSql). */
-function nameTheNewIncident(incidentKey: string, rowKey: RowKey, environment: string): string {
-  const name = namesRun(incidentKey, environment)
+function nameTheNewIncident(incidentKey: string, rowKey: RowKey, plan: Pick<RollbackPlan, 'environment' | 'components'>): string {
+  const reuse = `delete the earlier incident's row first (${deleteRowSql(rowKey)})`;
+  const stays = 'If this is the earlier incident after all and what the database holds now is meant to stay, nothing is left to do for it.';
+  // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
+  // forgetting the finished incident is the one way forward, as finishedIncident says it.
+  if (!plan.components.length) return `To roll back the new incident under this name, ${reuse}, then run again. ${stays}`;
+  const name = namesRun(incidentKey, plan.environment)
     ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
     : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
-  return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (${deleteRowSql(rowKey)}).`;
+  return `${name}. ${stays} To reuse the name and plan afresh, ${reuse}.`;
 }

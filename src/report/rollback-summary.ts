@@ -129,9 +129,11 @@ export function whereNow(record: RollbackRecord, { again = false } = {}): string
   const apps = [...record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`), ...earlier.map((m) => `${m.name} ${m.to}`)];
   // A later job of a split rollback: what the earlier job moved is where production is too.
   const by = !earlier.length ? '' : earlier.length === apps.length ? ' (rolled back by the earlier job)' : ` (${andList(earlier.map((m) => m.name))} rolled back by the earlier job)`;
-  const database = databaseAfter(record.database);
+  const db = record.database;
+  const database = databaseAfter(db);
   // The database alone: no app moved, so nothing runs "again"; what is true is the database's state.
-  if (!apps.length) return database ? `has ${database}` : 'runs the same deployments';
+  // One this run left as it was, in scope: "the same deployments" would speak of what it never looked at.
+  if (!apps.length) return database ? `has ${database}` : db ? 'has its database rolled back' : 'runs the same deployments';
   return `runs ${andList(apps)}${again ? ' again' : ''}${by}${database ? `, with ${database}` : ''}`;
 }
 

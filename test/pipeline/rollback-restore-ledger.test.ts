@@ -84,12 +84,20 @@ it("the lock session dies as 'done' is written after the restore: the row says d
   expect((await db.query('SELECT count(*)::int AS n FROM public.orders')).rows[0]).toEqual({ n: 100 });
   expect.soft(await ledger()).toEqual({ [first.incidentKey]: 'done', 'production:other': 'done' });
 
-  // Written between the runs: a second restore of the snapshot would discard it.
+  // The same rollback again, nothing written since: the same incident, nothing to do.
+  const same = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback-2' }, memoryLog());
+  expect(same.incidentKey).toBe(first.incidentKey);
+  expect(same.status).toBe('nothing-to-do');
+  expect(same.database?.status).toBe('nothing-to-do');
+
+  // Written between the runs: a second restore of the snapshot would discard it. Under a key that
+  // names no incident, the run cannot tell a re-run from a new incident's damage: it restores
+  // nothing, and says so as a failure rather than "nothing to do".
   await db.query('INSERT INTO public.orders VALUES (5000)');
   const again = await runRollback(request(good), { keepSnapshot: async () => 'before-rollback-2' }, memoryLog());
   expect(again.incidentKey).toBe(first.incidentKey);
-  expect(again.status).toBe('nothing-to-do');
-  expect(again.database?.status).toBe('nothing-to-do');
+  expect(again).toMatchObject({ status: 'failed', failedPhase: 'plan' });
+  expect(again.timeline.find((r) => r.phase === 'plan')!.detail).toContain('The database was NOT restored');
   expect((await db.query('SELECT count(*)::int AS n FROM public.orders WHERE id = 5000')).rows[0]).toEqual({ n: 1 });
 });
 
@@ -136,7 +144,10 @@ it('a restore of another snapshot under a finished restore\'s key: stops in plan
   expect(refused).toMatchObject({ status: 'failed', failedPhase: 'plan', incidentKey: 'production:database' });
   const plan = refused.timeline.find((r) => r.phase === 'plan')!;
   expect(plan.detail).toMatch(/An earlier run for incident production:database finished rolling the database back \(it restored the snapshot with sha256 [0-9a-f]{12}…\), and this run restores another one/);
-  expect(plan.detail).toContain('the run rolls back the database alone, and only from names one');
+  // No component: from is refused there, so neither names it; the row's DELETE is the way forward.
+  expect(plan.detail).toContain('the run rolls back the database alone, and the plan has no component for from to name');
+  expect(plan.detail).not.toContain('pass from');
+  expect(plan.detail).toContain("delete the earlier incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:database'), then run again");
   expect(await count()).toBe(135);
 
   // A row an earlier version wrote does not say which snapshot: under this key, nothing tells.

@@ -136,7 +136,7 @@ describe('promote-previous command recipes from the README, through the bundle',
     const r = await runAction('promote-previous', { provider: 'command', command: 'kubectl rollout undo deployment/api && touch stalled', 'verify-command': verify }, { cwd, env });
     expect(r.code).toBe(1);
     expect(r.errors[0]).toMatch(/the verify command exited with status 1: the rollback is not confirmed/);
-    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs.status).toBe('failed');
   });
 
   it('Docker Compose: brings the recorded previous tag up and verifies that image runs', async () => {

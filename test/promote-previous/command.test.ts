@@ -109,7 +109,7 @@ describe('promote-previous (command)', () => {
     expect(r.errors[0]).toMatch(/the verify command exited with status 3: the rollback is not confirmed/);
     expect(r.log).toContain('health check: 503');
     expect(await readFile(join(cwd, 'rolled.txt'), 'utf8')).toBe('');
-    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs.status).toBe('failed');
     expect(r.summary).toContain('promote-previous: failed');
   });
 
@@ -119,7 +119,7 @@ describe('promote-previous (command)', () => {
     expect(r.code).toBe(1);
     expect(r.errors).toEqual(['The rollback command exited with status 1. Its output is above; fix the cause and re-run the step.']);
     await expect(readFile(join(cwd, 'after.txt'), 'utf8')).rejects.toThrow();
-    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs.status).toBe('failed');
   });
 
   it('stops a command that outlives timeout-seconds', async () => {

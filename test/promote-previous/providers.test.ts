@@ -383,7 +383,7 @@ describe.each(CASES)('promote-previous ($provider) through the bundle', (c) => {
     expect(r.errors[0]).toMatch(b.error);
     for (const s of b.skipped) expect(r.errors[0]).toContain(s);
     expect(r.errors[0]).toMatch(/Name the (deployment|deploy|release) to (return to|put back) in target/);
-    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs.status).toBe('failed');
     expect(r.summary).toContain('promote-previous: failed');
     expect(b.writes()).toBe(0);
     expect(b.serving()).toBe(b.badId);
@@ -398,7 +398,7 @@ describe.each(CASES)('promote-previous ($provider) through the bundle', (c) => {
     expect(r.errors[0]).toMatch(w.timeoutError);
     expect(r.errors[0]).toMatch(w.timeoutHint);
     // Nothing half-done is reported as done: no status output, a failed summary, not serving the target.
-    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs.status).toBe('failed');
     expect(r.summary).toContain('promote-previous: failed');
     expect(r.summary).not.toContain('rolled-back');
     expect(w.rollbacks()).toBeGreaterThan(0);

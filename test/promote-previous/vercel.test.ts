@@ -175,7 +175,7 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(r.errors[0]).toContain(`Vercel queued the promotion of ${f.good.uid} behind a rolling release (202 queued): production still serves ${f.bad.uid}`);
     expect(r.errors[0]).toContain(`The rollback of project shop is not done until production serves ${f.good.uid}.`);
     expect(r.errors[0]).toMatch(/Finish \(or abort\) the rolling release in Vercel/);
-    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs.status).toBe('failed');
     expect(r.outputs['to-deployment-id']).toBeUndefined();
     expect(r.outputs['to-url']).toBeUndefined();
     expect(r.summary).toContain('promote-previous: failed');
@@ -259,7 +259,7 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(pages).toHaveLength(2);
     expect(pages[0]!.query).toMatchObject({ failedOnly: 'true', limit: '20' });
     expect(pages[1]!.query.until).toBeDefined();
-    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs.status).toBe('failed');
   });
 
   it('fails clearly when the alias job outlives timeout-seconds', async () => {
@@ -304,7 +304,7 @@ describe('promote-previous (vercel): refusals', () => {
       expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
       expect(rollbackPosts(f)).toEqual([]);
       expect(f.vercel.production(f.project)?.uid).toBe(f.bad.uid);
-      expect(r.outputs.status).toBeUndefined();
+      expect(r.outputs.status).toBe('failed');
       expect(r.summary).toContain('promote-previous: failed');
       expect(r.summary).toContain(r.errors[0]!.split(' ')[0]);
     });

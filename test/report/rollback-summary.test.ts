@@ -224,7 +224,9 @@ describe('the rollback job summary', () => {
     // The database alone: no app moved, so nothing runs "again".
     expect(statusLine({ ...one, components: [] })).toBe('Rollback complete: production has 1 migration reverted');
     expect(statusLine({ ...one, components: [], status: 'nothing-to-do' })).toBe('Nothing to roll back: production already has 1 migration reverted');
-    expect(statusLine({ ...none, components: [], status: 'nothing-to-do' })).toBe('Nothing to roll back: production already runs the same deployments');
+    // A database this run left as it was, in scope: said of the database, not of deployments it never looked at.
+    expect(statusLine({ ...none, components: [], status: 'nothing-to-do' })).toBe('Nothing to roll back: production already has its database rolled back');
+    expect(statusLine({ ...none, components: [], database: undefined, status: 'nothing-to-do' })).toBe('Nothing to roll back: production already runs the same deployments');
     // The database job of a split rollback: the earlier job moved the app.
     expect(statusLine({ ...one, components: [], earlierComponents: [{ name: 'web', to: 'web-v41' }] })).toBe(
       'Rollback complete: production runs web web-v41 again (rolled back by the earlier job), with 1 migration reverted',

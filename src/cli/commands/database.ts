@@ -15,6 +15,7 @@ import { prepareSnapshotFolder, previewSnapshot, takeSnapshot, validateRequest }
 import { someNames } from '../../db/catalog.js';
 import { manifestPathFor } from '../../db/manifest.js';
 import { openSnapshot } from '../../db/verify.js';
+import { sameVersion } from '../../migrations/planner.js';
 import { pickFormat, resolveMigrationsDir } from '../../migrations/registry.js';
 import { readRevertOptions, workflowRun } from '../../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations } from '../../migrations/revert.js';
@@ -176,7 +177,15 @@ export const down: CommandSpec = {
     // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
     const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
     const format = await pickFormat(dir, options.format);
-    if ((await format.load(dir)).length === 0) throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+    const files = await format.load(dir);
+    if (files.length === 0) throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+    // A --to-version no file of the folder has is a typo the flags and the folder tell alone, as the
+    // folder above: bad usage (exit 2), as the planner words it, before anything is asked.
+    const toVersion = 'toVersion' in options.choice ? options.choice.toVersion : undefined;
+    if (toVersion !== undefined && !files.some((f) => sameVersion(f, toVersion))) {
+      const newest = files.at(-1)!;
+      throw new UsageError(`No migration in ${dir} has version ${toVersion}.`, `--to-version must name a migration to keep; the newest in the folder is ${newest.version} (${newest.name}).`);
+    }
     if (!options.dryRun && options.requireSnapshot) {
       if (!options.snapshotPath) {
         throw new UsageError(

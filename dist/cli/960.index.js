@@ -1,8 +1,8 @@
-export const id = 698;
-export const ids = [698];
+export const id = 960;
+export const ids = [960];
 export const modules = {
 
-/***/ 2698:
+/***/ 8960:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -9688,6 +9688,167 @@ function advice(reason, plan, user, clean) {
     return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction \u00d7 max_connections covers them, then run again.';
 }
 
+;// CONCATENATED MODULE: ./.build/migrations/planner.js
+/**
+ * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
+ * run (a version that is not applied, a migration without down SQL, a transaction statement that
+ * would break ours) is found here, before a single statement executes.
+ */
+
+
+const RERUN_ORIGIN = {
+    who: 'An earlier attempt of this workflow run',
+    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+};
+const NO_FILE = 'no file for it in the migrations folder';
+/** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
+function appliedMigrations(files, appliedIds) {
+    const byId = new Map(files.map((f) => [f.id, f]));
+    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE });
+}
+function sameVersion(f, v) {
+    if (f.version === v || f.id === v)
+        return true;
+    return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
+}
+function planner_select(format, table, files, applied, selector) {
+    if (selector.kind === 'steps') {
+        if (selector.steps > applied.length) {
+            throw new errors/* RollbackKitError */.dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
+        }
+        return applied.slice(applied.length - selector.steps).reverse();
+    }
+    if (selector.kind === 'to-version') {
+        const at = applied.findIndex((f) => sameVersion(f, selector.version));
+        if (at < 0) {
+            const known = files.some((f) => sameVersion(f, selector.version));
+            const newest = applied.at(-1);
+            throw new errors/* RollbackKitError */.dp(known
+                ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
+                : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
+        }
+        return applied.slice(at + 1).reverse();
+    }
+    if (selector.kind === 'recorded') {
+        const kept = selector.kept ?? [];
+        const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+        const again = chosen.filter((f) => selector.reverted?.some((v) => sameVersion(f, v)));
+        if (again.length > 0) {
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            const them = again.length === 1 ? 'it' : 'them';
+            throw new errors/* RollbackKitError */.dp(`${origin.who} reverted ${again.map((f) => f.name).join(', ')}, and ${again.length === 1 ? 'it was' : 'they were'} applied again since (a deploy ran ${them} again): reverting ${them} a second time would drop what was written since. Nothing was run.`, origin.hint);
+        }
+        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
+        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
+        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
+        if (since.length > 0) {
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            const names = since.map((f) => f.name).join(', ');
+            const left = chosen.map((f) => f.name).join(', ');
+            const where = !chosen.length
+                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
+                : since.every((f) => above.includes(f))
+                    ? `, above ${left}, which are left of that plan`
+                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
+            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
+        }
+        return chosen;
+    }
+    const gone = filesGoneSince(applied);
+    if (gone.length > 0) {
+        throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`, "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.");
+    }
+    const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
+    if (format.linearHistory && chosen.length > 0) {
+        const oldest = applied.indexOf(chosen[chosen.length - 1]);
+        const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
+        if (skipped.length > 0) {
+            throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
+        }
+    }
+    return chosen;
+}
+/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
+function filesGoneSince(applied) {
+    let newestWithFile = applied.length - 1;
+    while (newestWithFile >= 0 && applied[newestWithFile].missingReason === NO_FILE)
+        newestWithFile--;
+    return applied.slice(newestWithFile + 1);
+}
+const DOWN_HINTS = {
+    dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
+    'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
+    'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
+    supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
+    prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
+    plain: 'Add the <version>_name.down.sql file.',
+};
+/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
+const EMPTY_DOWN_HINTS = {
+    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
+    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
+    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
+    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
+    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
+};
+/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
+function downHint(format, withFile) {
+    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
+}
+function prepare(file, standardConformingStrings, log) {
+    const sql = file.downSql ?? '';
+    let statements = splitStatements({ text: sql, standardConformingStrings }).map((s) => ({
+        ...s,
+        line: file.downLine + lineAt(sql, s.offset + codeStart(s)) - 1,
+        textLine: file.downLine + lineAt(sql, s.offset) - 1,
+    }));
+    // A down file wrapped in BEGIN \u2026 COMMIT (golang-migrate's docs suggest it): we supply that transaction.
+    if (statements.length >= 2 && transactionControl(statements[0]) === 'begin' && transactionControl(statements.at(-1)) === 'commit') {
+        statements = statements.slice(1, -1);
+    }
+    const copy = statements.find((s) => copyFromStdin(s));
+    if (copy) {
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
+    }
+    const control = statements.find((s) => transactionControl(s));
+    if (control) {
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
+    }
+    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s)) };
+}
+/** The statement's first line of code (comment lines skipped): how messages name a statement. */
+function firstCodeLine(text) {
+    const lines = text.split('\n').filter((l) => l.trim());
+    return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
+}
+function planReverts(format, files, appliedIds, selector, context) {
+    const applied = appliedMigrations(files, appliedIds);
+    const chosen = planner_select(format, context.table, files, applied, selector);
+    const standardConformingStrings = context.standardConformingStrings ?? true;
+    const missing = chosen.filter((f) => f.downSql === undefined || !hasCode({ text: f.downSql, standardConformingStrings }));
+    if (missing.length > 0) {
+        const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
+        // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
+        const inCode = missing.some((f) => f.downCode) && context.ownDown;
+        // A migration with no file at all needs its file back, not a down section added to it.
+        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
+        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
+        const fileHint = noFile.length
+            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
+            : undefined;
+        const hint = inCode
+            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
+            : fileHint
+                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
+                : downHint(format.name, withFile);
+        throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
+    }
+    const kept = applied.length - chosen.length - 1;
+    const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
+    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+}
+
 ;// CONCATENATED MODULE: ./.build/migrations/files.js
 /** Reading a migrations folder: the helpers every format shares. */
 
@@ -10693,167 +10854,6 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what, nam
 }
 async function releaseMigrationLock(session, key) {
     await session.query(`SELECT pg_advisory_unlock(${literal(key)}::bigint)`).catch(() => undefined);
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/planner.js
-/**
- * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
- * run (a version that is not applied, a migration without down SQL, a transaction statement that
- * would break ours) is found here, before a single statement executes.
- */
-
-
-const RERUN_ORIGIN = {
-    who: 'An earlier attempt of this workflow run',
-    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
-};
-const NO_FILE = 'no file for it in the migrations folder';
-/** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
-function appliedMigrations(files, appliedIds) {
-    const byId = new Map(files.map((f) => [f.id, f]));
-    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE });
-}
-function sameVersion(f, v) {
-    if (f.version === v || f.id === v)
-        return true;
-    return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
-}
-function planner_select(format, table, files, applied, selector) {
-    if (selector.kind === 'steps') {
-        if (selector.steps > applied.length) {
-            throw new errors/* RollbackKitError */.dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
-        }
-        return applied.slice(applied.length - selector.steps).reverse();
-    }
-    if (selector.kind === 'to-version') {
-        const at = applied.findIndex((f) => sameVersion(f, selector.version));
-        if (at < 0) {
-            const known = files.some((f) => sameVersion(f, selector.version));
-            const newest = applied.at(-1);
-            throw new errors/* RollbackKitError */.dp(known
-                ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
-                : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
-        }
-        return applied.slice(at + 1).reverse();
-    }
-    if (selector.kind === 'recorded') {
-        const kept = selector.kept ?? [];
-        const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
-        const again = chosen.filter((f) => selector.reverted?.some((v) => sameVersion(f, v)));
-        if (again.length > 0) {
-            const origin = selector.origin ?? RERUN_ORIGIN;
-            const them = again.length === 1 ? 'it' : 'them';
-            throw new errors/* RollbackKitError */.dp(`${origin.who} reverted ${again.map((f) => f.name).join(', ')}, and ${again.length === 1 ? 'it was' : 'they were'} applied again since (a deploy ran ${them} again): reverting ${them} a second time would drop what was written since. Nothing was run.`, origin.hint);
-        }
-        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
-        const known = selector.appliedAtPlan?.length ? selector.appliedAtPlan : undefined;
-        const since = known ? applied.filter((f) => !known.some((v) => sameVersion(f, v)) && !chosen.includes(f)) : above;
-        if (since.length > 0) {
-            const origin = selector.origin ?? RERUN_ORIGIN;
-            const names = since.map((f) => f.name).join(', ');
-            const left = chosen.map((f) => f.name).join(', ');
-            const where = !chosen.length
-                ? `, and none of that plan is applied any more: finishing it would leave ${since.length === 1 ? 'it' : 'them'} applied`
-                : since.every((f) => above.includes(f))
-                    ? `, above ${left}, which are left of that plan`
-                    : `; ${left} ${chosen.length === 1 ? 'is' : 'are'} left of that plan, which did not count ${since.length === 1 ? 'it' : 'them'}`;
-            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${names} ${since.length === 1 ? 'was' : 'were'} applied since${where}. Nothing was run.`, origin.hint);
-        }
-        return chosen;
-    }
-    const gone = filesGoneSince(applied);
-    if (gone.length > 0) {
-        throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`, "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.");
-    }
-    const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
-    if (format.linearHistory && chosen.length > 0) {
-        const oldest = applied.indexOf(chosen[chosen.length - 1]);
-        const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
-        if (skipped.length > 0) {
-            throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
-        }
-    }
-    return chosen;
-}
-/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
-function filesGoneSince(applied) {
-    let newestWithFile = applied.length - 1;
-    while (newestWithFile >= 0 && applied[newestWithFile].missingReason === NO_FILE)
-        newestWithFile--;
-    return applied.slice(newestWithFile + 1);
-}
-const DOWN_HINTS = {
-    dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
-    'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
-    'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
-    supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
-    prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
-    plain: 'Add the <version>_name.down.sql file.',
-};
-/** Down SQL that is there but holds no statement: "add a section" would send the reader looking for one they already have. */
-const EMPTY_DOWN_HINTS = {
-    dbmate: 'Write the SQL that undoes the migration under its "-- migrate:down" line: the section is there, but empty.',
-    'golang-migrate': 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
-    'node-pg-migrate': 'Write the SQL that undoes the migration under its "-- Down Migration" line: the section is there, but empty.',
-    supabase: 'Write the SQL that undoes the migration in its file under supabase/migrations/down/: the file is there, but empty.',
-    prisma: 'Write the SQL that undoes the migration in its down.sql: the file is there, but empty.',
-    plain: 'Write the SQL that undoes the migration in its .down.sql file: the file is there, but empty.',
-};
-/** The hint for migrations with a file and nothing to run: every one empty, or some with no down SQL at all. */
-function downHint(format, withFile) {
-    return withFile.every((f) => f.downSql !== undefined && !f.missingReason) ? EMPTY_DOWN_HINTS[format] : DOWN_HINTS[format];
-}
-function prepare(file, standardConformingStrings, log) {
-    const sql = file.downSql ?? '';
-    let statements = splitStatements({ text: sql, standardConformingStrings }).map((s) => ({
-        ...s,
-        line: file.downLine + lineAt(sql, s.offset + codeStart(s)) - 1,
-        textLine: file.downLine + lineAt(sql, s.offset) - 1,
-    }));
-    // A down file wrapped in BEGIN \u2026 COMMIT (golang-migrate's docs suggest it): we supply that transaction.
-    if (statements.length >= 2 && transactionControl(statements[0]) === 'begin' && transactionControl(statements.at(-1)) === 'commit') {
-        statements = statements.slice(1, -1);
-    }
-    const copy = statements.find((s) => copyFromStdin(s));
-    if (copy) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
-    }
-    const control = statements.find((s) => transactionControl(s));
-    if (control) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
-    }
-    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s)) };
-}
-/** The statement's first line of code (comment lines skipped): how messages name a statement. */
-function firstCodeLine(text) {
-    const lines = text.split('\n').filter((l) => l.trim());
-    return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
-}
-function planReverts(format, files, appliedIds, selector, context) {
-    const applied = appliedMigrations(files, appliedIds);
-    const chosen = planner_select(format, context.table, files, applied, selector);
-    const standardConformingStrings = context.standardConformingStrings ?? true;
-    const missing = chosen.filter((f) => f.downSql === undefined || !hasCode({ text: f.downSql, standardConformingStrings }));
-    if (missing.length > 0) {
-        const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
-        // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
-        const inCode = missing.some((f) => f.downCode) && context.ownDown;
-        // A migration with no file at all needs its file back, not a down section added to it.
-        const noFile = missing.filter((f) => f.missingReason === NO_FILE);
-        const withFile = missing.filter((f) => f.missingReason !== NO_FILE);
-        const fileHint = noFile.length
-            ? `${noFile.length === 1 ? 'Its file is' : 'Their files are'} not in this checkout: run from the commit that was deployed (the one that brought ${noFile.length === 1 ? 'it' : 'them'}, with the down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0), or point migrations-dir at the folder that holds ${noFile.length === 1 ? 'it' : 'them'}.`
-            : undefined;
-        const hint = inCode
-            ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).`
-            : fileHint
-                ? `${fileHint}${withFile.length ? ` For the others: ${downHint(format.name, withFile)}` : ''}`
-                : downHint(format.name, withFile);
-        throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
-    }
-    const kept = applied.length - chosen.length - 1;
-    const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -19567,6 +19567,7 @@ function shell_word_shellWord(value) {
 
 
 
+
 /**
  * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
  * is bad usage like any other flag that cannot work: refused here, before anything is asked or
@@ -19717,8 +19718,16 @@ const down = {
         // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
         const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
         const format = await pickFormat(dir, options.format);
-        if ((await format.load(dir)).length === 0)
+        const files = await format.load(dir);
+        if (files.length === 0)
             throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+        // A --to-version no file of the folder has is a typo the flags and the folder tell alone, as the
+        // folder above: bad usage (exit 2), as the planner words it, before anything is asked.
+        const toVersion = 'toVersion' in options.choice ? options.choice.toVersion : undefined;
+        if (toVersion !== undefined && !files.some((f) => sameVersion(f, toVersion))) {
+            const newest = files.at(-1);
+            throw new UsageError(`No migration in ${dir} has version ${toVersion}.`, `--to-version must name a migration to keep; the newest in the folder is ${newest.version} (${newest.name}).`);
+        }
         if (!options.dryRun && options.requireSnapshot) {
             if (!options.snapshotPath) {
                 throw new UsageError('rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.', 'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.');
@@ -21172,6 +21181,48 @@ async function runSmokeTest(checks, options, log, confirm) {
     return { results, verdict, report, confirmation };
 }
 
+;// CONCATENATED MODULE: ./.build/db/restored-since.js
+/**
+ * Whether a database still holds what a finished restore of a snapshot put back: the run that
+ * finds that restore's ledger row under a key that names no incident (the command line without
+ * --from) cannot otherwise tell a re-run from a new incident that wrote new bad rows, and taking
+ * the row as done would leave those rows in place while calling the database rolled back.
+ * Each snapshot table's rows now are counted against the manifest's, as a dry run's preview counts
+ * them (restore-rows.ts): a restore leaves them equal, so a difference is a change since.
+ */
+
+
+
+
+/** One count is bounded by restore-rows' own statement timeout; this is room for its answer. */
+const COUNT_DEADLINE = { statementMs: 30_000, marginMs: 10_000 };
+/** Counts the snapshot's tables now, in a read-only session of its own that a stop closes at once. */
+async function changedSinceRestore(target, manifest, opts) {
+    const session = await connect(target, { readOnly: true, queryDeadline: COUNT_DEADLINE, signal: opts.signal });
+    const release = closeAtStop(session, opts.signal);
+    try {
+        // A table another session holds (a migration) is given up after lock-timeout, said as not counted.
+        await session.query("SELECT set_config('lock_timeout', $1, false)", [String(lockTimeoutMs(opts.lockTimeoutSeconds))]);
+        // The ledger comes out of every restore as it went in (restore.ts), so it never equals the snapshot's.
+        const tables = manifest.tables.filter((t) => `${t.schema}.${t.name}` !== LEDGER_TABLE);
+        const rows = await countTableRows(session, { tables }, 0);
+        return {
+            changed: rows.filter((t) => t.counted === 'missing' || (t.counted === 'yes' && t.now !== (t.snapshot ?? 0))),
+            uncounted: rows.filter((t) => t.counted === 'timeout').map((t) => t.table),
+        };
+    }
+    finally {
+        release();
+        closeSession(session);
+    }
+}
+/** "public.t: 3 rows now, 2 in the snapshot", the first few tables, for one sentence (tableRowsLine says what a restore would discard: nothing is here). */
+function changedText(changed, max = 5) {
+    const line = (t) => `${t.table}: ${t.counted === 'missing' ? 'gone' : `${t.now} rows now`}, ${t.snapshot ?? 0} in the snapshot`;
+    const shown = changed.slice(0, max).map(line).join('; ');
+    return changed.length > max ? `${shown}; and ${changed.length - max} more table(s)` : shown;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/env.js
 
 
@@ -22024,6 +22075,7 @@ async function verifyWithChecks(checks, v, database, log, signal) {
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -23635,13 +23687,13 @@ async function refuseAnotherIncident(closed, incidentKey, rowKey, request, log) 
     // it for a finished plan: without it, the dry run lists the plan's migrations applied again.
     const dry = await revertMigrations(revertOptions(request, finishChoice(incidentKey, { planned: closed.planned, kept: closed.kept ?? [], applied: [] }, rowKey), { dryRun: true, check: true }), log);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it reverted ${closed.planned.join(', ')})`;
-    const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
+    const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
     const again = dry.plan.map((p) => p.version);
     if (again.length) {
         throw new errors/* RollbackKitError */.dp(`${earlier}, and ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} applied again since: this is most likely a new incident under the same name, and this run would have left the database as it is. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
     }
     const atPlan = closed.applied ?? [];
-    const unnamed = unnamedKey(incidentKey, request.plan.environment);
+    const unnamed = unnamedKey(incidentKey, request.plan);
     if (atPlan.length) {
         const since = dry.stillApplied.filter((m) => !atPlan.includes(m.version)).map((m) => m.version);
         if (!since.length)
@@ -23668,9 +23720,9 @@ function refuseAnotherMethod(closed, incidentKey, rowKey, request) {
     const mine = request.plan.database.method;
     if (closed.method === mine || (closed.method !== DOWN_MIGRATIONS && closed.method !== 'restore'))
         return;
-    const unnamed = unnamedKey(incidentKey, request.plan.environment);
+    const unnamed = unnamedKey(incidentKey, request.plan);
     const did = closed.method === 'restore' ? 'restored a snapshot' : `reverted ${closed.planned.join(', ') || 'its plan'}`;
-    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, nameTheNewIncident(incidentKey, rowKey, request.plan.environment), rollback_NOTHING_CHANGED);
+    throw new errors/* RollbackKitError */.dp(`An earlier run for incident ${incidentKey} finished rolling the database back (it ${did}), and this run's database section asks for ${mine}: most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. Nothing was changed.`, nameTheNewIncident(incidentKey, rowKey, request.plan), rollback_NOTHING_CHANGED);
 }
 /**
  * A finished restore's row stands for this run only when this run restores the same snapshot (its
@@ -23689,8 +23741,8 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
         return;
     const mine = await snapshotSha(db.snapshotPath);
     const theirs = closed.snapshot?.[0];
-    const unnamed = unnamedKey(incidentKey, request.plan.environment);
-    const how = nameTheNewIncident(incidentKey, rowKey, request.plan.environment);
+    const unnamed = unnamedKey(incidentKey, request.plan);
+    const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
     const earlier = `An earlier run for incident ${incidentKey} finished rolling the database back (it restored the snapshot${theirs ? ` with sha256 ${theirs.slice(0, 12)}\u2026` : ''})`;
     if (theirs && mine !== theirs) {
         throw new errors/* RollbackKitError */.dp(`${earlier}, and this run restores another one (${db.snapshotPath}, sha256 ${mine.slice(0, 12)}\u2026): this is most likely a new incident under the same name${unnamed ? ` (${unnamed})` : ''}, and this run would have left the database as it is and called it rolled back. ${unchanged}`, how, rollback_NOTHING_CHANGED);
@@ -23698,25 +23750,54 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
     if (!theirs && unnamed) {
         throw new errors/* RollbackKitError */.dp(`${earlier}. The key cannot tell that incident from a new one (${unnamed}), and the earlier run's row does not say which snapshot it restored, so whether restoring ${db.snapshotPath} is the new incident's is not known. ${unchanged}`, how, rollback_NOTHING_CHANGED);
     }
+    // The same snapshot under a key that names nothing: a re-run, or a new incident whose damage came
+    // after the restore (refuseAnotherIncident's migrations applied since, for a restore). Only the
+    // data tells them apart. Asked in plan only: in the database phase another run has just restored it.
+    if (unnamed && phase === 'plan')
+        await refuseChangedSinceRestore(db.snapshotPath, incidentKey, unnamed, how, request);
+}
+/**
+ * A finished restore stands for this run only while the database still holds what it put back:
+ * rows written since (a new incident's bad data) would otherwise stay, under "nothing to roll back".
+ * A table not counted in time leaves it unknown; refused as refuseAnotherIncident refuses what it
+ * cannot tell, since restoring again is the person's call, not this run's.
+ */
+async function refuseChangedSinceRestore(snapshotPath, incidentKey, unnamed, how, request) {
+    const manifest = await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(snapshotPath));
+    const { changed, uncounted } = await changedSinceRestore(request.database, manifest, { lockTimeoutSeconds: request.plan.database.lockTimeoutSeconds, signal: request.signal });
+    if (!changed.length && !uncounted.length)
+        return;
+    const since = changed.length
+        ? `the database has changed since (${changedText(changed)})`
+        : `whether the database changed since is not known (${uncounted.join(', ')} could not be counted in time)`;
+    throw new errors/* RollbackKitError */.dp(`The database was NOT restored: an earlier run for incident ${incidentKey} finished restoring this same snapshot (${snapshotPath}), and ${since}: this may be a new incident under the same name (${unnamed}), and taking that restore as this run's would have left the database as it is and called it rolled back. Nothing was changed.`, how, rollback_NOTHING_CHANGED);
 }
 /** The snapshot's sha256 as its manifest records it (a manifest it cannot read is refused, as the restore refuses it). */
 async function snapshotSha(snapshotPath) {
     return (await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(snapshotPath))).sha256;
 }
 /** Why a key names no incident, when it names none: every incident of the environment then shares it. */
-function unnamedKey(incidentKey, environment) {
+function unnamedKey(incidentKey, plan) {
+    const environment = plan.environment;
+    // Without a component, from is refused (plan-inputs): saying it names one would send people to it.
     if (incidentKey === `${environment}:database`)
-        return 'it names no deployment: the run rolls back the database alone, and only from names one';
+        return `it names no deployment: the run rolls back the database alone, and ${plan.components.length ? 'only from names one' : 'the plan has no component for from to name'}`;
     if (keyParts(incidentKey, environment)?.some((p) => p.ref === '?'))
         return 'it names no deployment: a command component cannot say what it serves, and only from names one';
     return undefined;
 }
 /** What to do when a run under a finished incident's key is another incident's; `rowKey`: the key that incident's row has (deleteRowSql). */
-function nameTheNewIncident(incidentKey, rowKey, environment) {
-    const name = namesRun(incidentKey, environment)
+function nameTheNewIncident(incidentKey, rowKey, plan) {
+    const reuse = `delete the earlier incident's row first (${deleteRowSql(rowKey)})`;
+    const stays = 'If this is the earlier incident after all and what the database holds now is meant to stay, nothing is left to do for it.';
+    // A plan with no component has no deployment to name: from is refused there (plan-inputs), so
+    // forgetting the finished incident is the one way forward, as finishedIncident says it.
+    if (!plan.components.length)
+        return `To roll back the new incident under this name, ${reuse}, then run again. ${stays}`;
+    const name = namesRun(incidentKey, plan.environment)
         ? 'Start a new workflow run for the new incident rather than re-running the finished one, or pass from with the release that went bad'
         : 'Name the new incident: pass from (--from on the command line) with the release that went bad (name=ref for each component when there are several), so that it gets a key, and a plan, of its own';
-    return `${name}. If this is the earlier incident after all and what is applied now is meant to stay, nothing is left to do for it. To reuse the name and plan afresh, delete the earlier incident's row first (${deleteRowSql(rowKey)}).`;
+    return `${name}. ${stays} To reuse the name and plan afresh, ${reuse}.`;
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
@@ -25046,10 +25127,12 @@ function whereNow(record, { again = false } = {}) {
     const apps = [...record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`), ...earlier.map((m) => `${m.name} ${m.to}`)];
     // A later job of a split rollback: what the earlier job moved is where production is too.
     const by = !earlier.length ? '' : earlier.length === apps.length ? ' (rolled back by the earlier job)' : ` (${andList(earlier.map((m) => m.name))} rolled back by the earlier job)`;
-    const database = databaseAfter(record.database);
+    const db = record.database;
+    const database = databaseAfter(db);
     // The database alone: no app moved, so nothing runs "again"; what is true is the database's state.
+    // One this run left as it was, in scope: "the same deployments" would speak of what it never looked at.
     if (!apps.length)
-        return database ? `has ${database}` : 'runs the same deployments';
+        return database ? `has ${database}` : db ? 'has its database rolled back' : 'runs the same deployments';
     return `runs ${andList(apps)}${again ? ' again' : ''}${by}${database ? `, with ${database}` : ''}`;
 }
 /** The database's part of whereNow: "2 migrations reverted", "its database restored from the snapshot", or nothing. */
