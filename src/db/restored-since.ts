@@ -24,7 +24,7 @@ export interface ChangedSince {
 }
 
 /** Counts the snapshot's tables now, in a read-only session of its own that a stop closes at once. */
-export async function changedSinceRestore(target: ConnectionTarget, manifest: Pick<SnapshotManifest, 'tables'>, opts: { lockTimeoutSeconds: number; signal?: AbortSignal }): Promise<ChangedSince> {
+export async function changedSinceRestore(target: ConnectionTarget, manifest: Pick<SnapshotManifest, 'tables' | 'rowCounts'>, opts: { lockTimeoutSeconds: number; signal?: AbortSignal }): Promise<ChangedSince> {
   const session = await connect(target, { readOnly: true, queryDeadline: COUNT_DEADLINE, signal: opts.signal });
   const release = closeAtStop(session, opts.signal);
   try {
@@ -32,7 +32,8 @@ export async function changedSinceRestore(target: ConnectionTarget, manifest: Pi
     await session.query("SELECT set_config('lock_timeout', $1, false)", [String(lockTimeoutMs(opts.lockTimeoutSeconds))]);
     // The ledger comes out of every restore as it went in (restore.ts), so it never equals the snapshot's.
     const tables = manifest.tables.filter((t) => `${t.schema}.${t.name}` !== LEDGER_TABLE);
-    const rows = await countTableRows(session, { tables }, 0);
+    // rowCounts says how the manifest counted a parent table: without it a current manifest reads as an old one.
+    const rows = await countTableRows(session, { tables, rowCounts: manifest.rowCounts }, 0);
     return {
       changed: rows.filter((t) => t.counted === 'missing' || (t.counted === 'yes' && t.now !== (t.snapshot ?? 0))),
       uncounted: rows.filter((t) => t.counted === 'timeout').map((t) => t.table),

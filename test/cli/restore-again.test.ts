@@ -54,3 +54,20 @@ it('a restore run again after new damage restores nothing and fails, naming the 
   expect(forward.code, forward.stdout + forward.stderr).toBe(0);
   expect(await ids()).toEqual([1, 2]);
 });
+
+it('an inheritance child in the snapshot: a re-run with nothing written since is nothing to do, not a change', async () => {
+  const db = await createTestDatabase('rk_cli_restore_again_inh');
+  await db.query('CREATE TABLE public.p (id int); CREATE TABLE public.c () INHERITS (public.p); INSERT INTO public.p VALUES (1), (2); INSERT INTO public.c VALUES (3)');
+  const env = { DATABASE_URL: db.url };
+  const snap = await runCli(['snapshot', '--json'], { cwd, env });
+  expect(snap.code, snap.stderr).toBe(0);
+  const path = JSON.parse(snap.stdout).path as string;
+  const rollback = () => runCli(['rollback', 'db', '--reason', 'bad data', '--db-method', 'restore', '--snapshot-path', path, '--yes'], { cwd, env });
+  await db.query('INSERT INTO public.p VALUES (9)');
+  const first = await rollback();
+  expect(first.code, first.stdout + first.stderr).toBe(0);
+  // The parent's own 2 rows against its manifest count of 2, not 2 less its child's 1.
+  const same = await rollback();
+  expect(same.code, same.stdout + same.stderr).toBe(0);
+  expect(same.stdout).toContain('Nothing to roll back: production already has its database rolled back');
+});
