@@ -119,8 +119,10 @@ export async function runAction(name: string | (() => string), body: (log: Log, 
   });
   let reported: string | undefined;
   const report: Report = (markdown) => void (reported = markdown);
-  const fail = async (err: unknown, own: unknown) => {
-    const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+  // `done`: the body finished before the stop came. Its outputs and report stand, so the action's
+  // failure details (which write failure outputs: status=failed, verified=false) are not asked for.
+  const fail = async (err: unknown, own: unknown, done = false) => {
+    const known = [done ? undefined : await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
     await writeSummary(failureSummary(action(), err, log, known), log);
     output.fail(log.redact(errorLine(err)));
   };
@@ -135,7 +137,7 @@ export async function runAction(name: string | (() => string), body: (log: Log, 
       return;
     }
     if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack) log.debug(own.stack);
-    await fail(failure, own);
+    await fail(failure, own, outcome !== 'expired' && outcome.ok);
   } finally {
     unfinished();
     stop.dispose();
