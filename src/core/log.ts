@@ -21,7 +21,7 @@ export interface Log {
    * common ones are then ignored. The rule is SecretSet's (src/core/secrets.ts). `from` names where a
    * declared value came from (`input database-url`, `DATABASE_URL`), for the warning about a short one.
    */
-  secret(value: string | undefined, source?: SecretSource, from?: string): void;
+  secret(value: string | undefined, source?: SecretSource, from?: string, scope?: SecretScope): void;
   redact(text: string): string;
   /** Outside text cut to `max` characters, redacted before the cut so no secret's prefix survives it. */
   excerpt(text: string, max: number): string;
@@ -56,20 +56,40 @@ export interface LogSink {
   failedOutput?(heading: string, lines: readonly string[]): void;
 }
 
+/**
+ * Where a secret is hidden: `job`, from our output and, through the runner's mask, the whole job log
+ * from here on; `own`, from our output only, with no mask and no warning about a short one. `own` is
+ * for secrets of the environment a step inherits but was not given (the password inside
+ * DATABASE_URL in a step that never connects): masking those job-wide would hide a word such as
+ * "postgres" from every later step, and warn about a secret the step never used.
+ */
+export type SecretScope = 'job' | 'own';
+
+/** `log`, registering every secret for our own output only (SecretScope `own`). */
+export function ownOutputOnly(log: Log): Log {
+  return { ...log, secret: (value, source, from) => log.secret(value, source, from, 'own') };
+}
+
 export function createLog(sink: LogSink): Log {
   const secrets = new SecretSet();
   // Registered secrets first: the mask knows them whole, in every encoded form.
   const redact = (text: string, opts: { dropUserinfo?: boolean } = {}): string => hideKnownTokens(secrets.redact(text), opts);
   const warnedWeak = new Set<string>();
+  /** The forms the runner was asked to mask: each once, whenever it was first registered. */
+  const askedToMask = new Set<string>();
   return {
     info: (m) => sink.info(redact(m)),
     progress: (m) => (sink.progress ?? sink.info)(redact(m)),
     warning: (m) => sink.warning(redact(m)),
     debug: (m) => sink.debug(redact(m)),
-    secret(value, source = 'declared', from) {
+    secret(value, source = 'declared', from, scope = 'job') {
       const added = secrets.add(value, source);
-      if (!added) return;
-      for (const form of added.maskable) sink.mask?.(form);
+      if (!added || scope === 'own') return;
+      for (const form of added.strongForms) {
+        if (askedToMask.has(form)) continue;
+        askedToMask.add(form);
+        sink.mask?.(form);
+      }
       // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
       // it came from, naming it, so a short password is never protected less without anyone knowing
       // which one to change.

@@ -5,7 +5,7 @@
  */
 import { input, type Inputs } from './action.js';
 import { withinSize } from './input-size.js';
-import type { Log } from './log.js';
+import { ownOutputOnly, type Log } from './log.js';
 import { registerConnectionSecrets, registerWebhookSecrets } from './url-secrets.js';
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
@@ -40,8 +40,10 @@ export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, st
 export function declareEnvironmentSecrets(env: Record<string, string | undefined>, log: Log): void {
   for (const variable of Object.values(TOKEN_ENV)) log.secret(env[variable]?.trim() || undefined, 'declared', variable);
   // The URLs hold their secrets inside, in forms of their own: a command may print the database's
-  // password alone, or the token in a webhook's path. Registered as their readers register them.
-  registerConnectionSecrets(env[TOKEN_ENV['database-url']], log, TOKEN_ENV['database-url']);
+  // password alone, or the token in a webhook's path. Registered as their readers register them, but
+  // for our own output only: a step that reads the URL registers them for the job (log.ts, SecretScope).
+  const own = ownOutputOnly(log);
+  registerConnectionSecrets(env[TOKEN_ENV['database-url']], own, TOKEN_ENV['database-url']);
   const webhook = env[TOKEN_ENV['notify-webhook-url']]?.trim();
-  if (webhook) registerWebhookSecrets(webhook, log);
+  if (webhook) registerWebhookSecrets(webhook, own);
 }

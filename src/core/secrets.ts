@@ -232,7 +232,7 @@ export class SecretSet {
    * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
    * The runner masks `${{ secrets.* }}` values by itself in any case.
    */
-  add(value: string | undefined, source: SecretSource): { strength: SecretStrength; maskable: string[]; fresh: boolean } | undefined {
+  add(value: string | undefined, source: SecretSource): { strength: SecretStrength; maskable: string[]; fresh: boolean; strongForms: string[] } | undefined {
     if (value === undefined) return undefined;
     const strength = secretStrength(value);
     if (!strength || (strength === 'weak' && source === 'guessed')) return undefined;
@@ -240,11 +240,13 @@ export class SecretSet {
     const pieces = strength === 'strong' ? base64Forms(value) : [];
     const forms = [...encodedForms(value), ...pieces];
     const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
-    if (!fresh.length) return { strength, maskable: [], fresh: false };
+    // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
+    const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
+    if (!fresh.length) return { strength, maskable: [], fresh: false, strongForms };
     for (const form of fresh) set.add(form);
     for (const piece of pieces) if (!this.base64.has(piece)) this.base64.set(piece, failureTable(piece));
     this.sorted = undefined;
-    return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
+    return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
   }
 
   /**
