@@ -84,9 +84,21 @@ export function asciiOnly(code, fileName = 'bundle.js') {
     }
     let slashes = 0;
     while (i - slashes - 1 >= from && code.charCodeAt(i - slashes - 1) === 0x5c) slashes++;
+    const escaped = slashes % 2 === 1;
+    // A backslash before a line terminator in a literal continues the line: both mean nothing.
+    if (literal && escaped && LINE_END.test(char)) {
+      out += code.slice(from, i - 1);
+      from = i + 1;
+      continue;
+    }
+    // Outside a literal (an identifier), a character beyond the BMP needs one \u{…} escape: an
+    // identifier takes no surrogate pair written as two.
+    const point = code.codePointAt(i);
+    const astral = !literal && point > 0xffff;
     // An odd run of backslashes escapes this character: the escape replaces that backslash.
-    out += code.slice(from, slashes % 2 ? i - 1 : i) + hex4(unit);
-    from = i + 1;
+    out += code.slice(from, escaped ? i - 1 : i) + (astral ? `\\u{${point.toString(16)}}` : hex4(unit));
+    from = astral ? i + 2 : i + 1;
+    if (astral) i++;
   }
   return { code: out + code.slice(from), kept };
 }

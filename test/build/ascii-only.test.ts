@@ -24,6 +24,8 @@ describe('asciiOnly', () => {
     ['a line separator in a string', "const v = 'a\u2028b'.length;", 'v'],
     ['a no-break space between tokens', 'const v =\u00a0[1,\u00a02].length;', 'v'],
     ['a line separator ending a // comment', '// a comment —\u2028const v = 3;', 'v'],
+    ['a character beyond the BMP in an identifier', 'const 𝑥 = 4; const v = 𝑥 + 1;', 'v'],
+    ['a line continuation by a line separator in a string', "const v = 'a\\\u2028b';", 'v'],
   ])('keeps the meaning of %s', (_what, code, expression) => {
     const { code: out, kept } = asciiOnly(code);
     expect(isAscii(out), out).toBe(true);
