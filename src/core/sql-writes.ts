@@ -93,8 +93,12 @@ function closingEscapedQuote(text: string, at: number, quote: string): number {
 let backslashQuotes = false;
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
-/** What may follow the `"` that ends a message's quotation (see readSqlValue): nothing, white space, or `:`, `.`, `,`, `;`. */
-const QUOTATION_END = /^(?:|[\s:.,;])$/;
+/**
+ * What may follow the `"` that ends a message's quotation (see readSqlValue), read two characters
+ * on: the end of the text, or `:`, `.`, `,`, `;` then white space or the end (`…'": relation`). Not a
+ * space alone: MySQL reads `'a'" b"` as one string, whose second part must stay hidden.
+ */
+const QUOTATION_END = /^(?:[:.,;]\s?)?$/;
 
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags: { text: string; at: Map<string, number[]> } | undefined;
@@ -183,7 +187,7 @@ function readSqlValue(text: string, at: number, literal: (start: number, end: nu
     // A `"` right after a literal, and before a word's break (`SET key = '…'": relation …`), closes
     // a message's quotation of the statement, not a MySQL string: read as one, the message after it
     // was hidden to its line's end. The value ends there. (`'…'"…"`, MySQL's two strings as one, is read on.)
-    if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text[i + 1] ?? '')) return i;
+    if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text.slice(i + 1, i + 3))) return i;
     if (c === '"' && doubleQuoted) {
       let j = i + 1;
       for (;;) {

@@ -438,6 +438,9 @@ describe('a statement quoted in an error message', () => {
     expectShown(hints, hints.replace('Key_2x', '***'));
     // MySQL's two strings written as one (no break after the first) are still read as a value's.
     expectShown(`UPDATE api_keys SET key = 'Key_3x'"Key_4x"`, `UPDATE api_keys SET key = '***'"***"`);
+    // Also when the second part starts with a space, or with a colon and no break: no quotation ends there.
+    expectShown(`UPDATE api_keys SET key = 'Key_5x'" tail-of-the-key-Key_6x"`, `UPDATE api_keys SET key = '***'"***"`);
+    expectShown(`UPDATE api_keys SET key = 'Key_7x'":Key_8x"`, `UPDATE api_keys SET key = '***'"***"`);
   });
 });
 
