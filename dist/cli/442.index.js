@@ -918,15 +918,17 @@ class SecretSet {
         const pieces = strength === 'strong' ? base64Forms(value) : [];
         const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
+        // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
+        const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
         if (!fresh.length)
-            return { strength, maskable: [], fresh: false };
+            return { strength, maskable: [], fresh: false, strongForms };
         for (const form of fresh)
             set.add(form);
         for (const piece of pieces)
             if (!this.base64.has(piece))
                 this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
     }
     /**
      * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones

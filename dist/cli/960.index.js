@@ -118,8 +118,12 @@ function closingEscapedQuote(text, at, quote) {
  */
 let backslashQuotes = false;
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
-/** What may follow the `"` that ends a message's quotation (see readSqlValue): nothing, white space, or `:`, `.`, `,`, `;`. */
-const QUOTATION_END = /^(?:|[\s:.,;])$/;
+/**
+ * What may follow the `"` that ends a message's quotation (see readSqlValue), read two characters
+ * on: the end of the text, or `:`, `.`, `,`, `;` then white space or the end (`\u2026'": relation`). Not a
+ * space alone: MySQL reads `'a'" b"` as one string, whose second part must stay hidden.
+ */
+const QUOTATION_END = /^(?:[:.,;]\s?)?$/;
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags;
 /**
@@ -209,7 +213,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
         // A `"` right after a literal, and before a word's break (`SET key = '\u2026'": relation \u2026`), closes
         // a message's quotation of the statement, not a MySQL string: read as one, the message after it
         // was hidden to its line's end. The value ends there. (`'\u2026'"\u2026"`, MySQL's two strings as one, is read on.)
-        if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text[i + 1] ?? ''))
+        if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text.slice(i + 1, i + 3)))
             return i;
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
@@ -2139,22 +2143,32 @@ function hideKnownTokens(text, opts = {}) {
  */
 
 
+/** `log`, registering every secret for our own output only (SecretScope `own`). */
+function ownOutputOnly(log) {
+    return { ...log, secret: (value, source, from) => log.secret(value, source, from, 'own') };
+}
 function log_createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
+    /** The forms the runner was asked to mask: each once, whenever it was first registered. */
+    const askedToMask = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         progress: (m) => (sink.progress ?? sink.info)(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared', from) {
+        secret(value, source = 'declared', from, scope = 'job') {
             const added = secrets.add(value, source);
-            if (!added)
+            if (!added || scope === 'own')
                 return;
-            for (const form of added.maskable)
+            for (const form of added.strongForms) {
+                if (askedToMask.has(form))
+                    continue;
+                askedToMask.add(form);
                 sink.mask?.(form);
+            }
             // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
             // it came from, naming it, so a short password is never protected less without anyone knowing
             // which one to change.
@@ -2947,8 +2961,10 @@ async function runAction(name, body, details) {
     });
     let reported;
     const report = (markdown) => void (reported = markdown);
-    const fail = async (err, own) => {
-        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+    // `done`: the body finished before the stop came. Its outputs and report stand, so the action's
+    // failure details (which write failure outputs: status=failed, verified=false) are not asked for.
+    const fail = async (err, own, done = false) => {
+        const known = [done ? undefined : await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
         await writeSummary(failureSummary(action(), err, log, known), log);
         output.fail(log.redact(errorLine(err)));
     };
@@ -2965,7 +2981,7 @@ async function runAction(name, body, details) {
         }
         if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack)
             log.debug(own.stack);
-        await fail(failure, own);
+        await fail(failure, own, outcome !== 'expired' && outcome.ok);
     }
     finally {
         unfinished();
@@ -2995,6 +3011,7 @@ async function failureDetails(details, err, log) {
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 
 
@@ -3029,11 +3046,13 @@ function secret_input_declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
         log.secret(env[variable]?.trim() || undefined, 'declared', variable);
     // The URLs hold their secrets inside, in forms of their own: a command may print the database's
-    // password alone, or the token in a webhook's path. Registered as their readers register them.
-    registerConnectionSecrets(env[TOKEN_ENV['database-url']], log, TOKEN_ENV['database-url']);
+    // password alone, or the token in a webhook's path. Registered as their readers register them, but
+    // for our own output only: a step that reads the URL registers them for the job (log.ts, SecretScope).
+    const own = ownOutputOnly(log);
+    registerConnectionSecrets(env[TOKEN_ENV['database-url']], own, TOKEN_ENV['database-url']);
     const webhook = env[TOKEN_ENV['notify-webhook-url']]?.trim();
     if (webhook)
-        registerWebhookSecrets(webhook, log);
+        registerWebhookSecrets(webhook, own);
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -21205,7 +21224,8 @@ async function changedSinceRestore(target, manifest, opts) {
         await session.query("SELECT set_config('lock_timeout', $1, false)", [String(lockTimeoutMs(opts.lockTimeoutSeconds))]);
         // The ledger comes out of every restore as it went in (restore.ts), so it never equals the snapshot's.
         const tables = manifest.tables.filter((t) => `${t.schema}.${t.name}` !== LEDGER_TABLE);
-        const rows = await countTableRows(session, { tables }, 0);
+        // rowCounts says how the manifest counted a parent table: without it a current manifest reads as an old one.
+        const rows = await countTableRows(session, { tables, rowCounts: manifest.rowCounts }, 0);
         return {
             changed: rows.filter((t) => t.counted === 'missing' || (t.counted === 'yes' && t.now !== (t.snapshot ?? 0))),
             uncounted: rows.filter((t) => t.counted === 'timeout').map((t) => t.table),

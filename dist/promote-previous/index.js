@@ -250,7 +250,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6530);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9192);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
 /* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1418);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5755);
@@ -309,7 +309,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6530:
+/***/ 9192:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -326,6 +326,851 @@ __nccwpck_require__.d(__webpack_exports__, {
 var actions_core = __nccwpck_require__(152);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/log.js + 2 modules
+var log = __nccwpck_require__(1685);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./.build/core/made.js
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+
+
+
+class MadeRecord {
+    /** In the order they were made: a folder before what is in it. */
+    paths = [];
+    /** Folders whose contents are all this run's too (a directory-format dump pg_dump writes into): they go whole. */
+    whole = new Set();
+    /**
+     * A folder or file this run created (never one that was there before); `withContents`: a folder
+     * whose every file this run writes as well (what another program it runs writes there). Returns
+     * what takes it off the record again (MadeHook).
+     */
+    add(path, withContents = false) {
+        const made = (0,external_node_path_.resolve)(path);
+        this.paths.push(made);
+        if (withContents)
+            this.whole.add(made);
+        return () => {
+            const at = this.paths.lastIndexOf(made);
+            if (at >= 0)
+                this.paths.splice(at, 1);
+            this.whole.delete(made);
+        };
+    }
+    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+    forget() {
+        this.paths.splice(0);
+        this.whole.clear();
+    }
+    /**
+     * Removes what was made, the last made first: each folder while it holds nothing but files this
+     * run made (they go with it) and folders this run made that are already gone; a folder recorded
+     * with its contents (add's `withContents`) goes whole. A folder that holds
+     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+     * all that is in it (our .gitignore too), and so do the folders around it.
+     * Returns the outermost of the made folders left and why, or undefined when all is gone.
+     * Synchronous, so the process may exit right after; it never throws (what it could not remove
+     * is said in the return). Forgets what it was given either way.
+     */
+    removeWhileEmpty(otherThings = 'something else is in it now') {
+        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        const whole = new Set(this.whole);
+        this.whole.clear();
+        if (!made.length)
+            return undefined;
+        const ours = new Set(made);
+        const kept = new Set();
+        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
+        try {
+            for (const p of [...made].reverse()) {
+                if (whole.has(p) && (0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    (0,external_node_fs_.rmSync)(p, { recursive: true, force: true });
+                    continue;
+                }
+                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+                    if (!ours.has((0,external_node_path_.dirname)(p)))
+                        (0,external_node_fs_.unlinkSync)(p);
+                    continue;
+                }
+                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
+                if (names.some((name) => !ours.has(name) || kept.has(name))) {
+                    kept.add(p);
+                    continue;
+                }
+                for (const name of names)
+                    (0,external_node_fs_.unlinkSync)(name);
+                (0,external_node_fs_.rmdirSync)(p);
+            }
+            return kept.size ? left(otherThings) : undefined;
+        }
+        catch (err) {
+            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./.build/core/output.js
+var output = __nccwpck_require__(8975);
+// EXTERNAL MODULE: ./.build/core/input-size.js
+var input_size = __nccwpck_require__(228);
+// EXTERNAL MODULE: ./.build/core/secret-input.js
+var secret_input = __nccwpck_require__(8347);
+;// CONCATENATED MODULE: ./.build/core/parse.js
+/** Parsing of the string values actions and the CLI receive; every error names the input. */
+
+function parseBoolean(raw, name, fallback) {
+    const value = (raw ?? '').trim().toLowerCase();
+    if (!value)
+        return fallback;
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
+}
+/**
+ * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
+ * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
+ * else than it looks is a mistake to name, not to guess. NaN for anything else.
+ */
+function decimalNumber(text) {
+    const value = text.trim();
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
+function parseNumber(raw, name, opts = {}) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return opts.default;
+    const n = decimalNumber(value);
+    const kind = opts.integer ? 'a whole number' : 'a number';
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
+    }
+    // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
+    // and later messages would say so): out of range for anything we count. Values quoted as typed.
+    if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
+        throw new errors/* RollbackKitError */.dp(`Input ${name} is out of range: beyond \u00b1${Number.MAX_SAFE_INTEGER}, got ${value}.`);
+    if (opts.min !== undefined && n < opts.min)
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
+    if (opts.max !== undefined && n > opts.max)
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${value}.`);
+    return n;
+}
+function parseInteger(raw, name, opts = {}) {
+    return parseNumber(raw, name, { ...opts, integer: true });
+}
+/** Lists accept commas or newlines; blanks are dropped. */
+function parseList(raw) {
+    return (raw ?? '')
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+/** An ISO 8601 time; the error shows the shape expected. */
+function parseTime(raw, name) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return undefined;
+    const d = new Date(value);
+    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
+    }
+    return d;
+}
+
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
+;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
+/**
+ * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
+ * promise nothing can settle any more (an event that will not come, a wait on a socket unref'd so
+ * that it cannot delay the exit) would end as if it had finished, its outputs and report unwritten
+ * and its exit code saying success. While a run is under way, that exit is turned into a failure
+ * that says so.
+ */
+
+function unfinishedError() {
+    return new errors/* RollbackKitError */.dp('rollback-kit ended before its work did: it was left waiting for something that can no longer happen (a defect in rollback-kit; please report it).', 'What it had changed by then is not known: check what the lines above say was done, and the platform and database themselves, before running it again.');
+}
+/**
+ * Calls `fail` if the event loop empties before the returned dispose is called. `fail` may be
+ * async: its own work keeps the process alive until it is done, and the exit code is 1.
+ */
+function failOnUnfinishedExit(fail) {
+    const onEmpty = () => {
+        process.exitCode = 1;
+        void Promise.resolve()
+            .then(fail)
+            .catch(() => undefined);
+    };
+    process.once('beforeExit', onEmpty);
+    return () => process.off('beforeExit', onEmpty);
+}
+
+// EXTERNAL MODULE: ./.build/report/markdown.js + 1 modules
+var markdown = __nccwpck_require__(6479);
+;// CONCATENATED MODULE: ./.build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+// EXTERNAL MODULE: ./.build/report/write-summary.js
+var write_summary = __nccwpck_require__(4039);
+;// CONCATENATED MODULE: ./.build/core/action.js
+/**
+ * What every action entry point shares: typed input reading, a redacting log on the runner,
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+function actionLog() {
+    return (0,log/* createLog */.hM)({
+        info: (m) => output/* output */.CG.info(m),
+        warning: (m) => output/* output */.CG.annotate('warning', m),
+        debug: (m) => output/* output */.CG.debug(m),
+        mask: (v) => output/* output */.CG.mask(v),
+    });
+}
+/** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
+function inputsFrom(get) {
+    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
+    const raw = (name) => (0,input_size/* withinSize */.L)(name, get(name) ?? '');
+    const inputs = {
+        string(name, opts = {}) {
+            const value = raw(name).trim();
+            if (value)
+                return value;
+            if (opts.required)
+                throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
+            return opts.default;
+        },
+        required(name) {
+            return inputs.string(name, { required: true });
+        },
+        /** A secret input: masked before anything else can print it. */
+        secret(name, log, opts = {}) {
+            const value = inputs.string(name, opts);
+            log.secret(value, 'declared', `input ${name}`);
+            return value;
+        },
+        boolean(name, fallback) {
+            return parseBoolean(raw(name), name, fallback);
+        },
+        integer(name, opts = {}) {
+            return parseInteger(raw(name), name, opts);
+        },
+        number(name, opts = {}) {
+            return parseNumber(raw(name), name, opts);
+        },
+        list(name) {
+            return parseList(raw(name));
+        },
+    };
+    return inputs;
+}
+/** The step's inputs as the runner passes them. */
+const input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs)) {
+        if (value !== undefined)
+            actions_core/* core */.I.setOutput(name, typeof value === 'string' ? value : String(value));
+    }
+}
+/**
+ * How long a step being stopped waits for its work to wind down before it reports and exits. When
+ * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that: the report must be written before the SIGKILL.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
+ */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+const madeThisStep = new MadeRecord();
+async function runAction(name, body, details) {
+    // Read when a failure is said: the root action knows it runs a drill only once its inputs are read.
+    const action = () => (typeof name === 'string' ? name : name());
+    const log = actionLog();
+    // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
+    (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
+    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end \u2026`),
+    });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
+    // `done`: the body finished before the stop came. Its outputs and report stand, so the action's
+    // failure details (which write failure outputs: status=failed, verified=false) are not asked for.
+    const fail = async (err, own, done = false) => {
+        const known = [done ? undefined : await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action(), err, log, known), log);
+        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    };
+    const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
+    try {
+        const outcome = await stop.settle(body(log, stop.signal, report));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = (0,stop_signals/* stoppedFailure */.kB)(action(), stop.received(), outcome, STOP_GRACE_MS) ?? own;
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await (0,write_summary/* writeSummary */.S)(reported, log);
+            return;
+        }
+        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await fail(failure, own, outcome !== 'expired' && outcome.ok);
+    }
+    finally {
+        unfinished();
+        stop.dispose();
+        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
+        // stopped step alive: the runner would kill it before anything else is said.
+        if (stop.received()) {
+            madeThisStep.removeWhileEmpty();
+            process.exit(process.exitCode || 1);
+        }
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 152:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  I: () => (/* binding */ core)
+});
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+;// CONCATENATED MODULE: ./.build/core/lazy-builtins.js
+/**
+ * Node built-ins that cost every action's start to load and are used late, or on some paths only:
+ * loaded when first used instead of with the bundle. On Node 24, `node:crypto` (all its internal
+ * modules) and `node:fs/promises` (which brings readline's) add about 10 ms to a start of about
+ * 30 ms (BENCHMARKS.md, run-down-migrations), for a random name, a hash or a file written at the end.
+ * A static import would load them when the bundle is evaluated, whatever the run then does.
+ */
+
+const lazy_builtins_require = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
+let lazy_builtins_crypto;
+let fsPromises;
+function nodeCrypto() {
+    return (lazy_builtins_crypto ??= lazy_builtins_require('node:crypto'));
+}
+function nodeFsPromises() {
+    return (fsPromises ??= lazy_builtins_require('node:fs/promises'));
+}
+
+;// CONCATENATED MODULE: ./.build/core/actions-core.js
+/**
+ * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
+ * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
+ * it @actions/http-client and undici, about a third of every bundle's start-up for a call
+ * rollback-kit never makes. The workflow commands are @actions/core's own modules (escaping); the
+ * few lines below are its entry's, kept the same. Its exports map lists only the entry, hence the
+ * relative path: src/ and the build's output folder (.build/, see tsconfig.build.json) sit at the
+ * same depth under the repository, so it resolves from both.
+ *
+ * The file commands (outputs) and the job summary are @actions/core's too, rewritten here line for
+ * line with what they load changed: its file-command module loads `node:crypto` and its summary
+ * module `node:fs/promises` when the bundle is evaluated, about 10 ms of every action's start
+ * (lazy-builtins.ts), for an output's random delimiter and a summary written at the end.
+ */
+
+
+
+
+
+/* eslint-disable no-restricted-properties -- the runner's own protocol: file commands live in the environment */
+/** @actions/core's issueFileCommand: one line appended to the file GITHUB_<command> names. */
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath)
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    if (!(0,external_node_fs_.existsSync)(filePath))
+        throw new Error(`Missing file at path: ${filePath}`);
+    (0,external_node_fs_.appendFileSync)(filePath, `${toCommandValue(message)}${external_node_os_.EOL}`, { encoding: 'utf8' });
+}
+/** @actions/core's prepareKeyValueMessage: a heredoc whose random delimiter neither the name nor the value contains. */
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${nodeCrypto().randomUUID()}`;
+    const convertedValue = toCommandValue(value);
+    if (key.includes(delimiter))
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    if (convertedValue.includes(delimiter))
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    return `${key}<<${delimiter}${external_node_os_.EOL}${convertedValue}${external_node_os_.EOL}${delimiter}`;
+}
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+/** @actions/core's summary, the part we use: text added to a buffer, appended to GITHUB_STEP_SUMMARY by write(). */
+class Summary {
+    buffer = '';
+    filePath;
+    async path() {
+        if (this.filePath)
+            return this.filePath;
+        const fromEnv = process.env[SUMMARY_ENV_VAR];
+        if (!fromEnv)
+            throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+        const readable = await new Promise((resolve) => (0,external_node_fs_.access)(fromEnv, external_node_fs_.constants.R_OK | external_node_fs_.constants.W_OK, (err) => resolve(!err)));
+        if (!readable)
+            throw new Error(`Unable to access summary file: '${fromEnv}'. Check if the file has correct read/write permissions.`);
+        return (this.filePath = fromEnv);
+    }
+    addRaw(text) {
+        this.buffer += text;
+        return this;
+    }
+    async write() {
+        const path = await this.path();
+        await new Promise((resolve, reject) => (0,external_node_fs_.appendFile)(path, this.buffer, { encoding: 'utf8' }, (err) => (err ? reject(err) : resolve())));
+        return this.emptyBuffer();
+    }
+    emptyBuffer() {
+        this.buffer = '';
+        return this;
+    }
+}
+/* eslint-enable no-restricted-properties */
+const summary = new Summary();
+/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
+const core = {
+    getInput(name) {
+        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
+    },
+    setOutput(name, value) {
+        if (process.env.GITHUB_OUTPUT)
+            return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        // Without the file command (an old runner): the deprecated command, on a line of its own.
+        process.stdout.write(external_node_os_.EOL);
+        issueCommand('set-output', { name }, toCommandValue(value));
+    },
+    setSecret(secret) {
+        issueCommand('add-mask', {}, secret);
+    },
+    debug(message) {
+        issueCommand('debug', {}, message);
+    },
+    error(message, properties = {}) {
+        issueCommand('error', toCommandProperties(properties), message);
+    },
+    warning(message, properties = {}) {
+        issueCommand('warning', toCommandProperties(properties), message);
+    },
+    notice(message, properties = {}) {
+        issueCommand('notice', toCommandProperties(properties), message);
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        core.error(message);
+    },
+    summary,
+};
+/* eslint-enable no-restricted-properties */
+
+
+/***/ }),
+
+/***/ 8005:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   o3: () => (/* binding */ systemErrorLine),
+/* harmony export */   u2: () => (/* binding */ errorFacts)
+/* harmony export */ });
+/* unused harmony exports withFacts, systemErrorMeaning */
+/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7823);
+
+/**
+ * An error the user can act on: `message` says what failed and why, `hint` what to do next.
+ * Entry points print it as one `::error::` line; anything else is treated as a bug.
+ */
+class RollbackKitError extends Error {
+    hint;
+    /**
+     * What the step that failed changed, for callers that decide what comes next (never read from
+     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+     * one given it later (withFacts) may not.
+     */
+    changed;
+    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+    stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
+    constructor(message, hint, facts = {}) {
+        super(message);
+        this.hint = hint;
+        this.name = 'RollbackKitError';
+        if (facts.changed)
+            this.changed = facts.changed;
+        if (facts.stopped)
+            this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
+    }
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
+    get line() {
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v6)(this.message)} ${this.hint}` : this.message;
+    }
+}
+/** The facts `err` carries: none for an error that is not ours. */
+function errorFacts(err) {
+    if (!(err instanceof RollbackKitError))
+        return {};
+    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
+}
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+function withFacts(err, facts) {
+    if (!(err instanceof RollbackKitError))
+        return err;
+    if (facts.changed)
+        err.changed ??= facts.changed;
+    if (facts.stopped)
+        err.stopped = true;
+    return err;
+}
+/** What a Node system error code means, in words an on-call engineer can act on. */
+const SYSTEM_ERRORS = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    EROFS: 'the file system is read-only',
+    ENOENT: 'it does not exist',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'it already exists',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files',
+    EIO: 'an input/output error',
+    EBUSY: 'it is busy',
+};
+const OPERATIONS = {
+    open: 'open',
+    read: 'read',
+    write: 'write to',
+    mkdir: 'create the folder',
+    rename: 'move into place',
+    unlink: 'remove',
+    rmdir: 'remove',
+    stat: 'read',
+    lstat: 'read',
+    scandir: 'list',
+    access: 'access',
+    copyfile: 'copy',
+    realpath: 'resolve',
+};
+/**
+ * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
+ * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
+ * one: its message is its own, never to be cut at a comma as a system error's is.
+ */
+function isSystemError(err) {
+    const e = err;
+    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
+}
+/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
+function systemErrorMeaning(err) {
+    if (!isSystemError(err))
+        return undefined;
+    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
+    return `${meaning} (${err.code})`;
+}
+/**
+ * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
+ * undefined when `err` is not one.
+ */
+function systemErrorLine(err) {
+    const meaning = systemErrorMeaning(err);
+    if (!meaning || !isSystemError(err))
+        return undefined;
+    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
+    if (operation && err.path)
+        return `Could not ${operation} ${err.path}: ${meaning}.`;
+    if (operation)
+        return `Could not ${operation}: ${meaning}.`;
+    return `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .capitalized */ .l2)(meaning)}.`;
+}
+function errorLine(err) {
+    if (err instanceof RollbackKitError)
+        return err.line;
+    const system = systemErrorLine(err);
+    if (system)
+        return system;
+    if (err instanceof Error)
+        return `Unexpected error: ${err.message}`;
+    return `Unexpected error: ${String(err)}`;
+}
+
+
+/***/ }),
+
+/***/ 228:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ withinSize)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
+ * environment variables secretInput falls back to), before anything uses or prints the value. A
+ * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
+ * the redactor: it is refused in one line that names the limit and never quotes the value.
+ */
+
+/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
+const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
+/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
+const NAME = { max: 100, what: 'a project, team, app or service name or id' };
+/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
+const SITE = { max: 253, what: 'a site id or domain' };
+const LIMITS = {
+    'database-url': URL_OR_TOKEN,
+    'notify-webhook-url': URL_OR_TOKEN,
+    'api-url': URL_OR_TOKEN,
+    'machines-api-url': URL_OR_TOKEN,
+    'registry-url': URL_OR_TOKEN,
+    'base-url': URL_OR_TOKEN,
+    'baseline-url': URL_OR_TOKEN,
+    'vercel-token': URL_OR_TOKEN,
+    'fly-token': URL_OR_TOKEN,
+    'railway-token': URL_OR_TOKEN,
+    'render-token': URL_OR_TOKEN,
+    'netlify-token': URL_OR_TOKEN,
+    'github-token': URL_OR_TOKEN,
+    'bypass-token': URL_OR_TOKEN,
+    project: NAME,
+    team: NAME,
+    app: NAME,
+    service: NAME,
+    site: SITE,
+};
+/**
+ * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
+ * the message names where it came from (an environment variable the input falls back to).
+ */
+function withinSize(name, value, shownAs = `Input ${name}`) {
+    const limit = LIMITS[name];
+    if (limit && value.length > limit.max) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
+    }
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 1685:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hM: () => (/* binding */ createLog),
+  qQ: () => (/* binding */ ownOutputOnly)
+});
+
+// UNUSED EXPORTS: memoryLog
+
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(9205);
 // EXTERNAL MODULE: ./.build/core/sorted.js
@@ -410,8 +1255,12 @@ function closingEscapedQuote(text, at, quote) {
  */
 let backslashQuotes = false;
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
-/** What may follow the `"` that ends a message's quotation (see readSqlValue): nothing, white space, or `:`, `.`, `,`, `;`. */
-const QUOTATION_END = /^(?:|[\s:.,;])$/;
+/**
+ * What may follow the `"` that ends a message's quotation (see readSqlValue), read two characters
+ * on: the end of the text, or `:`, `.`, `,`, `;` then white space or the end (`\u2026'": relation`). Not a
+ * space alone: MySQL reads `'a'" b"` as one string, whose second part must stay hidden.
+ */
+const QUOTATION_END = /^(?:[:.,;]\s?)?$/;
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags;
 /**
@@ -501,7 +1350,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
         // A `"` right after a literal, and before a word's break (`SET key = '\u2026'": relation \u2026`), closes
         // a message's quotation of the statement, not a MySQL string: read as one, the message after it
         // was hidden to its line's end. The value ends there. (`'\u2026'"\u2026"`, MySQL's two strings as one, is read on.)
-        if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text[i + 1] ?? ''))
+        if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text.slice(i + 1, i + 3)))
             return i;
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
@@ -1940,22 +2789,32 @@ function hideKnownTokens(text, opts = {}) {
  */
 
 
+/** `log`, registering every secret for our own output only (SecretScope `own`). */
+function ownOutputOnly(log) {
+    return { ...log, secret: (value, source, from) => log.secret(value, source, from, 'own') };
+}
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
+    /** The forms the runner was asked to mask: each once, whenever it was first registered. */
+    const askedToMask = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         progress: (m) => (sink.progress ?? sink.info)(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared', from) {
+        secret(value, source = 'declared', from, scope = 'job') {
             const added = secrets.add(value, source);
-            if (!added)
+            if (!added || scope === 'own')
                 return;
-            for (const form of added.maskable)
+            for (const form of added.strongForms) {
+                if (askedToMask.has(form))
+                    continue;
+                askedToMask.add(form);
                 sink.mask?.(form);
+            }
             // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
             // it came from, naming it, so a short password is never protected less without anyone knowing
             // which one to change.
@@ -1992,832 +2851,6 @@ function memoryLog() {
         debug: (m) => lines.push(`debug: ${m}`),
     });
     return Object.assign(log, { lines });
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./.build/core/made.js
-/**
- * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
- * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
- * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
- * else, and leaves everything else as it is. One set of rules for every caller: the command line's
- * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
- * Light on purpose: signals.ts loads it before the rest of the command line.
- */
-
-
-
-class MadeRecord {
-    /** In the order they were made: a folder before what is in it. */
-    paths = [];
-    /** Folders whose contents are all this run's too (a directory-format dump pg_dump writes into): they go whole. */
-    whole = new Set();
-    /**
-     * A folder or file this run created (never one that was there before); `withContents`: a folder
-     * whose every file this run writes as well (what another program it runs writes there). Returns
-     * what takes it off the record again (MadeHook).
-     */
-    add(path, withContents = false) {
-        const made = (0,external_node_path_.resolve)(path);
-        this.paths.push(made);
-        if (withContents)
-            this.whole.add(made);
-        return () => {
-            const at = this.paths.lastIndexOf(made);
-            if (at >= 0)
-                this.paths.splice(at, 1);
-            this.whole.delete(made);
-        };
-    }
-    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
-    forget() {
-        this.paths.splice(0);
-        this.whole.clear();
-    }
-    /**
-     * Removes what was made, the last made first: each folder while it holds nothing but files this
-     * run made (they go with it) and folders this run made that are already gone; a folder recorded
-     * with its contents (add's `withContents`) goes whole. A folder that holds
-     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
-     * all that is in it (our .gitignore too), and so do the folders around it.
-     * Returns the outermost of the made folders left and why, or undefined when all is gone.
-     * Synchronous, so the process may exit right after; it never throws (what it could not remove
-     * is said in the return). Forgets what it was given either way.
-     */
-    removeWhileEmpty(otherThings = 'something else is in it now') {
-        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
-        const whole = new Set(this.whole);
-        this.whole.clear();
-        if (!made.length)
-            return undefined;
-        const ours = new Set(made);
-        const kept = new Set();
-        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
-        try {
-            for (const p of [...made].reverse()) {
-                if (whole.has(p) && (0,external_node_fs_.lstatSync)(p).isDirectory()) {
-                    (0,external_node_fs_.rmSync)(p, { recursive: true, force: true });
-                    continue;
-                }
-                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
-                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
-                    if (!ours.has((0,external_node_path_.dirname)(p)))
-                        (0,external_node_fs_.unlinkSync)(p);
-                    continue;
-                }
-                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
-                if (names.some((name) => !ours.has(name) || kept.has(name))) {
-                    kept.add(p);
-                    continue;
-                }
-                for (const name of names)
-                    (0,external_node_fs_.unlinkSync)(name);
-                (0,external_node_fs_.rmdirSync)(p);
-            }
-            return kept.size ? left(otherThings) : undefined;
-        }
-        catch (err) {
-            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
-        }
-    }
-}
-
-// EXTERNAL MODULE: ./.build/core/output.js
-var output = __nccwpck_require__(8975);
-// EXTERNAL MODULE: ./.build/core/input-size.js
-var input_size = __nccwpck_require__(228);
-// EXTERNAL MODULE: ./.build/core/secret-input.js
-var secret_input = __nccwpck_require__(8347);
-;// CONCATENATED MODULE: ./.build/core/parse.js
-/** Parsing of the string values actions and the CLI receive; every error names the input. */
-
-function parseBoolean(raw, name, fallback) {
-    const value = (raw ?? '').trim().toLowerCase();
-    if (!value)
-        return fallback;
-    if (value === 'true')
-        return true;
-    if (value === 'false')
-        return false;
-    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
-}
-/**
- * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
- * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
- * else than it looks is a mistake to name, not to guess. NaN for anything else.
- */
-function decimalNumber(text) {
-    const value = text.trim();
-    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
-}
-function parseNumber(raw, name, opts = {}) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return opts.default;
-    const n = decimalNumber(value);
-    const kind = opts.integer ? 'a whole number' : 'a number';
-    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
-    }
-    // Past 2^53 a number no longer holds every whole value (99999999999999999999999 reads as 1e+23,
-    // and later messages would say so): out of range for anything we count. Values quoted as typed.
-    if (Math.abs(n) > Number.MAX_SAFE_INTEGER)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} is out of range: beyond \u00b1${Number.MAX_SAFE_INTEGER}, got ${value}.`);
-    if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${value}.`);
-    if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${value}.`);
-    return n;
-}
-function parseInteger(raw, name, opts = {}) {
-    return parseNumber(raw, name, { ...opts, integer: true });
-}
-/** Lists accept commas or newlines; blanks are dropped. */
-function parseList(raw) {
-    return (raw ?? '')
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-/** An ISO 8601 time; the error shows the shape expected. */
-function parseTime(raw, name) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return undefined;
-    const d = new Date(value);
-    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
-    }
-    return d;
-}
-
-// EXTERNAL MODULE: ./.build/core/stop-signals.js
-var stop_signals = __nccwpck_require__(1042);
-;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
-/**
- * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
- * promise nothing can settle any more (an event that will not come, a wait on a socket unref'd so
- * that it cannot delay the exit) would end as if it had finished, its outputs and report unwritten
- * and its exit code saying success. While a run is under way, that exit is turned into a failure
- * that says so.
- */
-
-function unfinishedError() {
-    return new errors/* RollbackKitError */.dp('rollback-kit ended before its work did: it was left waiting for something that can no longer happen (a defect in rollback-kit; please report it).', 'What it had changed by then is not known: check what the lines above say was done, and the platform and database themselves, before running it again.');
-}
-/**
- * Calls `fail` if the event loop empties before the returned dispose is called. `fail` may be
- * async: its own work keeps the process alive until it is done, and the exit code is 1.
- */
-function failOnUnfinishedExit(fail) {
-    const onEmpty = () => {
-        process.exitCode = 1;
-        void Promise.resolve()
-            .then(fail)
-            .catch(() => undefined);
-    };
-    process.once('beforeExit', onEmpty);
-    return () => process.off('beforeExit', onEmpty);
-}
-
-// EXTERNAL MODULE: ./.build/report/markdown.js + 1 modules
-var markdown = __nccwpck_require__(6479);
-;// CONCATENATED MODULE: ./.build/report/failure-summary.js
-/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
-
-
-function failureSummary(action, err, log, details) {
-    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
-    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
-    if (details?.trim())
-        parts.push(details.trim());
-    return `${parts.join('\n\n')}\n`;
-}
-
-// EXTERNAL MODULE: ./.build/report/write-summary.js
-var write_summary = __nccwpck_require__(4039);
-;// CONCATENATED MODULE: ./.build/core/action.js
-/**
- * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
- * non-zero exit.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-function actionLog() {
-    return createLog({
-        info: (m) => output/* output */.CG.info(m),
-        warning: (m) => output/* output */.CG.annotate('warning', m),
-        debug: (m) => output/* output */.CG.debug(m),
-        mask: (v) => output/* output */.CG.mask(v),
-    });
-}
-/** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
-function inputsFrom(get) {
-    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
-    const raw = (name) => (0,input_size/* withinSize */.L)(name, get(name) ?? '');
-    const inputs = {
-        string(name, opts = {}) {
-            const value = raw(name).trim();
-            if (value)
-                return value;
-            if (opts.required)
-                throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
-            return opts.default;
-        },
-        required(name) {
-            return inputs.string(name, { required: true });
-        },
-        /** A secret input: masked before anything else can print it. */
-        secret(name, log, opts = {}) {
-            const value = inputs.string(name, opts);
-            log.secret(value, 'declared', `input ${name}`);
-            return value;
-        },
-        boolean(name, fallback) {
-            return parseBoolean(raw(name), name, fallback);
-        },
-        integer(name, opts = {}) {
-            return parseInteger(raw(name), name, opts);
-        },
-        number(name, opts = {}) {
-            return parseNumber(raw(name), name, opts);
-        },
-        list(name) {
-            return parseList(raw(name));
-        },
-    };
-    return inputs;
-}
-/** The step's inputs as the runner passes them. */
-const input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs)) {
-        if (value !== undefined)
-            actions_core/* core */.I.setOutput(name, typeof value === 'string' ? value : String(value));
-    }
-}
-/**
- * How long a step being stopped waits for its work to wind down before it reports and exits. When
- * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
- * that: the report must be written before the SIGKILL.
- */
-const STOP_GRACE_MS = 5_000;
-/**
- * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line, the action's own details and what it reported (Report); the
- * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
- * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
- * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
- */
-/**
- * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
- * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
- * A run that ends otherwise keeps it.
- */
-const madeThisStep = new MadeRecord();
-async function runAction(name, body, details) {
-    // Read when a failure is said: the root action knows it runs a drill only once its inputs are read.
-    const action = () => (typeof name === 'string' ? name : name());
-    const log = actionLog();
-    // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
-    (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
-    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
-        graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end \u2026`),
-    });
-    let reported;
-    const report = (markdown) => void (reported = markdown);
-    const fail = async (err, own) => {
-        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action(), err, log, known), log);
-        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
-    };
-    const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
-    try {
-        const outcome = await stop.settle(body(log, stop.signal, report));
-        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
-        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
-        const failure = (0,stop_signals/* stoppedFailure */.kB)(action(), stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined) {
-            if (reported !== undefined)
-                await (0,write_summary/* writeSummary */.S)(reported, log);
-            return;
-        }
-        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
-            log.debug(own.stack);
-        await fail(failure, own);
-    }
-    finally {
-        unfinished();
-        stop.dispose();
-        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
-        // stopped step alive: the runner would kill it before anything else is said.
-        if (stop.received()) {
-            madeThisStep.removeWhileEmpty();
-            process.exit(process.exitCode || 1);
-        }
-    }
-}
-/** The action's details, or none: a failure while describing the failure must not hide the failure. */
-async function failureDetails(details, err, log) {
-    try {
-        return await details?.(err, log);
-    }
-    catch (detailsErr) {
-        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
-        return undefined;
-    }
-}
-
-
-/***/ }),
-
-/***/ 152:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  I: () => (/* binding */ core)
-});
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function issue(name, message = '') {
-    issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "node:module"
-const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: ./.build/core/lazy-builtins.js
-/**
- * Node built-ins that cost every action's start to load and are used late, or on some paths only:
- * loaded when first used instead of with the bundle. On Node 24, `node:crypto` (all its internal
- * modules) and `node:fs/promises` (which brings readline's) add about 10 ms to a start of about
- * 30 ms (BENCHMARKS.md, run-down-migrations), for a random name, a hash or a file written at the end.
- * A static import would load them when the bundle is evaluated, whatever the run then does.
- */
-
-const lazy_builtins_require = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
-let lazy_builtins_crypto;
-let fsPromises;
-function nodeCrypto() {
-    return (lazy_builtins_crypto ??= lazy_builtins_require('node:crypto'));
-}
-function nodeFsPromises() {
-    return (fsPromises ??= lazy_builtins_require('node:fs/promises'));
-}
-
-;// CONCATENATED MODULE: ./.build/core/actions-core.js
-/**
- * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
- * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
- * it @actions/http-client and undici, about a third of every bundle's start-up for a call
- * rollback-kit never makes. The workflow commands are @actions/core's own modules (escaping); the
- * few lines below are its entry's, kept the same. Its exports map lists only the entry, hence the
- * relative path: src/ and the build's output folder (.build/, see tsconfig.build.json) sit at the
- * same depth under the repository, so it resolves from both.
- *
- * The file commands (outputs) and the job summary are @actions/core's too, rewritten here line for
- * line with what they load changed: its file-command module loads `node:crypto` and its summary
- * module `node:fs/promises` when the bundle is evaluated, about 10 ms of every action's start
- * (lazy-builtins.ts), for an output's random delimiter and a summary written at the end.
- */
-
-
-
-
-
-/* eslint-disable no-restricted-properties -- the runner's own protocol: file commands live in the environment */
-/** @actions/core's issueFileCommand: one line appended to the file GITHUB_<command> names. */
-function issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath)
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    if (!(0,external_node_fs_.existsSync)(filePath))
-        throw new Error(`Missing file at path: ${filePath}`);
-    (0,external_node_fs_.appendFileSync)(filePath, `${toCommandValue(message)}${external_node_os_.EOL}`, { encoding: 'utf8' });
-}
-/** @actions/core's prepareKeyValueMessage: a heredoc whose random delimiter neither the name nor the value contains. */
-function prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${nodeCrypto().randomUUID()}`;
-    const convertedValue = toCommandValue(value);
-    if (key.includes(delimiter))
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    if (convertedValue.includes(delimiter))
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    return `${key}<<${delimiter}${external_node_os_.EOL}${convertedValue}${external_node_os_.EOL}${delimiter}`;
-}
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-/** @actions/core's summary, the part we use: text added to a buffer, appended to GITHUB_STEP_SUMMARY by write(). */
-class Summary {
-    buffer = '';
-    filePath;
-    async path() {
-        if (this.filePath)
-            return this.filePath;
-        const fromEnv = process.env[SUMMARY_ENV_VAR];
-        if (!fromEnv)
-            throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-        const readable = await new Promise((resolve) => (0,external_node_fs_.access)(fromEnv, external_node_fs_.constants.R_OK | external_node_fs_.constants.W_OK, (err) => resolve(!err)));
-        if (!readable)
-            throw new Error(`Unable to access summary file: '${fromEnv}'. Check if the file has correct read/write permissions.`);
-        return (this.filePath = fromEnv);
-    }
-    addRaw(text) {
-        this.buffer += text;
-        return this;
-    }
-    async write() {
-        const path = await this.path();
-        await new Promise((resolve, reject) => (0,external_node_fs_.appendFile)(path, this.buffer, { encoding: 'utf8' }, (err) => (err ? reject(err) : resolve())));
-        return this.emptyBuffer();
-    }
-    emptyBuffer() {
-        this.buffer = '';
-        return this;
-    }
-}
-/* eslint-enable no-restricted-properties */
-const summary = new Summary();
-/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
-const core = {
-    getInput(name) {
-        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
-    },
-    setOutput(name, value) {
-        if (process.env.GITHUB_OUTPUT)
-            return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
-        // Without the file command (an old runner): the deprecated command, on a line of its own.
-        process.stdout.write(external_node_os_.EOL);
-        issueCommand('set-output', { name }, toCommandValue(value));
-    },
-    setSecret(secret) {
-        issueCommand('add-mask', {}, secret);
-    },
-    debug(message) {
-        issueCommand('debug', {}, message);
-    },
-    error(message, properties = {}) {
-        issueCommand('error', toCommandProperties(properties), message);
-    },
-    warning(message, properties = {}) {
-        issueCommand('warning', toCommandProperties(properties), message);
-    },
-    notice(message, properties = {}) {
-        issueCommand('notice', toCommandProperties(properties), message);
-    },
-    setFailed(message) {
-        process.exitCode = 1;
-        core.error(message);
-    },
-    summary,
-};
-/* eslint-enable no-restricted-properties */
-
-
-/***/ }),
-
-/***/ 8005:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BP: () => (/* binding */ errorLine),
-/* harmony export */   dp: () => (/* binding */ RollbackKitError),
-/* harmony export */   o3: () => (/* binding */ systemErrorLine),
-/* harmony export */   u2: () => (/* binding */ errorFacts)
-/* harmony export */ });
-/* unused harmony exports withFacts, systemErrorMeaning */
-/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7823);
-
-/**
- * An error the user can act on: `message` says what failed and why, `hint` what to do next.
- * Entry points print it as one `::error::` line; anything else is treated as a bug.
- */
-class RollbackKitError extends Error {
-    hint;
-    /**
-     * What the step that failed changed, for callers that decide what comes next (never read from
-     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
-     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
-     * one given it later (withFacts) may not.
-     */
-    changed;
-    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
-    stopped;
-    /**
-     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
-     * nothing is wrong with the request itself, and the same request may pass once that session is done.
-     */
-    blocked;
-    constructor(message, hint, facts = {}) {
-        super(message);
-        this.hint = hint;
-        this.name = 'RollbackKitError';
-        if (facts.changed)
-            this.changed = facts.changed;
-        if (facts.stopped)
-            this.stopped = true;
-        if (facts.blocked)
-            this.blocked = true;
-    }
-    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
-    get line() {
-        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v6)(this.message)} ${this.hint}` : this.message;
-    }
-}
-/** The facts `err` carries: none for an error that is not ours. */
-function errorFacts(err) {
-    if (!(err instanceof RollbackKitError))
-        return {};
-    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
-}
-/**
- * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
- * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
- * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
- */
-function withFacts(err, facts) {
-    if (!(err instanceof RollbackKitError))
-        return err;
-    if (facts.changed)
-        err.changed ??= facts.changed;
-    if (facts.stopped)
-        err.stopped = true;
-    return err;
-}
-/** What a Node system error code means, in words an on-call engineer can act on. */
-const SYSTEM_ERRORS = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is used up',
-    EACCES: 'permission denied',
-    EPERM: 'the operation is not permitted',
-    EROFS: 'the file system is read-only',
-    ENOENT: 'it does not exist',
-    EISDIR: 'it is a folder, not a file',
-    ENOTDIR: 'part of the path is a file, not a folder',
-    EEXIST: 'it already exists',
-    ENAMETOOLONG: 'the name is too long',
-    ELOOP: 'too many symbolic links',
-    EMFILE: 'too many open files',
-    ENFILE: 'too many open files',
-    EIO: 'an input/output error',
-    EBUSY: 'it is busy',
-};
-const OPERATIONS = {
-    open: 'open',
-    read: 'read',
-    write: 'write to',
-    mkdir: 'create the folder',
-    rename: 'move into place',
-    unlink: 'remove',
-    rmdir: 'remove',
-    stat: 'read',
-    lstat: 'read',
-    scandir: 'list',
-    access: 'access',
-    copyfile: 'copy',
-    realpath: 'resolve',
-};
-/**
- * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
- * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
- * one: its message is its own, never to be cut at a comma as a system error's is.
- */
-function isSystemError(err) {
-    const e = err;
-    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
-}
-/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
-function systemErrorMeaning(err) {
-    if (!isSystemError(err))
-        return undefined;
-    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
-    return `${meaning} (${err.code})`;
-}
-/**
- * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
- * undefined when `err` is not one.
- */
-function systemErrorLine(err) {
-    const meaning = systemErrorMeaning(err);
-    if (!meaning || !isSystemError(err))
-        return undefined;
-    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
-    if (operation && err.path)
-        return `Could not ${operation} ${err.path}: ${meaning}.`;
-    if (operation)
-        return `Could not ${operation}: ${meaning}.`;
-    return `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .capitalized */ .l2)(meaning)}.`;
-}
-function errorLine(err) {
-    if (err instanceof RollbackKitError)
-        return err.line;
-    const system = systemErrorLine(err);
-    if (system)
-        return system;
-    if (err instanceof Error)
-        return `Unexpected error: ${err.message}`;
-    return `Unexpected error: ${String(err)}`;
-}
-
-
-/***/ }),
-
-/***/ 228:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ withinSize)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/**
- * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
- * environment variables secretInput falls back to), before anything uses or prints the value. A
- * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
- * the redactor: it is refused in one line that names the limit and never quotes the value.
- */
-
-/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
-const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
-/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
-const NAME = { max: 100, what: 'a project, team, app or service name or id' };
-/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
-const SITE = { max: 253, what: 'a site id or domain' };
-const LIMITS = {
-    'database-url': URL_OR_TOKEN,
-    'notify-webhook-url': URL_OR_TOKEN,
-    'api-url': URL_OR_TOKEN,
-    'machines-api-url': URL_OR_TOKEN,
-    'registry-url': URL_OR_TOKEN,
-    'base-url': URL_OR_TOKEN,
-    'baseline-url': URL_OR_TOKEN,
-    'vercel-token': URL_OR_TOKEN,
-    'fly-token': URL_OR_TOKEN,
-    'railway-token': URL_OR_TOKEN,
-    'render-token': URL_OR_TOKEN,
-    'netlify-token': URL_OR_TOKEN,
-    'github-token': URL_OR_TOKEN,
-    'bypass-token': URL_OR_TOKEN,
-    project: NAME,
-    team: NAME,
-    app: NAME,
-    service: NAME,
-    site: SITE,
-};
-/**
- * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
- * the message names where it came from (an environment variable the input falls back to).
- */
-function withinSize(name, value, shownAs = `Input ${name}`) {
-    const limit = LIMITS[name];
-    if (limit && value.length > limit.max) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
-    }
-    return value;
 }
 
 
@@ -2986,14 +3019,16 @@ const output = {
 /* harmony export */   jY: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6530);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9192);
 /* harmony import */ var _input_size_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(228);
-/* harmony import */ var _url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7495);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1685);
+/* harmony import */ var _url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7495);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 
 
@@ -3028,11 +3063,13 @@ function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
         log.secret(env[variable]?.trim() || undefined, 'declared', variable);
     // The URLs hold their secrets inside, in forms of their own: a command may print the database's
-    // password alone, or the token in a webhook's path. Registered as their readers register them.
-    (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerConnectionSecrets */ .NK)(env[TOKEN_ENV['database-url']], log, TOKEN_ENV['database-url']);
+    // password alone, or the token in a webhook's path. Registered as their readers register them, but
+    // for our own output only: a step that reads the URL registers them for the job (log.ts, SecretScope).
+    const own = (0,_log_js__WEBPACK_IMPORTED_MODULE_2__/* .ownOutputOnly */ .qQ)(log);
+    (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerConnectionSecrets */ .NK)(env[TOKEN_ENV['database-url']], own, TOKEN_ENV['database-url']);
     const webhook = env[TOKEN_ENV['notify-webhook-url']]?.trim();
     if (webhook)
-        (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerWebhookSecrets */ .y1)(webhook, log);
+        (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerWebhookSecrets */ .y1)(webhook, own);
 }
 
 
@@ -3277,15 +3314,17 @@ class SecretSet {
         const pieces = strength === 'strong' ? base64Forms(value) : [];
         const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
+        // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
+        const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
         if (!fresh.length)
-            return { strength, maskable: [], fresh: false };
+            return { strength, maskable: [], fresh: false, strongForms };
         for (const form of fresh)
             set.add(form);
         for (const piece of pieces)
             if (!this.base64.has(piece))
                 this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
     }
     /**
      * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones

@@ -8965,7 +8965,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8280);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(58799);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
@@ -9230,7 +9230,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8280:
+/***/ 58799:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9248,6 +9248,1169 @@ __nccwpck_require__.d(__webpack_exports__, {
 var actions_core = __nccwpck_require__(73475);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/log.js + 2 modules
+var log = __nccwpck_require__(61685);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+;// CONCATENATED MODULE: ./.build/core/made.js
+/**
+ * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
+ * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
+ * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
+ * else, and leaves everything else as it is. One set of rules for every caller: the command line's
+ * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
+ * Light on purpose: signals.ts loads it before the rest of the command line.
+ */
+
+
+
+class MadeRecord {
+    /** In the order they were made: a folder before what is in it. */
+    paths = [];
+    /** Folders whose contents are all this run's too (a directory-format dump pg_dump writes into): they go whole. */
+    whole = new Set();
+    /**
+     * A folder or file this run created (never one that was there before); `withContents`: a folder
+     * whose every file this run writes as well (what another program it runs writes there). Returns
+     * what takes it off the record again (MadeHook).
+     */
+    add(path, withContents = false) {
+        const made = (0,external_node_path_.resolve)(path);
+        this.paths.push(made);
+        if (withContents)
+            this.whole.add(made);
+        return () => {
+            const at = this.paths.lastIndexOf(made);
+            if (at >= 0)
+                this.paths.splice(at, 1);
+            this.whole.delete(made);
+        };
+    }
+    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
+    forget() {
+        this.paths.splice(0);
+        this.whole.clear();
+    }
+    /**
+     * Removes what was made, the last made first: each folder while it holds nothing but files this
+     * run made (they go with it) and folders this run made that are already gone; a folder recorded
+     * with its contents (add's `withContents`) goes whole. A folder that holds
+     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
+     * all that is in it (our .gitignore too), and so do the folders around it.
+     * Returns the outermost of the made folders left and why, or undefined when all is gone.
+     * Synchronous, so the process may exit right after; it never throws (what it could not remove
+     * is said in the return). Forgets what it was given either way.
+     */
+    removeWhileEmpty(otherThings = 'something else is in it now') {
+        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
+        const whole = new Set(this.whole);
+        this.whole.clear();
+        if (!made.length)
+            return undefined;
+        const ours = new Set(made);
+        const kept = new Set();
+        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
+        try {
+            for (const p of [...made].reverse()) {
+                if (whole.has(p) && (0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    (0,external_node_fs_.rmSync)(p, { recursive: true, force: true });
+                    continue;
+                }
+                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
+                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
+                    if (!ours.has((0,external_node_path_.dirname)(p)))
+                        (0,external_node_fs_.unlinkSync)(p);
+                    continue;
+                }
+                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
+                if (names.some((name) => !ours.has(name) || kept.has(name))) {
+                    kept.add(p);
+                    continue;
+                }
+                for (const name of names)
+                    (0,external_node_fs_.unlinkSync)(name);
+                (0,external_node_fs_.rmdirSync)(p);
+            }
+            return kept.size ? left(otherThings) : undefined;
+        }
+        catch (err) {
+            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./.build/core/output.js
+var output = __nccwpck_require__(58975);
+// EXTERNAL MODULE: ./.build/core/input-size.js
+var input_size = __nccwpck_require__(30228);
+// EXTERNAL MODULE: ./.build/core/secret-input.js
+var secret_input = __nccwpck_require__(8347);
+// EXTERNAL MODULE: ./.build/core/parse.js
+var parse = __nccwpck_require__(30151);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
+;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
+/**
+ * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
+ * promise nothing can settle any more (an event that will not come, a wait on a socket unref'd so
+ * that it cannot delay the exit) would end as if it had finished, its outputs and report unwritten
+ * and its exit code saying success. While a run is under way, that exit is turned into a failure
+ * that says so.
+ */
+
+function unfinishedError() {
+    return new errors/* RollbackKitError */.dp('rollback-kit ended before its work did: it was left waiting for something that can no longer happen (a defect in rollback-kit; please report it).', 'What it had changed by then is not known: check what the lines above say was done, and the platform and database themselves, before running it again.');
+}
+/**
+ * Calls `fail` if the event loop empties before the returned dispose is called. `fail` may be
+ * async: its own work keeps the process alive until it is done, and the exit code is 1.
+ */
+function failOnUnfinishedExit(fail) {
+    const onEmpty = () => {
+        process.exitCode = 1;
+        void Promise.resolve()
+            .then(fail)
+            .catch(() => undefined);
+    };
+    process.once('beforeExit', onEmpty);
+    return () => process.off('beforeExit', onEmpty);
+}
+
+// EXTERNAL MODULE: ./.build/report/markdown.js + 1 modules
+var report_markdown = __nccwpck_require__(6479);
+;// CONCATENATED MODULE: ./.build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, (0,report_markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./.build/report/write-summary.js
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+
+async function writeSummary(markdown, log) {
+    try {
+        await actions_core/* core */.I.summary.addRaw((0,report_markdown/* redactMarkdown */.R)(markdown, (text) => log.redact(text))).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        actions_core/* core */.I.summary.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,errors/* systemErrorLine */.o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/core/action.js
+/**
+ * What every action entry point shares: typed input reading, a redacting log on the runner,
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+function actionLog() {
+    return (0,log/* createLog */.hM)({
+        info: (m) => output/* output */.CG.info(m),
+        warning: (m) => output/* output */.CG.annotate('warning', m),
+        debug: (m) => output/* output */.CG.debug(m),
+        mask: (v) => output/* output */.CG.mask(v),
+    });
+}
+/** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
+function inputsFrom(get) {
+    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
+    const raw = (name) => (0,input_size/* withinSize */.L)(name, get(name) ?? '');
+    const inputs = {
+        string(name, opts = {}) {
+            const value = raw(name).trim();
+            if (value)
+                return value;
+            if (opts.required)
+                throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
+            return opts.default;
+        },
+        required(name) {
+            return inputs.string(name, { required: true });
+        },
+        /** A secret input: masked before anything else can print it. */
+        secret(name, log, opts = {}) {
+            const value = inputs.string(name, opts);
+            log.secret(value, 'declared', `input ${name}`);
+            return value;
+        },
+        boolean(name, fallback) {
+            return (0,parse/* parseBoolean */.yG)(raw(name), name, fallback);
+        },
+        integer(name, opts = {}) {
+            return (0,parse/* parseInteger */.cG)(raw(name), name, opts);
+        },
+        number(name, opts = {}) {
+            return (0,parse/* parseNumber */.$J)(raw(name), name, opts);
+        },
+        list(name) {
+            return (0,parse/* parseList */.E1)(raw(name));
+        },
+    };
+    return inputs;
+}
+/** The step's inputs as the runner passes them. */
+const input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs)) {
+        if (value !== undefined)
+            actions_core/* core */.I.setOutput(name, typeof value === 'string' ? value : String(value));
+    }
+}
+/**
+ * How long a step being stopped waits for its work to wind down before it reports and exits. When
+ * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that: the report must be written before the SIGKILL.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line, the action's own details and what it reported (Report); the
+ * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
+ */
+/**
+ * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
+ * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
+ * A run that ends otherwise keeps it.
+ */
+const madeThisStep = new MadeRecord();
+async function runAction(name, body, details) {
+    // Read when a failure is said: the root action knows it runs a drill only once its inputs are read.
+    const action = () => (typeof name === 'string' ? name : name());
+    const log = actionLog();
+    // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
+    (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
+    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end \u2026`),
+    });
+    let reported;
+    const report = (markdown) => void (reported = markdown);
+    // `done`: the body finished before the stop came. Its outputs and report stand, so the action's
+    // failure details (which write failure outputs: status=failed, verified=false) are not asked for.
+    const fail = async (err, own, done = false) => {
+        const known = [done ? undefined : await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
+        await writeSummary(failureSummary(action(), err, log, known), log);
+        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    };
+    const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
+    try {
+        const outcome = await stop.settle(body(log, stop.signal, report));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = (0,stop_signals/* stoppedFailure */.kB)(action(), stop.received(), outcome, STOP_GRACE_MS) ?? own;
+        if (failure === undefined) {
+            if (reported !== undefined)
+                await writeSummary(reported, log);
+            return;
+        }
+        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await fail(failure, own, outcome !== 'expired' && outcome.ok);
+    }
+    finally {
+        unfinished();
+        stop.dispose();
+        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
+        // stopped step alive: the runner would kill it before anything else is said.
+        if (stop.received()) {
+            madeThisStep.removeWhileEmpty();
+            process.exit(process.exitCode || 1);
+        }
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 73475:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ core)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48161);
+/* harmony import */ var _node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(89635);
+/* harmony import */ var _node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4679);
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(60325);
+/**
+ * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
+ * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
+ * it @actions/http-client and undici, about a third of every bundle's start-up for a call
+ * rollback-kit never makes. The workflow commands are @actions/core's own modules (escaping); the
+ * few lines below are its entry's, kept the same. Its exports map lists only the entry, hence the
+ * relative path: src/ and the build's output folder (.build/, see tsconfig.build.json) sit at the
+ * same depth under the repository, so it resolves from both.
+ *
+ * The file commands (outputs) and the job summary are @actions/core's too, rewritten here line for
+ * line with what they load changed: its file-command module loads `node:crypto` and its summary
+ * module `node:fs/promises` when the bundle is evaluated, about 10 ms of every action's start
+ * (lazy-builtins.ts), for an output's random delimiter and a summary written at the end.
+ */
+
+
+
+
+
+/* eslint-disable no-restricted-properties -- the runner's own protocol: file commands live in the environment */
+/** @actions/core's issueFileCommand: one line appended to the file GITHUB_<command> names. */
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath)
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(filePath))
+        throw new Error(`Missing file at path: ${filePath}`);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.appendFileSync)(filePath, `${(0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(message)}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}`, { encoding: 'utf8' });
+}
+/** @actions/core's prepareKeyValueMessage: a heredoc whose random delimiter neither the name nor the value contains. */
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomUUID()}`;
+    const convertedValue = (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value);
+    if (key.includes(delimiter))
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    if (convertedValue.includes(delimiter))
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    return `${key}<<${delimiter}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}${convertedValue}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}${delimiter}`;
+}
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+/** @actions/core's summary, the part we use: text added to a buffer, appended to GITHUB_STEP_SUMMARY by write(). */
+class Summary {
+    buffer = '';
+    filePath;
+    async path() {
+        if (this.filePath)
+            return this.filePath;
+        const fromEnv = process.env[SUMMARY_ENV_VAR];
+        if (!fromEnv)
+            throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+        const readable = await new Promise((resolve) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.access)(fromEnv, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.R_OK | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.W_OK, (err) => resolve(!err)));
+        if (!readable)
+            throw new Error(`Unable to access summary file: '${fromEnv}'. Check if the file has correct read/write permissions.`);
+        return (this.filePath = fromEnv);
+    }
+    addRaw(text) {
+        this.buffer += text;
+        return this;
+    }
+    async write() {
+        const path = await this.path();
+        await new Promise((resolve, reject) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.appendFile)(path, this.buffer, { encoding: 'utf8' }, (err) => (err ? reject(err) : resolve())));
+        return this.emptyBuffer();
+    }
+    emptyBuffer() {
+        this.buffer = '';
+        return this;
+    }
+}
+/* eslint-enable no-restricted-properties */
+const summary = new Summary();
+/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
+const core = {
+    getInput(name) {
+        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
+    },
+    setOutput(name, value) {
+        if (process.env.GITHUB_OUTPUT)
+            return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        // Without the file command (an old runner): the deprecated command, on a line of its own.
+        process.stdout.write(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('set-output', { name }, (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value));
+    },
+    setSecret(secret) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('add-mask', {}, secret);
+    },
+    debug(message) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('debug', {}, message);
+    },
+    error(message, properties = {}) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('error', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+    },
+    warning(message, properties = {}) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('warning', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+    },
+    notice(message, properties = {}) {
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('notice', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
+    },
+    setFailed(message) {
+        process.exitCode = 1;
+        core.error(message);
+    },
+    summary,
+};
+/* eslint-enable no-restricted-properties */
+
+
+/***/ }),
+
+/***/ 91914:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   MC: () => (/* binding */ isBlockedPortError),
+/* harmony export */   Np: () => (/* binding */ blockedPortWay),
+/* harmony export */   lr: () => (/* binding */ blockedPortText)
+/* harmony export */ });
+/**
+ * Node's fetch (undici) refuses to connect to the ports the Fetch standard blocks ("bad port": ports
+ * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
+ * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
+ * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
+ * chat webhooks, smoke checks) tells it apart by this one classification. The artifact upload is
+ * no fetch (github/artifact.ts): its client connects to these ports.
+ */
+/** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
+function isBlockedPortError(err) {
+    if (!(err instanceof TypeError))
+        return false;
+    const cause = err.cause;
+    if (cause && cause.code !== undefined)
+        return false;
+    return (cause?.message ?? err.message) === 'bad port';
+}
+/** The port a URL names, or its scheme's default when it names none. */
+function portOf(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (\u2026)": the refusal, named, for any message. */
+function blockedPortText(url) {
+    return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+}
+/** What to do about it, for the setting that holds the URL. */
+function blockedPortWay(setting) {
+    return `Use another port in ${setting}: run the server, stand-in or proxy on one fetch allows (8080, say).`;
+}
+
+
+/***/ }),
+
+/***/ 51699:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   cG: () => (/* binding */ afterStopWithin),
+/* harmony export */   ph: () => (/* binding */ cutAfterStop),
+/* harmony export */   ux: () => (/* binding */ within)
+/* harmony export */ });
+/**
+ * A wait with an end: `promise`'s value, or `fallback` once `ms` have passed, whichever comes first.
+ *
+ * The timer keeps the process alive while it runs. A wait the run itself awaits must: when what it
+ * waits for holds no handle of its own (a session whose socket was unref'd so that it cannot delay
+ * the exit), an unref'd timer leaves Node's event loop empty, and Node exits, code 0, with the run
+ * half-done and nothing reported. The timer is cleared as soon as the promise settles, so it never
+ * delays the end either.
+ */
+function within(promise, ms, fallback) {
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(fallback), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+/**
+ * A signal aborted `ms` after `stop` is (counting from now when it already is), with the stop's
+ * reason (for stopName), and none without a stop: what a stopped run still awaits gets that long.
+ * Not unref'd: the run awaits what this timer ends (see within).
+ */
+function cutAfterStop(stop, ms) {
+    if (!stop)
+        return { dispose: () => undefined };
+    const cut = new AbortController();
+    let timer;
+    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), ms));
+    if (stop.aborted)
+        onStop();
+    else
+        stop.addEventListener('abort', onStop, { once: true });
+    return {
+        signal: cut.signal,
+        dispose() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', onStop);
+        },
+    };
+}
+/**
+ * `work`'s value, or `fallback()` once `ms` have passed since `stop` (cutAfterStop). `work` itself
+ * is not cancelled: this only bounds how long the run waits for it after a stop.
+ */
+async function afterStopWithin(work, stop, ms, fallback) {
+    const cut = cutAfterStop(stop, ms);
+    const cutSignal = cut.signal;
+    if (!cutSignal)
+        return work;
+    const late = Symbol('late');
+    const ended = new Promise((resolve) => cutSignal.addEventListener('abort', () => resolve(late), { once: true }));
+    try {
+        const got = await Promise.race([work, ended]);
+        return got === late ? fallback() : got;
+    }
+    finally {
+        cut.dispose();
+    }
+}
+
+
+/***/ }),
+
+/***/ 91303:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   k: () => (/* binding */ closest)
+/* harmony export */ });
+/**
+ * "Did you mean \u2026?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
+ * the same way, so one typo gets the same answer wherever it is made.
+ */
+/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
+function closest(word, known) {
+    let best;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(word.toLowerCase(), k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
+
+/***/ }),
+
+/***/ 41634:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ formatDuration)
+/* harmony export */ });
+/**
+ * The one way a duration is written for people, in every report (summary, incident, chat, HTML) and
+ * on the command line, so the same phase reads the same wherever it is shown.
+ */
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+
+/***/ }),
+
+/***/ 8005:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   Qj: () => (/* binding */ withFacts),
+/* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   o3: () => (/* binding */ systemErrorLine),
+/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning),
+/* harmony export */   u2: () => (/* binding */ errorFacts)
+/* harmony export */ });
+/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(97823);
+
+/**
+ * An error the user can act on: `message` says what failed and why, `hint` what to do next.
+ * Entry points print it as one `::error::` line; anything else is treated as a bug.
+ */
+class RollbackKitError extends Error {
+    hint;
+    /**
+     * What the step that failed changed, for callers that decide what comes next (never read from
+     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
+     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
+     * one given it later (withFacts) may not.
+     */
+    changed;
+    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
+    stopped;
+    /**
+     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
+     * nothing is wrong with the request itself, and the same request may pass once that session is done.
+     */
+    blocked;
+    constructor(message, hint, facts = {}) {
+        super(message);
+        this.hint = hint;
+        this.name = 'RollbackKitError';
+        if (facts.changed)
+            this.changed = facts.changed;
+        if (facts.stopped)
+            this.stopped = true;
+        if (facts.blocked)
+            this.blocked = true;
+    }
+    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
+    get line() {
+        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v6)(this.message)} ${this.hint}` : this.message;
+    }
+}
+/** The facts `err` carries: none for an error that is not ours. */
+function errorFacts(err) {
+    if (!(err instanceof RollbackKitError))
+        return {};
+    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
+}
+/**
+ * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
+ * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
+ * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
+ */
+function withFacts(err, facts) {
+    if (!(err instanceof RollbackKitError))
+        return err;
+    if (facts.changed)
+        err.changed ??= facts.changed;
+    if (facts.stopped)
+        err.stopped = true;
+    return err;
+}
+/** What a Node system error code means, in words an on-call engineer can act on. */
+const SYSTEM_ERRORS = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    EROFS: 'the file system is read-only',
+    ENOENT: 'it does not exist',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'it already exists',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files',
+    EIO: 'an input/output error',
+    EBUSY: 'it is busy',
+};
+const OPERATIONS = {
+    open: 'open',
+    read: 'read',
+    write: 'write to',
+    mkdir: 'create the folder',
+    rename: 'move into place',
+    unlink: 'remove',
+    rmdir: 'remove',
+    stat: 'read',
+    lstat: 'read',
+    scandir: 'list',
+    access: 'access',
+    copyfile: 'copy',
+    realpath: 'resolve',
+};
+/**
+ * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
+ * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
+ * one: its message is its own, never to be cut at a comma as a system error's is.
+ */
+function isSystemError(err) {
+    const e = err;
+    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
+}
+/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
+function systemErrorMeaning(err) {
+    if (!isSystemError(err))
+        return undefined;
+    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
+    return `${meaning} (${err.code})`;
+}
+/**
+ * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
+ * undefined when `err` is not one.
+ */
+function systemErrorLine(err) {
+    const meaning = systemErrorMeaning(err);
+    if (!meaning || !isSystemError(err))
+        return undefined;
+    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
+    if (operation && err.path)
+        return `Could not ${operation} ${err.path}: ${meaning}.`;
+    if (operation)
+        return `Could not ${operation}: ${meaning}.`;
+    return `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .capitalized */ .l2)(meaning)}.`;
+}
+function errorLine(err) {
+    if (err instanceof RollbackKitError)
+        return err.line;
+    const system = systemErrorLine(err);
+    if (system)
+        return system;
+    if (err instanceof Error)
+        return `Unexpected error: ${err.message}`;
+    return `Unexpected error: ${String(err)}`;
+}
+
+
+/***/ }),
+
+/***/ 32019:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ isInside),
+/* harmony export */   I2: () => (/* binding */ makePrivateFolder),
+/* harmony export */   Ix: () => (/* binding */ PRIVATE_UMASK),
+/* harmony export */   Jg: () => (/* binding */ probeWritable),
+/* harmony export */   Oh: () => (/* binding */ makeDirectory),
+/* harmony export */   Pl: () => (/* binding */ writePrivateFile),
+/* harmony export */   XF: () => (/* binding */ readRegularFile),
+/* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
+/* harmony export */   aP: () => (/* binding */ createPrivateFile),
+/* harmony export */   dH: () => (/* binding */ asFileError),
+/* harmony export */   rV: () => (/* binding */ FileRefused)
+/* harmony export */ });
+/* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(60325);
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, files written whole or not at all, and
+ * what holds database data private to the user who ran us.
+ * And files they read from where a user pointed them (migrations, checks-file): regular files of
+ * a bounded size only.
+ */
+
+
+
+
+/**
+ * What holds a database's data (a snapshot, its CSV exports) or describes it (the manifest) is
+ * readable by the user who ran us alone: a dump of production in a folder every local user can read,
+ * or in the user's repository, is a leak. Files 0600 and the folders we create for them 0700, set
+ * at creation and again explicitly, so that no umask (0002 on many desktops) loosens them.
+ */
+const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FOLDER_MODE = 0o700;
+/** The umask of a program that writes such files itself (pg_dump): everything it creates is private. */
+const PRIVATE_UMASK = 0o077;
+/** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
+async function makePrivateFolder(path) {
+    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().mkdir(path, { mode: PRIVATE_FOLDER_MODE });
+    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().chmod(path, PRIVATE_FOLDER_MODE);
+}
+/** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
+async function createPrivateFile(path) {
+    const handle = await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().open(path, 'wx', PRIVATE_FILE_MODE);
+    try {
+        await handle.chmod(PRIVATE_FILE_MODE);
+    }
+    catch (err) {
+        await handle.close().catch(() => undefined);
+        throw err;
+    }
+    return handle;
+}
+/** Writes `data` to a new file `path` (EEXIST if anything is there), readable by us alone from its creation. */
+async function writePrivateFile(path, data) {
+    const handle = await createPrivateFile(path);
+    try {
+        await handle.writeFile(data);
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+function isInside(path, dir) {
+    if (!dir)
+        return false;
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_1__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(rel);
+}
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current)) {
+        try {
+            return await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().realpath(current);
+        }
+        catch (err) {
+            if ((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error. `private`: the folders it creates are
+ * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
+ * Returns the folders it created, outermost first; `made` hears of each as soon as it is created
+ * (a stop while it runs must know what it made so far).
+ */
+async function makeDirectory(dir, input, opts = {}) {
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().stat(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    const created = [];
+    for (const d of missing) {
+        try {
+            if (opts.private)
+                await makePrivateFolder(d);
+            else
+                await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().mkdir(d);
+            created.push(d);
+            opts.made?.(d);
+        }
+        catch (err) {
+            // Made meanwhile by a run beside this one: not ours, so left as it is.
+            const e = err;
+            if (e.code !== 'EEXIST')
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(e) ?? e.message}`);
+        }
+    }
+    return created;
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomBytes(3).toString('hex')}`);
+    try {
+        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().writeFile(probe, '');
+    }
+    catch (err) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().unlink(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function writeFileAtomic(path, data, opts = {}) {
+    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(path)}.${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomBytes(4).toString('hex')}.tmp`);
+    try {
+        // Private from its creation: the rename keeps the temporary file's mode.
+        if (opts.private)
+            await writePrivateFile(temporary, data);
+        else
+            await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().writeFile(temporary, data, { flag: 'wx' });
+        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().rename(temporary, path);
+    }
+    catch (err) {
+        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().rm(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp || !err.path)
+        return err;
+    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorLine */ .o3)(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(line, hint);
+}
+/**
+ * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
+ * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
+ */
+class FileRefused extends Error {
+    path;
+    why;
+    constructor(path, why) {
+        super(`${path}: ${why}`);
+        this.path = path;
+        this.why = why;
+        this.name = 'FileRefused';
+    }
+}
+const KINDS = [
+    [(s) => s.isDirectory(), 'it is a directory'],
+    [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
+    [(s) => s.isSocket(), 'it is a socket, not a regular file'],
+    [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
+    [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
+];
+const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
+/**
+ * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
+ * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
+ * block the read until something wrote to it, forever) or a device is refused at once, and read no
+ * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
+ * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
+ * read through the thread pool one by one cost more than the reads.
+ */
+function readRegularFile(path, maxBytes) {
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NONBLOCK);
+    try {
+        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.fstatSync)(fd);
+        if (!info.isFile())
+            throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
+        const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
+        if (info.size > maxBytes)
+            throw tooLarge();
+        // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
+        const chunks = [];
+        let total = 0;
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
+            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readSync)(fd, chunk, 0, chunk.length, null);
+            if (n === 0)
+                break;
+            chunks.push(chunk.subarray(0, n));
+            total += n;
+            if (total > maxBytes)
+                throw tooLarge();
+        }
+        return Buffer.concat(chunks).toString('utf8');
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync)(fd);
+    }
+}
+
+
+/***/ }),
+
+/***/ 30228:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ withinSize)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
+ * environment variables secretInput falls back to), before anything uses or prints the value. A
+ * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
+ * the redactor: it is refused in one line that names the limit and never quotes the value.
+ */
+
+/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
+const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
+/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
+const NAME = { max: 100, what: 'a project, team, app or service name or id' };
+/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
+const SITE = { max: 253, what: 'a site id or domain' };
+const LIMITS = {
+    'database-url': URL_OR_TOKEN,
+    'notify-webhook-url': URL_OR_TOKEN,
+    'api-url': URL_OR_TOKEN,
+    'machines-api-url': URL_OR_TOKEN,
+    'registry-url': URL_OR_TOKEN,
+    'base-url': URL_OR_TOKEN,
+    'baseline-url': URL_OR_TOKEN,
+    'vercel-token': URL_OR_TOKEN,
+    'fly-token': URL_OR_TOKEN,
+    'railway-token': URL_OR_TOKEN,
+    'render-token': URL_OR_TOKEN,
+    'netlify-token': URL_OR_TOKEN,
+    'github-token': URL_OR_TOKEN,
+    'bypass-token': URL_OR_TOKEN,
+    project: NAME,
+    team: NAME,
+    app: NAME,
+    service: NAME,
+    site: SITE,
+};
+/**
+ * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
+ * the message names where it came from (an environment variable the input falls back to).
+ */
+function withinSize(name, value, shownAs = `Input ${name}`) {
+    const limit = LIMITS[name];
+    if (limit && value.length > limit.max) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
+    }
+    return value;
+}
+
+
+/***/ }),
+
+/***/ 60325:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ nodeFsPromises),
+/* harmony export */   S: () => (/* binding */ nodeCrypto)
+/* harmony export */ });
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(98995);
+/**
+ * Node built-ins that cost every action's start to load and are used late, or on some paths only:
+ * loaded when first used instead of with the bundle. On Node 24, `node:crypto` (all its internal
+ * modules) and `node:fs/promises` (which brings readline's) add about 10 ms to a start of about
+ * 30 ms (BENCHMARKS.md, run-down-migrations), for a random name, a hash or a file written at the end.
+ * A static import would load them when the bundle is evaluated, whatever the run then does.
+ */
+
+const require = (0,node_module__WEBPACK_IMPORTED_MODULE_0__.createRequire)(import.meta.url);
+let crypto;
+let fsPromises;
+function nodeCrypto() {
+    return (crypto ??= require('node:crypto'));
+}
+function nodeFsPromises() {
+    return (fsPromises ??= require('node:fs/promises'));
+}
+
+
+/***/ }),
+
+/***/ 32080:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ libpqPairs)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * libpq's key=value connection strings (`host=db port=5432 password='a b'`), read as libpq reads
+ * them: a value is bare up to white space or quoted with '\u2026', and a backslash takes the next
+ * character as it is. Nothing is percent-decoded.
+ */
+
+/** The pairs, keys lowercased. Throws on text that is not key=value pairs, naming no value. */
+function libpqPairs(text) {
+    const params = {};
+    let i = 0;
+    while (i < text.length) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (i >= text.length)
+            break;
+        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
+        if (!keyMatch) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+        }
+        const key = keyMatch[1].toLowerCase();
+        i += keyMatch[0].length;
+        let value = '';
+        if (text[i] === "'") {
+            i++;
+            while (i < text.length && text[i] !== "'") {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+            if (text[i] !== "'")
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
+            i++;
+        }
+        else {
+            while (i < text.length && !/\s/.test(text[i])) {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+        }
+        params[key] = value;
+    }
+    return params;
+}
+
+
+/***/ }),
+
+/***/ 61685:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hM: () => (/* binding */ createLog),
+  qQ: () => (/* binding */ ownOutputOnly)
+});
+
+// UNUSED EXPORTS: memoryLog
+
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var core_secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/core/sorted.js
@@ -9332,8 +10495,12 @@ function closingEscapedQuote(text, at, quote) {
  */
 let backslashQuotes = false;
 const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
-/** What may follow the `"` that ends a message's quotation (see readSqlValue): nothing, white space, or `:`, `.`, `,`, `;`. */
-const QUOTATION_END = /^(?:|[\s:.,;])$/;
+/**
+ * What may follow the `"` that ends a message's quotation (see readSqlValue), read two characters
+ * on: the end of the text, or `:`, `.`, `,`, `;` then white space or the end (`\u2026'": relation`). Not a
+ * space alone: MySQL reads `'a'" b"` as one string, whose second part must stay hidden.
+ */
+const QUOTATION_END = /^(?:[:.,;]\s?)?$/;
 /** Where each dollar tag occurs in the text indexed last, in order (see closingTag). */
 let dollarTags;
 /**
@@ -9423,7 +10590,7 @@ function readSqlValue(text, at, literal, stopAtWord, doubleQuoted = false) {
         // A `"` right after a literal, and before a word's break (`SET key = '\u2026'": relation \u2026`), closes
         // a message's quotation of the statement, not a MySQL string: read as one, the message after it
         // was hidden to its line's end. The value ends there. (`'\u2026'"\u2026"`, MySQL's two strings as one, is read on.)
-        if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text[i + 1] ?? ''))
+        if (c === '"' && doubleQuoted && i === quotedEnd && QUOTATION_END.test(text.slice(i + 1, i + 3)))
             return i;
         if (c === '"' && doubleQuoted) {
             let j = i + 1;
@@ -10862,22 +12029,32 @@ function hideKnownTokens(text, opts = {}) {
  */
 
 
+/** `log`, registering every secret for our own output only (SecretScope `own`). */
+function ownOutputOnly(log) {
+    return { ...log, secret: (value, source, from) => log.secret(value, source, from, 'own') };
+}
 function createLog(sink) {
     const secrets = new core_secrets/* SecretSet */.rE();
     // Registered secrets first: the mask knows them whole, in every encoded form.
     const redact = (text, opts = {}) => hideKnownTokens(secrets.redact(text), opts);
     const warnedWeak = new Set();
+    /** The forms the runner was asked to mask: each once, whenever it was first registered. */
+    const askedToMask = new Set();
     return {
         info: (m) => sink.info(redact(m)),
         progress: (m) => (sink.progress ?? sink.info)(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared', from) {
+        secret(value, source = 'declared', from, scope = 'job') {
             const added = secrets.add(value, source);
-            if (!added)
+            if (!added || scope === 'own')
                 return;
-            for (const form of added.maskable)
+            for (const form of added.strongForms) {
+                if (askedToMask.has(form))
+                    continue;
+                askedToMask.add(form);
                 sink.mask?.(form);
+            }
             // Only where a runner masks secrets (a terminal has none to ask). Said once for each place
             // it came from, naming it, so a short password is never protected less without anyone knowing
             // which one to change.
@@ -10914,1150 +12091,6 @@ function memoryLog() {
         debug: (m) => lines.push(`debug: ${m}`),
     });
     return Object.assign(log, { lines });
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
-;// CONCATENATED MODULE: ./.build/core/made.js
-/**
- * What a run made where a user pointed it (an output folder, its parents, the .gitignore in a
- * snapshot folder), recorded as it is made (makeDirectory's `made`), so that a run that ends without
- * its result (stopped, or a sandbox that failed) takes away again what is still empty of anything
- * else, and leaves everything else as it is. One set of rules for every caller: the command line's
- * stop handler (signals.ts), which must finish before the process exits, and the sandbox's cleanup.
- * Light on purpose: signals.ts loads it before the rest of the command line.
- */
-
-
-
-class MadeRecord {
-    /** In the order they were made: a folder before what is in it. */
-    paths = [];
-    /** Folders whose contents are all this run's too (a directory-format dump pg_dump writes into): they go whole. */
-    whole = new Set();
-    /**
-     * A folder or file this run created (never one that was there before); `withContents`: a folder
-     * whose every file this run writes as well (what another program it runs writes there). Returns
-     * what takes it off the record again (MadeHook).
-     */
-    add(path, withContents = false) {
-        const made = (0,external_node_path_.resolve)(path);
-        this.paths.push(made);
-        if (withContents)
-            this.whole.add(made);
-        return () => {
-            const at = this.paths.lastIndexOf(made);
-            if (at >= 0)
-                this.paths.splice(at, 1);
-            this.whole.delete(made);
-        };
-    }
-    /** A run that ended with its result keeps what it made: none of it is this record's to remove later. */
-    forget() {
-        this.paths.splice(0);
-        this.whole.clear();
-    }
-    /**
-     * Removes what was made, the last made first: each folder while it holds nothing but files this
-     * run made (they go with it) and folders this run made that are already gone; a folder recorded
-     * with its contents (add's `withContents`) goes whole. A folder that holds
-     * anything else (a snapshot, a report, someone's file, a run beside this one's folder) stays with
-     * all that is in it (our .gitignore too), and so do the folders around it.
-     * Returns the outermost of the made folders left and why, or undefined when all is gone.
-     * Synchronous, so the process may exit right after; it never throws (what it could not remove
-     * is said in the return). Forgets what it was given either way.
-     */
-    removeWhileEmpty(otherThings = 'something else is in it now') {
-        const made = this.paths.splice(0).filter((p) => (0,external_node_fs_.existsSync)(p));
-        const whole = new Set(this.whole);
-        this.whole.clear();
-        if (!made.length)
-            return undefined;
-        const ours = new Set(made);
-        const kept = new Set();
-        const left = (why) => ({ folder: made.find((p) => (0,external_node_fs_.existsSync)(p)) ?? made[0], why });
-        try {
-            for (const p of [...made].reverse()) {
-                if (whole.has(p) && (0,external_node_fs_.lstatSync)(p).isDirectory()) {
-                    (0,external_node_fs_.rmSync)(p, { recursive: true, force: true });
-                    continue;
-                }
-                if (!(0,external_node_fs_.lstatSync)(p).isDirectory()) {
-                    // A file in a folder this run made goes with that folder, once it is known to hold only ours.
-                    if (!ours.has((0,external_node_path_.dirname)(p)))
-                        (0,external_node_fs_.unlinkSync)(p);
-                    continue;
-                }
-                const names = (0,external_node_fs_.readdirSync)(p).map((name) => (0,external_node_path_.join)(p, name));
-                if (names.some((name) => !ours.has(name) || kept.has(name))) {
-                    kept.add(p);
-                    continue;
-                }
-                for (const name of names)
-                    (0,external_node_fs_.unlinkSync)(name);
-                (0,external_node_fs_.rmdirSync)(p);
-            }
-            return kept.size ? left(otherThings) : undefined;
-        }
-        catch (err) {
-            return left(`it could not be removed (${err.code ?? (0,errors/* errorLine */.BP)(err)})`);
-        }
-    }
-}
-
-// EXTERNAL MODULE: ./.build/core/output.js
-var output = __nccwpck_require__(58975);
-// EXTERNAL MODULE: ./.build/core/input-size.js
-var input_size = __nccwpck_require__(30228);
-// EXTERNAL MODULE: ./.build/core/secret-input.js
-var secret_input = __nccwpck_require__(8347);
-// EXTERNAL MODULE: ./.build/core/parse.js
-var parse = __nccwpck_require__(30151);
-// EXTERNAL MODULE: ./.build/core/stop-signals.js
-var stop_signals = __nccwpck_require__(61042);
-;// CONCATENATED MODULE: ./.build/core/unfinished-exit.js
-/**
- * Node exits, with code 0, once nothing is left that could wake the process. A run that awaits a
- * promise nothing can settle any more (an event that will not come, a wait on a socket unref'd so
- * that it cannot delay the exit) would end as if it had finished, its outputs and report unwritten
- * and its exit code saying success. While a run is under way, that exit is turned into a failure
- * that says so.
- */
-
-function unfinishedError() {
-    return new errors/* RollbackKitError */.dp('rollback-kit ended before its work did: it was left waiting for something that can no longer happen (a defect in rollback-kit; please report it).', 'What it had changed by then is not known: check what the lines above say was done, and the platform and database themselves, before running it again.');
-}
-/**
- * Calls `fail` if the event loop empties before the returned dispose is called. `fail` may be
- * async: its own work keeps the process alive until it is done, and the exit code is 1.
- */
-function failOnUnfinishedExit(fail) {
-    const onEmpty = () => {
-        process.exitCode = 1;
-        void Promise.resolve()
-            .then(fail)
-            .catch(() => undefined);
-    };
-    process.once('beforeExit', onEmpty);
-    return () => process.off('beforeExit', onEmpty);
-}
-
-// EXTERNAL MODULE: ./.build/report/markdown.js + 1 modules
-var report_markdown = __nccwpck_require__(6479);
-;// CONCATENATED MODULE: ./.build/report/failure-summary.js
-/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
-
-
-function failureSummary(action, err, log, details) {
-    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
-    const parts = [`### ${action}: failed`, (0,report_markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
-    if (details?.trim())
-        parts.push(details.trim());
-    return `${parts.join('\n\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./.build/report/write-summary.js
-/**
- * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
- * last net: builders redact outside text before escaping it), and a summary that cannot be written
- * is a warning, never the step's failure: the outputs and the log still say what happened.
- */
-
-
-
-async function writeSummary(markdown, log) {
-    try {
-        await actions_core/* core */.I.summary.addRaw((0,report_markdown/* redactMarkdown */.R)(markdown, (text) => log.redact(text))).write();
-    }
-    catch (err) {
-        // The buffer keeps what failed to write; the next summary must not carry it along.
-        actions_core/* core */.I.summary.emptyBuffer();
-        log.warning(`The job summary could not be written: ${(0,errors/* systemErrorLine */.o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/core/action.js
-/**
- * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
- * non-zero exit.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-function actionLog() {
-    return createLog({
-        info: (m) => output/* output */.CG.info(m),
-        warning: (m) => output/* output */.CG.annotate('warning', m),
-        debug: (m) => output/* output */.CG.debug(m),
-        mask: (v) => output/* output */.CG.mask(v),
-    });
-}
-/** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
-function inputsFrom(get) {
-    // Every read goes through here: an input longer than it may be is refused before it is used or printed.
-    const raw = (name) => (0,input_size/* withinSize */.L)(name, get(name) ?? '');
-    const inputs = {
-        string(name, opts = {}) {
-            const value = raw(name).trim();
-            if (value)
-                return value;
-            if (opts.required)
-                throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
-            return opts.default;
-        },
-        required(name) {
-            return inputs.string(name, { required: true });
-        },
-        /** A secret input: masked before anything else can print it. */
-        secret(name, log, opts = {}) {
-            const value = inputs.string(name, opts);
-            log.secret(value, 'declared', `input ${name}`);
-            return value;
-        },
-        boolean(name, fallback) {
-            return (0,parse/* parseBoolean */.yG)(raw(name), name, fallback);
-        },
-        integer(name, opts = {}) {
-            return (0,parse/* parseInteger */.cG)(raw(name), name, opts);
-        },
-        number(name, opts = {}) {
-            return (0,parse/* parseNumber */.$J)(raw(name), name, opts);
-        },
-        list(name) {
-            return (0,parse/* parseList */.E1)(raw(name));
-        },
-    };
-    return inputs;
-}
-/** The step's inputs as the runner passes them. */
-const input = inputsFrom((name) => actions_core/* core */.I.getInput(name));
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs)) {
-        if (value !== undefined)
-            actions_core/* core */.I.setOutput(name, typeof value === 'string' ? value : String(value));
-    }
-}
-/**
- * How long a step being stopped waits for its work to wind down before it reports and exits. When
- * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
- * that: the report must be written before the SIGKILL.
- */
-const STOP_GRACE_MS = 5_000;
-/**
- * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line, the action's own details and what it reported (Report); the
- * log gets one redacted `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
- * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
- * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
- */
-/**
- * What this step made where it was pointed (the snapshot folder, its parents, its .gitignore): a
- * stop takes it away again while it holds nothing else, by the command line's rules (MadeRecord).
- * A run that ends otherwise keeps it.
- */
-const madeThisStep = new MadeRecord();
-async function runAction(name, body, details) {
-    // Read when a failure is said: the root action knows it runs a drill only once its inputs are read.
-    const action = () => (typeof name === 'string' ? name : name());
-    const log = actionLog();
-    // eslint-disable-next-line no-restricted-properties -- the job's environment, which every command the step runs inherits
-    (0,secret_input/* declareEnvironmentSecrets */.DU)(process.env, log);
-    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
-        graceMs: STOP_GRACE_MS,
-        onFirst: (name) => log.info(`Received ${(0,stop_signals/* stopCause */.w3)(name)}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end \u2026`),
-    });
-    let reported;
-    const report = (markdown) => void (reported = markdown);
-    const fail = async (err, own) => {
-        const known = [await failureDetails(details, own ?? err, log), reported].filter((part) => part?.trim()).join('\n\n');
-        await writeSummary(failureSummary(action(), err, log, known), log);
-        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
-    };
-    const unfinished = failOnUnfinishedExit(() => fail(unfinishedError(), undefined));
-    try {
-        const outcome = await stop.settle(body(log, stop.signal, report));
-        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
-        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
-        const failure = (0,stop_signals/* stoppedFailure */.kB)(action(), stop.received(), outcome, STOP_GRACE_MS) ?? own;
-        if (failure === undefined) {
-            if (reported !== undefined)
-                await writeSummary(reported, log);
-            return;
-        }
-        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
-            log.debug(own.stack);
-        await fail(failure, own);
-    }
-    finally {
-        unfinished();
-        stop.dispose();
-        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
-        // stopped step alive: the runner would kill it before anything else is said.
-        if (stop.received()) {
-            madeThisStep.removeWhileEmpty();
-            process.exit(process.exitCode || 1);
-        }
-    }
-}
-/** The action's details, or none: a failure while describing the failure must not hide the failure. */
-async function failureDetails(details, err, log) {
-    try {
-        return await details?.(err, log);
-    }
-    catch (detailsErr) {
-        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
-        return undefined;
-    }
-}
-
-
-/***/ }),
-
-/***/ 73475:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   I: () => (/* binding */ core)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48161);
-/* harmony import */ var _node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(89635);
-/* harmony import */ var _node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4679);
-/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(60325);
-/**
- * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
- * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
- * it @actions/http-client and undici, about a third of every bundle's start-up for a call
- * rollback-kit never makes. The workflow commands are @actions/core's own modules (escaping); the
- * few lines below are its entry's, kept the same. Its exports map lists only the entry, hence the
- * relative path: src/ and the build's output folder (.build/, see tsconfig.build.json) sit at the
- * same depth under the repository, so it resolves from both.
- *
- * The file commands (outputs) and the job summary are @actions/core's too, rewritten here line for
- * line with what they load changed: its file-command module loads `node:crypto` and its summary
- * module `node:fs/promises` when the bundle is evaluated, about 10 ms of every action's start
- * (lazy-builtins.ts), for an output's random delimiter and a summary written at the end.
- */
-
-
-
-
-
-/* eslint-disable no-restricted-properties -- the runner's own protocol: file commands live in the environment */
-/** @actions/core's issueFileCommand: one line appended to the file GITHUB_<command> names. */
-function issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath)
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(filePath))
-        throw new Error(`Missing file at path: ${filePath}`);
-    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.appendFileSync)(filePath, `${(0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(message)}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}`, { encoding: 'utf8' });
-}
-/** @actions/core's prepareKeyValueMessage: a heredoc whose random delimiter neither the name nor the value contains. */
-function prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomUUID()}`;
-    const convertedValue = (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value);
-    if (key.includes(delimiter))
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    if (convertedValue.includes(delimiter))
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    return `${key}<<${delimiter}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}${convertedValue}${node_os__WEBPACK_IMPORTED_MODULE_1__.EOL}${delimiter}`;
-}
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-/** @actions/core's summary, the part we use: text added to a buffer, appended to GITHUB_STEP_SUMMARY by write(). */
-class Summary {
-    buffer = '';
-    filePath;
-    async path() {
-        if (this.filePath)
-            return this.filePath;
-        const fromEnv = process.env[SUMMARY_ENV_VAR];
-        if (!fromEnv)
-            throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-        const readable = await new Promise((resolve) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.access)(fromEnv, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.R_OK | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.W_OK, (err) => resolve(!err)));
-        if (!readable)
-            throw new Error(`Unable to access summary file: '${fromEnv}'. Check if the file has correct read/write permissions.`);
-        return (this.filePath = fromEnv);
-    }
-    addRaw(text) {
-        this.buffer += text;
-        return this;
-    }
-    async write() {
-        const path = await this.path();
-        await new Promise((resolve, reject) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.appendFile)(path, this.buffer, { encoding: 'utf8' }, (err) => (err ? reject(err) : resolve())));
-        return this.emptyBuffer();
-    }
-    emptyBuffer() {
-        this.buffer = '';
-        return this;
-    }
-}
-/* eslint-enable no-restricted-properties */
-const summary = new Summary();
-/* eslint-disable no-restricted-properties -- the runner's own protocol: inputs and file commands live in the environment */
-const core = {
-    getInput(name) {
-        return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
-    },
-    setOutput(name, value) {
-        if (process.env.GITHUB_OUTPUT)
-            return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
-        // Without the file command (an old runner): the deprecated command, on a line of its own.
-        process.stdout.write(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('set-output', { name }, (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value));
-    },
-    setSecret(secret) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('add-mask', {}, secret);
-    },
-    debug(message) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('debug', {}, message);
-    },
-    error(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('error', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
-    },
-    warning(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('warning', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
-    },
-    notice(message, properties = {}) {
-        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueCommand */ .L)('notice', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
-    },
-    setFailed(message) {
-        process.exitCode = 1;
-        core.error(message);
-    },
-    summary,
-};
-/* eslint-enable no-restricted-properties */
-
-
-/***/ }),
-
-/***/ 91914:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   MC: () => (/* binding */ isBlockedPortError),
-/* harmony export */   Np: () => (/* binding */ blockedPortWay),
-/* harmony export */   lr: () => (/* binding */ blockedPortText)
-/* harmony export */ });
-/**
- * Node's fetch (undici) refuses to connect to the ports the Fetch standard blocks ("bad port": ports
- * of other protocols, such as 1, 7, 9, 6000, 6665-6669 and 10080). The refusal is decided by the URL
- * alone, before anything is sent, so it is no network failure: trying again cannot help, and the
- * only way on is another port. Every fetch rollback-kit makes (platform and GitHub API clients,
- * chat webhooks, smoke checks) tells it apart by this one classification. The artifact upload is
- * no fetch (github/artifact.ts): its client connects to these ports.
- */
-/** Whether `err` is fetch's refusal of a blocked port: a TypeError whose cause says "bad port" (it carries no error code). */
-function isBlockedPortError(err) {
-    if (!(err instanceof TypeError))
-        return false;
-    const cause = err.cause;
-    if (cause && cause.code !== undefined)
-        return false;
-    return (cause?.message ?? err.message) === 'bad port';
-}
-/** The port a URL names, or its scheme's default when it names none. */
-function portOf(url) {
-    return url.port || (url.protocol === 'https:' ? '443' : '80');
-}
-/** "Node's fetch refuses to connect to port 1 of 127.0.0.1 (\u2026)": the refusal, named, for any message. */
-function blockedPortText(url) {
-    return `Node's fetch refuses to connect to port ${portOf(url)} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
-}
-/** What to do about it, for the setting that holds the URL. */
-function blockedPortWay(setting) {
-    return `Use another port in ${setting}: run the server, stand-in or proxy on one fetch allows (8080, say).`;
-}
-
-
-/***/ }),
-
-/***/ 51699:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   cG: () => (/* binding */ afterStopWithin),
-/* harmony export */   ph: () => (/* binding */ cutAfterStop),
-/* harmony export */   ux: () => (/* binding */ within)
-/* harmony export */ });
-/**
- * A wait with an end: `promise`'s value, or `fallback` once `ms` have passed, whichever comes first.
- *
- * The timer keeps the process alive while it runs. A wait the run itself awaits must: when what it
- * waits for holds no handle of its own (a session whose socket was unref'd so that it cannot delay
- * the exit), an unref'd timer leaves Node's event loop empty, and Node exits, code 0, with the run
- * half-done and nothing reported. The timer is cleared as soon as the promise settles, so it never
- * delays the end either.
- */
-function within(promise, ms, fallback) {
-    let timer;
-    const late = new Promise((resolve) => {
-        timer = setTimeout(() => resolve(fallback), ms);
-    });
-    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-/**
- * A signal aborted `ms` after `stop` is (counting from now when it already is), with the stop's
- * reason (for stopName), and none without a stop: what a stopped run still awaits gets that long.
- * Not unref'd: the run awaits what this timer ends (see within).
- */
-function cutAfterStop(stop, ms) {
-    if (!stop)
-        return { dispose: () => undefined };
-    const cut = new AbortController();
-    let timer;
-    const onStop = () => (timer = setTimeout(() => cut.abort(stop.reason), ms));
-    if (stop.aborted)
-        onStop();
-    else
-        stop.addEventListener('abort', onStop, { once: true });
-    return {
-        signal: cut.signal,
-        dispose() {
-            clearTimeout(timer);
-            stop.removeEventListener('abort', onStop);
-        },
-    };
-}
-/**
- * `work`'s value, or `fallback()` once `ms` have passed since `stop` (cutAfterStop). `work` itself
- * is not cancelled: this only bounds how long the run waits for it after a stop.
- */
-async function afterStopWithin(work, stop, ms, fallback) {
-    const cut = cutAfterStop(stop, ms);
-    const cutSignal = cut.signal;
-    if (!cutSignal)
-        return work;
-    const late = Symbol('late');
-    const ended = new Promise((resolve) => cutSignal.addEventListener('abort', () => resolve(late), { once: true }));
-    try {
-        const got = await Promise.race([work, ended]);
-        return got === late ? fallback() : got;
-    }
-    finally {
-        cut.dispose();
-    }
-}
-
-
-/***/ }),
-
-/***/ 91303:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   k: () => (/* binding */ closest)
-/* harmony export */ });
-/**
- * "Did you mean \u2026?" for a mistyped name: the smoke spec's fields and the plan file's keys guess
- * the same way, so one typo gets the same answer wherever it is made.
- */
-/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
-function closest(word, known) {
-    let best;
-    let bestDistance = Infinity;
-    for (const k of known) {
-        const d = editDistance(word.toLowerCase(), k);
-        if (d < bestDistance) {
-            best = k;
-            bestDistance = d;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
-}
-
-
-/***/ }),
-
-/***/ 41634:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a: () => (/* binding */ formatDuration)
-/* harmony export */ });
-/**
- * The one way a duration is written for people, in every report (summary, incident, chat, HTML) and
- * on the command line, so the same phase reads the same wherever it is shown.
- */
-/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    const tenths = Math.round(ms / 100);
-    if (tenths < 600)
-        return `${(tenths / 10).toFixed(1)} s`;
-    const seconds = Math.round(ms / 1000);
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-
-/***/ }),
-
-/***/ 8005:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BP: () => (/* binding */ errorLine),
-/* harmony export */   Qj: () => (/* binding */ withFacts),
-/* harmony export */   dp: () => (/* binding */ RollbackKitError),
-/* harmony export */   o3: () => (/* binding */ systemErrorLine),
-/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning),
-/* harmony export */   u2: () => (/* binding */ errorFacts)
-/* harmony export */ });
-/* harmony import */ var _sentence_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(97823);
-
-/**
- * An error the user can act on: `message` says what failed and why, `hint` what to do next.
- * Entry points print it as one `::error::` line; anything else is treated as a bug.
- */
-class RollbackKitError extends Error {
-    hint;
-    /**
-     * What the step that failed changed, for callers that decide what comes next (never read from
-     * the words, which may change): 'no', nothing; 'unknown', it cannot tell (a COMMIT sent, and no
-     * answer). Unset: the error does not say. An error made with 'no' says so in its own words too;
-     * one given it later (withFacts) may not.
-     */
-    changed;
-    /** Ended by a stop (SIGTERM, SIGINT: a cancelled job, Ctrl-C), not by a fault someone must fix. */
-    stopped;
-    /**
-     * Another session held what it needed (a lock not granted in time, a lock cycle given way to):
-     * nothing is wrong with the request itself, and the same request may pass once that session is done.
-     */
-    blocked;
-    constructor(message, hint, facts = {}) {
-        super(message);
-        this.hint = hint;
-        this.name = 'RollbackKitError';
-        if (facts.changed)
-            this.changed = facts.changed;
-        if (facts.stopped)
-            this.stopped = true;
-        if (facts.blocked)
-            this.blocked = true;
-    }
-    /** The single line shown to the on-call engineer: the message ends its sentence before the hint. */
-    get line() {
-        return this.hint ? `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .ended */ .v6)(this.message)} ${this.hint}` : this.message;
-    }
-}
-/** The facts `err` carries: none for an error that is not ours. */
-function errorFacts(err) {
-    if (!(err instanceof RollbackKitError))
-        return {};
-    return { ...(err.changed ? { changed: err.changed } : {}), ...(err.stopped ? { stopped: true } : {}) };
-}
-/**
- * Adds to `err` the facts it does not state itself, which the caller knows and its maker did not
- * (a restore whose COMMIT was never sent knows that whatever failed under it changed nothing).
- * Returns `err`, to throw; an error that is not ours is left as it is (it says nothing it can stand by).
- */
-function withFacts(err, facts) {
-    if (!(err instanceof RollbackKitError))
-        return err;
-    if (facts.changed)
-        err.changed ??= facts.changed;
-    if (facts.stopped)
-        err.stopped = true;
-    return err;
-}
-/** What a Node system error code means, in words an on-call engineer can act on. */
-const SYSTEM_ERRORS = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is used up',
-    EACCES: 'permission denied',
-    EPERM: 'the operation is not permitted',
-    EROFS: 'the file system is read-only',
-    ENOENT: 'it does not exist',
-    EISDIR: 'it is a folder, not a file',
-    ENOTDIR: 'part of the path is a file, not a folder',
-    EEXIST: 'it already exists',
-    ENAMETOOLONG: 'the name is too long',
-    ELOOP: 'too many symbolic links',
-    EMFILE: 'too many open files',
-    ENFILE: 'too many open files',
-    EIO: 'an input/output error',
-    EBUSY: 'it is busy',
-};
-const OPERATIONS = {
-    open: 'open',
-    read: 'read',
-    write: 'write to',
-    mkdir: 'create the folder',
-    rename: 'move into place',
-    unlink: 'remove',
-    rmdir: 'remove',
-    stat: 'read',
-    lstat: 'read',
-    scandir: 'list',
-    access: 'access',
-    copyfile: 'copy',
-    realpath: 'resolve',
-};
-/**
- * Node's own system errors name the call that failed (`syscall`). An error of ours that only borrows
- * such a code so that callers treat it alike (session.ts's QueryDeadlineExceeded: ETIMEDOUT) is not
- * one: its message is its own, never to be cut at a comma as a system error's is.
- */
-function isSystemError(err) {
-    const e = err;
-    return err instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
-}
-/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
-function systemErrorMeaning(err) {
-    if (!isSystemError(err))
-        return undefined;
-    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
-    return `${meaning} (${err.code})`;
-}
-/**
- * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
- * undefined when `err` is not one.
- */
-function systemErrorLine(err) {
-    const meaning = systemErrorMeaning(err);
-    if (!meaning || !isSystemError(err))
-        return undefined;
-    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
-    if (operation && err.path)
-        return `Could not ${operation} ${err.path}: ${meaning}.`;
-    if (operation)
-        return `Could not ${operation}: ${meaning}.`;
-    return `${(0,_sentence_js__WEBPACK_IMPORTED_MODULE_0__/* .capitalized */ .l2)(meaning)}.`;
-}
-function errorLine(err) {
-    if (err instanceof RollbackKitError)
-        return err.line;
-    const system = systemErrorLine(err);
-    if (system)
-        return system;
-    if (err instanceof Error)
-        return `Unexpected error: ${err.message}`;
-    return `Unexpected error: ${String(err)}`;
-}
-
-
-/***/ }),
-
-/***/ 32019:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FK: () => (/* binding */ isInside),
-/* harmony export */   I2: () => (/* binding */ makePrivateFolder),
-/* harmony export */   Ix: () => (/* binding */ PRIVATE_UMASK),
-/* harmony export */   Jg: () => (/* binding */ probeWritable),
-/* harmony export */   Oh: () => (/* binding */ makeDirectory),
-/* harmony export */   Pl: () => (/* binding */ writePrivateFile),
-/* harmony export */   XF: () => (/* binding */ readRegularFile),
-/* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
-/* harmony export */   aP: () => (/* binding */ createPrivateFile),
-/* harmony export */   dH: () => (/* binding */ asFileError),
-/* harmony export */   rV: () => (/* binding */ FileRefused)
-/* harmony export */ });
-/* unused harmony exports PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(60325);
-/**
- * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, files written whole or not at all, and
- * what holds database data private to the user who ran us.
- * And files they read from where a user pointed them (migrations, checks-file): regular files of
- * a bounded size only.
- */
-
-
-
-
-/**
- * What holds a database's data (a snapshot, its CSV exports) or describes it (the manifest) is
- * readable by the user who ran us alone: a dump of production in a folder every local user can read,
- * or in the user's repository, is a leak. Files 0600 and the folders we create for them 0700, set
- * at creation and again explicitly, so that no umask (0002 on many desktops) loosens them.
- */
-const PRIVATE_FILE_MODE = 0o600;
-const PRIVATE_FOLDER_MODE = 0o700;
-/** The umask of a program that writes such files itself (pg_dump): everything it creates is private. */
-const PRIVATE_UMASK = 0o077;
-/** Creates the folder `path` (its parent must exist; EEXIST if it does) readable by us alone. */
-async function makePrivateFolder(path) {
-    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().mkdir(path, { mode: PRIVATE_FOLDER_MODE });
-    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().chmod(path, PRIVATE_FOLDER_MODE);
-}
-/** Creates the file `path` exclusively (EEXIST if anything is there), readable by us alone, and opens it for writing. */
-async function createPrivateFile(path) {
-    const handle = await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().open(path, 'wx', PRIVATE_FILE_MODE);
-    try {
-        await handle.chmod(PRIVATE_FILE_MODE);
-    }
-    catch (err) {
-        await handle.close().catch(() => undefined);
-        throw err;
-    }
-    return handle;
-}
-/** Writes `data` to a new file `path` (EEXIST if anything is there), readable by us alone from its creation. */
-async function writePrivateFile(path, data) {
-    const handle = await createPrivateFile(path);
-    try {
-        await handle.writeFile(data);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
-function isInside(path, dir) {
-    if (!dir)
-        return false;
-    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_1__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(rel);
-}
-/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
-const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
-function onPseudoFileSystem(path) {
-    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
-}
-/** The deepest part of `path` that exists, resolved through symbolic links. */
-async function existingAncestor(path) {
-    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current)) {
-        try {
-            return await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().realpath(current);
-        }
-        catch (err) {
-            if ((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current) === current || err.code !== 'ENOENT')
-                return current;
-        }
-    }
-}
-/**
- * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
- * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error. `private`: the folders it creates are
- * PRIVATE_FOLDER_MODE; one that was there is left as it is (its mode is its owner's choice).
- * Returns the folders it created, outermost first; `made` hears of each as soon as it is created
- * (a stop while it runs must know what it made so far).
- */
-async function makeDirectory(dir, input, opts = {}) {
-    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir);
-    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
-    if (pseudo) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    const missing = [];
-    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current)) {
-        let isDirectory;
-        try {
-            isDirectory = (await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().stat(current)).isDirectory();
-        }
-        catch (err) {
-            // ENOTDIR: a parent is a file; the walk up finds it and says so.
-            const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current) === current)
-                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
-            missing.unshift(current);
-            continue;
-        }
-        if (!isDirectory)
-            throw cannot(`${current} is a file, not a folder`);
-        break;
-    }
-    const created = [];
-    for (const d of missing) {
-        try {
-            if (opts.private)
-                await makePrivateFolder(d);
-            else
-                await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().mkdir(d);
-            created.push(d);
-            opts.made?.(d);
-        }
-        catch (err) {
-            // Made meanwhile by a run beside this one: not ours, so left as it is.
-            const e = err;
-            if (e.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(e) ?? e.message}`);
-        }
-    }
-    return created;
-}
-/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
-async function probeWritable(dir, input) {
-    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomBytes(3).toString('hex')}`);
-    try {
-        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().writeFile(probe, '');
-    }
-    catch (err) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().unlink(probe).catch(() => undefined);
-}
-/**
- * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
- * crash leaves the old file (or none), never a truncated one someone could trust.
- */
-async function writeFileAtomic(path, data, opts = {}) {
-    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(path)}.${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeCrypto */ .S)().randomBytes(4).toString('hex')}.tmp`);
-    try {
-        // Private from its creation: the rename keeps the temporary file's mode.
-        if (opts.private)
-            await writePrivateFile(temporary, data);
-        else
-            await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().writeFile(temporary, data, { flag: 'wx' });
-        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().rename(temporary, path);
-    }
-    catch (err) {
-        await (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .nodeFsPromises */ .O)().rm(temporary, { force: true }).catch(() => undefined);
-        // Name the file the user will look for, not the temporary one.
-        const e = err;
-        if (!e.path || e.path === temporary)
-            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
-        throw asFileError(e);
-    }
-}
-/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
-function asFileError(err, input) {
-    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp || !err.path)
-        return err;
-    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorLine */ .o3)(err);
-    if (!line)
-        return err;
-    const code = err.code;
-    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
-    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(line, hint);
-}
-/**
- * A file readRegularFile will not read, and why (`why` ends "Cannot read X: ", as in "it is a
- * FIFO (named pipe), not a regular file"): the caller names the file and the input it came from.
- */
-class FileRefused extends Error {
-    path;
-    why;
-    constructor(path, why) {
-        super(`${path}: ${why}`);
-        this.path = path;
-        this.why = why;
-        this.name = 'FileRefused';
-    }
-}
-const KINDS = [
-    [(s) => s.isDirectory(), 'it is a directory'],
-    [(s) => s.isFIFO(), 'it is a FIFO (named pipe), not a regular file'],
-    [(s) => s.isSocket(), 'it is a socket, not a regular file'],
-    [(s) => s.isCharacterDevice(), 'it is a character device, not a regular file'],
-    [(s) => s.isBlockDevice(), 'it is a block device, not a regular file'],
-];
-const size = (bytes) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KB` : `${bytes} bytes`);
-/**
- * The text (UTF-8) of a file a user pointed us at, through any symbolic links, if it is a regular
- * file of at most `maxBytes`; else FileRefused. Opened without blocking, so a FIFO (which would
- * block the read until something wrote to it, forever) or a device is refused at once, and read no
- * further than the cap, so a huge file (or one still growing) cannot fill memory. Node's own errors
- * (ENOENT, EACCES) are thrown as they are. Synchronous: these files are small, and many of them
- * read through the thread pool one by one cost more than the reads.
- */
-function readRegularFile(path, maxBytes) {
-    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NONBLOCK);
-    try {
-        const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.fstatSync)(fd);
-        if (!info.isFile())
-            throw new FileRefused(path, KINDS.find(([is]) => is(info))?.[1] ?? 'it is not a regular file');
-        const tooLarge = () => new FileRefused(path, `it is larger than ${size(maxBytes)}${info.size > maxBytes ? ` (${info.size} bytes)` : ''}`);
-        if (info.size > maxBytes)
-            throw tooLarge();
-        // Read to the end, not to the size stat gave: a file still growing is caught at the cap.
-        const chunks = [];
-        let total = 0;
-        for (;;) {
-            const chunk = Buffer.allocUnsafe(Math.min(Math.max(info.size + 1, 64 * 1024), maxBytes + 1 - total));
-            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readSync)(fd, chunk, 0, chunk.length, null);
-            if (n === 0)
-                break;
-            chunks.push(chunk.subarray(0, n));
-            total += n;
-            if (total > maxBytes)
-                throw tooLarge();
-        }
-        return Buffer.concat(chunks).toString('utf8');
-    }
-    finally {
-        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync)(fd);
-    }
-}
-
-
-/***/ }),
-
-/***/ 30228:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ withinSize)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/**
- * The most characters an input may hold, checked where inputs are read (inputsFrom, and the
- * environment variables secretInput falls back to), before anything uses or prints the value. A
- * value past it is a mistake (a file pasted into a URL input), and one long enough once crashed
- * the redactor: it is refused in one line that names the limit and never quotes the value.
- */
-
-/** A URL or a token: real ones are a few hundred characters; 8 KiB is what HTTP servers take in a request line or header. */
-const URL_OR_TOKEN = { max: 8 * 1024, what: 'a URL or a token' };
-/** Vercel's project names are at most 100 characters; the other platforms' ids and names are shorter. */
-const NAME = { max: 100, what: 'a project, team, app or service name or id' };
-/** A Netlify site is named by its id or its domain, and a domain name is at most 253 characters. */
-const SITE = { max: 253, what: 'a site id or domain' };
-const LIMITS = {
-    'database-url': URL_OR_TOKEN,
-    'notify-webhook-url': URL_OR_TOKEN,
-    'api-url': URL_OR_TOKEN,
-    'machines-api-url': URL_OR_TOKEN,
-    'registry-url': URL_OR_TOKEN,
-    'base-url': URL_OR_TOKEN,
-    'baseline-url': URL_OR_TOKEN,
-    'vercel-token': URL_OR_TOKEN,
-    'fly-token': URL_OR_TOKEN,
-    'railway-token': URL_OR_TOKEN,
-    'render-token': URL_OR_TOKEN,
-    'netlify-token': URL_OR_TOKEN,
-    'github-token': URL_OR_TOKEN,
-    'bypass-token': URL_OR_TOKEN,
-    project: NAME,
-    team: NAME,
-    app: NAME,
-    service: NAME,
-    site: SITE,
-};
-/**
- * `value` of input `name`, or a refusal when it is longer than that input takes. `shownAs` is how
- * the message names where it came from (an environment variable the input falls back to).
- */
-function withinSize(name, value, shownAs = `Input ${name}`) {
-    const limit = LIMITS[name];
-    if (limit && value.length > limit.max) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${shownAs} is ${value.length} characters long; ${limit.what} is at most ${limit.max}.`);
-    }
-    return value;
-}
-
-
-/***/ }),
-
-/***/ 60325:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   O: () => (/* binding */ nodeFsPromises),
-/* harmony export */   S: () => (/* binding */ nodeCrypto)
-/* harmony export */ });
-/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(98995);
-/**
- * Node built-ins that cost every action's start to load and are used late, or on some paths only:
- * loaded when first used instead of with the bundle. On Node 24, `node:crypto` (all its internal
- * modules) and `node:fs/promises` (which brings readline's) add about 10 ms to a start of about
- * 30 ms (BENCHMARKS.md, run-down-migrations), for a random name, a hash or a file written at the end.
- * A static import would load them when the bundle is evaluated, whatever the run then does.
- */
-
-const require = (0,node_module__WEBPACK_IMPORTED_MODULE_0__.createRequire)(import.meta.url);
-let crypto;
-let fsPromises;
-function nodeCrypto() {
-    return (crypto ??= require('node:crypto'));
-}
-function nodeFsPromises() {
-    return (fsPromises ??= require('node:fs/promises'));
-}
-
-
-/***/ }),
-
-/***/ 32080:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   e: () => (/* binding */ libpqPairs)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/**
- * libpq's key=value connection strings (`host=db port=5432 password='a b'`), read as libpq reads
- * them: a value is bare up to white space or quoted with '\u2026', and a backslash takes the next
- * character as it is. Nothing is percent-decoded.
- */
-
-/** The pairs, keys lowercased. Throws on text that is not key=value pairs, naming no value. */
-function libpqPairs(text) {
-    const params = {};
-    let i = 0;
-    while (i < text.length) {
-        while (i < text.length && /\s/.test(text[i]))
-            i++;
-        if (i >= text.length)
-            break;
-        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
-        if (!keyMatch) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
-        }
-        const key = keyMatch[1].toLowerCase();
-        i += keyMatch[0].length;
-        let value = '';
-        if (text[i] === "'") {
-            i++;
-            while (i < text.length && text[i] !== "'") {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-            if (text[i] !== "'")
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
-            i++;
-        }
-        else {
-            while (i < text.length && !/\s/.test(text[i])) {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-        }
-        params[key] = value;
-    }
-    return params;
 }
 
 
@@ -12578,14 +12611,16 @@ async function readCapped(res, maxBytes) {
 /* harmony export */   jY: () => (/* binding */ secretInput),
 /* harmony export */   o4: () => (/* binding */ TOKEN_ENV)
 /* harmony export */ });
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8280);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58799);
 /* harmony import */ var _input_size_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30228);
-/* harmony import */ var _url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(61685);
+/* harmony import */ var _url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
+
 
 
 
@@ -12620,11 +12655,13 @@ function declareEnvironmentSecrets(env, log) {
     for (const variable of Object.values(TOKEN_ENV))
         log.secret(env[variable]?.trim() || undefined, 'declared', variable);
     // The URLs hold their secrets inside, in forms of their own: a command may print the database's
-    // password alone, or the token in a webhook's path. Registered as their readers register them.
-    (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerConnectionSecrets */ .NK)(env[TOKEN_ENV['database-url']], log, TOKEN_ENV['database-url']);
+    // password alone, or the token in a webhook's path. Registered as their readers register them, but
+    // for our own output only: a step that reads the URL registers them for the job (log.ts, SecretScope).
+    const own = (0,_log_js__WEBPACK_IMPORTED_MODULE_2__/* .ownOutputOnly */ .qQ)(log);
+    (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerConnectionSecrets */ .NK)(env[TOKEN_ENV['database-url']], own, TOKEN_ENV['database-url']);
     const webhook = env[TOKEN_ENV['notify-webhook-url']]?.trim();
     if (webhook)
-        (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerWebhookSecrets */ .y1)(webhook, log);
+        (0,_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerWebhookSecrets */ .y1)(webhook, own);
 }
 
 
@@ -12870,15 +12907,17 @@ class SecretSet {
         const pieces = strength === 'strong' ? base64Forms(value) : [];
         const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
+        // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
+        const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
         if (!fresh.length)
-            return { strength, maskable: [], fresh: false };
+            return { strength, maskable: [], fresh: false, strongForms };
         for (const form of fresh)
             set.add(form);
         for (const piece of pieces)
             if (!this.base64.has(piece))
                 this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true };
+        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
     }
     /**
      * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
@@ -23668,7 +23707,8 @@ async function changedSinceRestore(target, manifest, opts) {
         await session.query("SELECT set_config('lock_timeout', $1, false)", [String((0,lock_wait/* lockTimeoutMs */.D5)(opts.lockTimeoutSeconds))]);
         // The ledger comes out of every restore as it went in (restore.ts), so it never equals the snapshot's.
         const tables = manifest.tables.filter((t) => `${t.schema}.${t.name}` !== migrations_ledger/* LEDGER_TABLE */.R9);
-        const rows = await (0,restore_rows/* countTableRows */.hW)(session, { tables }, 0);
+        // rowCounts says how the manifest counted a parent table: without it a current manifest reads as an old one.
+        const rows = await (0,restore_rows/* countTableRows */.hW)(session, { tables, rowCounts: manifest.rowCounts }, 0);
         return {
             changed: rows.filter((t) => t.counted === 'missing' || (t.counted === 'yes' && t.now !== (t.snapshot ?? 0))),
             uncounted: rows.filter((t) => t.counted === 'timeout').map((t) => t.table),
