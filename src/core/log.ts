@@ -85,7 +85,7 @@ export function createLog(sink: LogSink): Log {
     secret(value, source = 'declared', from, scope = 'job') {
       const added = secrets.add(value, source);
       if (!added || scope === 'own') return;
-      for (const form of added.strongForms) {
+      for (const form of added.maskable) {
         if (askedToMask.has(form)) continue;
         askedToMask.add(form);
         sink.mask?.(form);

@@ -222,8 +222,9 @@ export class SecretSet {
 
   /**
    * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
-   * what the runner may mask (strong forms only) and whether it was new, or undefined when
-   * nothing was registered.
+   * what the runner may mask (every strong form, new or not: one registered for our own output
+   * only may be asked of the runner later; Log keeps which it asked) and whether it was new, or
+   * undefined when nothing was registered.
    *
    * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
    * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -232,7 +233,7 @@ export class SecretSet {
    * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
    * The runner masks `${{ secrets.* }}` values by itself in any case.
    */
-  add(value: string | undefined, source: SecretSource): { strength: SecretStrength; maskable: string[]; fresh: boolean; strongForms: string[] } | undefined {
+  add(value: string | undefined, source: SecretSource): { strength: SecretStrength; maskable: string[]; fresh: boolean } | undefined {
     if (value === undefined) return undefined;
     const strength = secretStrength(value);
     if (!strength || (strength === 'weak' && source === 'guessed')) return undefined;
@@ -240,13 +241,12 @@ export class SecretSet {
     const pieces = strength === 'strong' ? base64Forms(value) : [];
     const forms = [...encodedForms(value), ...pieces];
     const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
-    // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
-    const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
-    if (!fresh.length) return { strength, maskable: [], fresh: false, strongForms };
+    const maskable = strength === 'strong' ? [...new Set(forms)] : [];
+    if (!fresh.length) return { strength, maskable, fresh: false };
     for (const form of fresh) set.add(form);
     for (const piece of pieces) if (!this.base64.has(piece)) this.base64.set(piece, failureTable(piece));
     this.sorted = undefined;
-    return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
+    return { strength, maskable, fresh: true };
   }
 
   /**
