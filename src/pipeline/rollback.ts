@@ -16,7 +16,7 @@ import type { Log } from '../core/log.js';
 import type { MadeHook } from '../core/made.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { manifestPathFor, readManifest } from '../db/manifest.js';
+import { manifestPathFor, readManifest, type SnapshotManifest } from '../db/manifest.js';
 import { changedSinceRestore, changedText } from '../db/restored-since.js';
 import { fewerRowsText, previewRestore, restoreSnapshot, type RestorePreview, type RestoreRequest } from '../db/restore.js';
 import { rowsDiscardedText } from '../db/restore-rows.js';
@@ -1732,7 +1732,9 @@ async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowK
   const unchanged = phase === 'plan' ? 'Nothing was changed.' : 'Another run finished that restore after this run planned; this run changed nothing in the database.';
   const db = request.plan.database!;
   if (db.method !== 'restore' || !db.snapshotPath || !existsSync(db.snapshotPath)) return;
-  const mine = await snapshotSha(db.snapshotPath);
+  // Read once: its sha256 says which snapshot this is, its counts whether the data changed since.
+  const manifest = await readManifest(manifestPathFor(db.snapshotPath));
+  const mine = manifest.sha256;
   const theirs = closed.snapshot?.[0];
   const unnamed = unnamedKey(incidentKey, request.plan);
   const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
@@ -1754,7 +1756,7 @@ async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowK
   // The same snapshot under a key that names nothing: a re-run, or a new incident whose damage came
   // after the restore (refuseAnotherIncident's migrations applied since, for a restore). Only the
   // data tells them apart. Asked in plan only: in the database phase another run has just restored it.
-  if (unnamed && phase === 'plan') await refuseChangedSinceRestore(db.snapshotPath, incidentKey, unnamed, how, request);
+  if (unnamed && phase === 'plan') await refuseChangedSinceRestore(db.snapshotPath, manifest, incidentKey, unnamed, how, request);
 }
 
 /**
@@ -1763,8 +1765,7 @@ async function refuseAnotherRestore(closed: LedgerRow, incidentKey: string, rowK
  * A table not counted in time leaves it unknown; refused as refuseAnotherIncident refuses what it
  * cannot tell, since restoring again is the person's call, not this run's.
  */
-async function refuseChangedSinceRestore(snapshotPath: string, incidentKey: string, unnamed: string, how: string, request: RollbackRequest): Promise<void> {
-  const manifest = await readManifest(manifestPathFor(snapshotPath));
+async function refuseChangedSinceRestore(snapshotPath: string, manifest: SnapshotManifest, incidentKey: string, unnamed: string, how: string, request: RollbackRequest): Promise<void> {
   const { changed, uncounted } = await changedSinceRestore(request.database!, manifest, { lockTimeoutSeconds: request.plan.database!.lockTimeoutSeconds, signal: request.signal });
   if (!changed.length && !uncounted.length) return;
   const since = changed.length
