@@ -148,6 +148,9 @@ export function registerWebhookSecrets(webhookUrl: string, log: Log): void {
   }
 }
 
+/** A connection string written as a URL (`postgres://` or `postgresql://`), not as key=value pairs. */
+export const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
 /**
  * The secrets of a PostgreSQL connection string, as a URL or as libpq's key=value pairs: the whole
  * string, and the password in every form (a command may print it alone). Text that is neither form
@@ -157,7 +160,7 @@ export function registerConnectionSecrets(text: string | undefined, log: Log, fr
   const trimmed = text?.trim();
   if (!trimmed) return;
   log.secret(trimmed);
-  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+  if (POSTGRES_URL.test(trimmed)) {
     registerUrlSecrets(trimmed, log, { from });
     return;
   }

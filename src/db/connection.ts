@@ -10,7 +10,7 @@ import type { ClientConfig } from 'pg';
 import { RollbackKitError, systemErrorMeaning } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { libpqPairs } from '../core/libpq-pairs.js';
-import { registerConnectionSecrets } from '../core/url-secrets.js';
+import { POSTGRES_URL, registerConnectionSecrets } from '../core/url-secrets.js';
 
 export interface ConnectionTarget {
   host: string;
@@ -36,7 +36,7 @@ export function parseConnectionString(raw: string, log?: Log): ConnectionTarget 
   // (as written, percent-encoded, in the query), before any message can show it.
   if (log) registerConnectionSecrets(text, log);
   if (!text) throw new RollbackKitError('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-  const isUrl = /^postgres(ql)?:\/\//i.test(text);
+  const isUrl = POSTGRES_URL.test(text);
   const target = isUrl ? parseUrl(text) : parseKeyValue(text);
   log?.secret(target.password, 'declared', 'the password in the connection string');
   checkReferencedFiles(target);
@@ -135,7 +135,7 @@ function hostAndPort(spec: string): { host: string; port?: string } {
  */
 function parseUrl(text: string): ConnectionTarget {
   checkUserInfo(text);
-  const rest = text.replace(/^postgres(ql)?:\/\//i, '');
+  const rest = text.replace(POSTGRES_URL, '');
   const question = rest.indexOf('?');
   const beforeQuery = question >= 0 ? rest.slice(0, question) : rest;
   const query = question >= 0 ? rest.slice(question + 1) : '';
