@@ -898,8 +898,9 @@ class SecretSet {
     sorted;
     /**
      * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
-     * what the runner may mask (strong forms only) and whether it was new, or undefined when
-     * nothing was registered.
+     * what the runner may mask (every strong form, new or not: one registered for our own output
+     * only may be asked of the runner later; Log keeps which it asked) and whether it was new, or
+     * undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -918,17 +919,16 @@ class SecretSet {
         const pieces = strength === 'strong' ? base64Forms(value) : [];
         const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
-        // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
-        const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
+        const maskable = strength === 'strong' ? [...new Set(forms)] : [];
         if (!fresh.length)
-            return { strength, maskable: [], fresh: false, strongForms };
+            return { strength, maskable, fresh: false };
         for (const form of fresh)
             set.add(form);
         for (const piece of pieces)
             if (!this.base64.has(piece))
                 this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
+        return { strength, maskable, fresh: true };
     }
     /**
      * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones

@@ -1140,6 +1140,8 @@ function registerWebhookSecrets(webhookUrl, log) {
                 log.secret(form);
     }
 }
+/** A connection string written as a URL (`postgres://` or `postgresql://`), not as key=value pairs. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 /**
  * The secrets of a PostgreSQL connection string, as a URL or as libpq's key=value pairs: the whole
  * string, and the password in every form (a command may print it alone). Text that is neither form
@@ -1150,7 +1152,7 @@ function registerConnectionSecrets(text, log, from = 'the connection string') {
     if (!trimmed)
         return;
     log.secret(trimmed);
-    if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    if (POSTGRES_URL.test(trimmed)) {
         registerUrlSecrets(trimmed, log, { from });
         return;
     }
@@ -2163,7 +2165,7 @@ function log_createLog(sink) {
             const added = secrets.add(value, source);
             if (!added || scope === 'own')
                 return;
-            for (const form of added.strongForms) {
+            for (const form of added.maskable) {
                 if (askedToMask.has(form))
                     continue;
                 askedToMask.add(form);
@@ -3083,7 +3085,7 @@ function parseConnectionString(raw, log) {
         registerConnectionSecrets(text, log);
     if (!text)
         throw new errors/* RollbackKitError */.dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-    const isUrl = /^postgres(ql)?:\/\//i.test(text);
+    const isUrl = POSTGRES_URL.test(text);
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password, 'declared', 'the password in the connection string');
     checkReferencedFiles(target);
@@ -3181,7 +3183,7 @@ function hostAndPort(spec) {
  */
 function parseUrl(text) {
     checkUserInfo(text);
-    const rest = text.replace(/^postgres(ql)?:\/\//i, '');
+    const rest = text.replace(POSTGRES_URL, '');
     const question = rest.indexOf('?');
     const beforeQuery = question >= 0 ? rest.slice(0, question) : rest;
     const query = question >= 0 ? rest.slice(question + 1) : '';
@@ -23759,7 +23761,9 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
     const db = request.plan.database;
     if (db.method !== 'restore' || !db.snapshotPath || !(0,external_node_fs_.existsSync)(db.snapshotPath))
         return;
-    const mine = await snapshotSha(db.snapshotPath);
+    // Read once: its sha256 says which snapshot this is, its counts whether the data changed since.
+    const manifest = await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(db.snapshotPath));
+    const mine = manifest.sha256;
     const theirs = closed.snapshot?.[0];
     const unnamed = unnamedKey(incidentKey, request.plan);
     const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
@@ -23774,7 +23778,7 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
     // after the restore (refuseAnotherIncident's migrations applied since, for a restore). Only the
     // data tells them apart. Asked in plan only: in the database phase another run has just restored it.
     if (unnamed && phase === 'plan')
-        await refuseChangedSinceRestore(db.snapshotPath, incidentKey, unnamed, how, request);
+        await refuseChangedSinceRestore(db.snapshotPath, manifest, incidentKey, unnamed, how, request);
 }
 /**
  * A finished restore stands for this run only while the database still holds what it put back:
@@ -23782,8 +23786,7 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
  * A table not counted in time leaves it unknown; refused as refuseAnotherIncident refuses what it
  * cannot tell, since restoring again is the person's call, not this run's.
  */
-async function refuseChangedSinceRestore(snapshotPath, incidentKey, unnamed, how, request) {
-    const manifest = await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(snapshotPath));
+async function refuseChangedSinceRestore(snapshotPath, manifest, incidentKey, unnamed, how, request) {
     const { changed, uncounted } = await changedSinceRestore(request.database, manifest, { lockTimeoutSeconds: request.plan.database.lockTimeoutSeconds, signal: request.signal });
     if (!changed.length && !uncounted.length)
         return;

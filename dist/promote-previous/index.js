@@ -2809,7 +2809,7 @@ function createLog(sink) {
             const added = secrets.add(value, source);
             if (!added || scope === 'own')
                 return;
-            for (const form of added.strongForms) {
+            for (const form of added.maskable) {
                 if (askedToMask.has(form))
                     continue;
                 askedToMask.add(form);
@@ -3294,8 +3294,9 @@ class SecretSet {
     sorted;
     /**
      * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
-     * what the runner may mask (strong forms only) and whether it was new, or undefined when
-     * nothing was registered.
+     * what the runner may mask (every strong form, new or not: one registered for our own output
+     * only may be asked of the runner later; Log keeps which it asked) and whether it was new, or
+     * undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -3314,17 +3315,16 @@ class SecretSet {
         const pieces = strength === 'strong' ? base64Forms(value) : [];
         const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
-        // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
-        const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
+        const maskable = strength === 'strong' ? [...new Set(forms)] : [];
         if (!fresh.length)
-            return { strength, maskable: [], fresh: false, strongForms };
+            return { strength, maskable, fresh: false };
         for (const form of fresh)
             set.add(form);
         for (const piece of pieces)
             if (!this.base64.has(piece))
                 this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
+        return { strength, maskable, fresh: true };
     }
     /**
      * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
@@ -3695,7 +3695,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   y1: () => (/* binding */ registerWebhookSecrets)
 });
 
-// UNUSED EXPORTS: decodedForms, isSensitiveName, splitCredentials, urlSecrets
+// UNUSED EXPORTS: POSTGRES_URL, decodedForms, isSensitiveName, splitCredentials, urlSecrets
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
@@ -3881,6 +3881,8 @@ function registerWebhookSecrets(webhookUrl, log) {
                 log.secret(form);
     }
 }
+/** A connection string written as a URL (`postgres://` or `postgresql://`), not as key=value pairs. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 /**
  * The secrets of a PostgreSQL connection string, as a URL or as libpq's key=value pairs: the whole
  * string, and the password in every form (a command may print it alone). Text that is neither form
@@ -3891,7 +3893,7 @@ function registerConnectionSecrets(text, log, from = 'the connection string') {
     if (!trimmed)
         return;
     log.secret(trimmed);
-    if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    if (POSTGRES_URL.test(trimmed)) {
         registerUrlSecrets(trimmed, log, { from });
         return;
     }

@@ -12049,7 +12049,7 @@ function createLog(sink) {
             const added = secrets.add(value, source);
             if (!added || scope === 'own')
                 return;
-            for (const form of added.strongForms) {
+            for (const form of added.maskable) {
                 if (askedToMask.has(form))
                     continue;
                 askedToMask.add(form);
@@ -12887,8 +12887,9 @@ class SecretSet {
     sorted;
     /**
      * Registers `value` and its encoded forms (strong values also their base64 pieces). Returns
-     * what the runner may mask (strong forms only) and whether it was new, or undefined when
-     * nothing was registered.
+     * what the runner may mask (every strong form, new or not: one registered for our own output
+     * only may be asked of the runner later; Log keeps which it asked) and whether it was new, or
+     * undefined when nothing was registered.
      *
      * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
      * is not a secret at all. A declared one (a 4-character database password) is still a secret,
@@ -12907,17 +12908,16 @@ class SecretSet {
         const pieces = strength === 'strong' ? base64Forms(value) : [];
         const forms = [...encodedForms(value), ...pieces];
         const fresh = [...new Set(forms)].filter((form) => !this.strong.has(form) && !set.has(form));
-        // Every strong form, new or not: one registered for our own output only may be asked of the runner later.
-        const strongForms = strength === 'strong' ? [...new Set(forms)] : [];
+        const maskable = strength === 'strong' ? [...new Set(forms)] : [];
         if (!fresh.length)
-            return { strength, maskable: [], fresh: false, strongForms };
+            return { strength, maskable, fresh: false };
         for (const form of fresh)
             set.add(form);
         for (const piece of pieces)
             if (!this.base64.has(piece))
                 this.base64.set(piece, failureTable(piece));
         this.sorted = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [], fresh: true, strongForms };
+        return { strength, maskable, fresh: true };
     }
     /**
      * Every place a registered form stands replaced by ***: strong forms wherever they are, weak ones
@@ -13286,6 +13286,7 @@ function stopName(signal) {
 /* harmony export */   JD: () => (/* binding */ splitCredentials),
 /* harmony export */   NK: () => (/* binding */ registerConnectionSecrets),
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
+/* harmony export */   cp: () => (/* binding */ POSTGRES_URL),
 /* harmony export */   eq: () => (/* binding */ isSensitiveName),
 /* harmony export */   wK: () => (/* binding */ isPlaceholder),
 /* harmony export */   y1: () => (/* binding */ registerWebhookSecrets)
@@ -13425,6 +13426,8 @@ function registerWebhookSecrets(webhookUrl, log) {
                 log.secret(form);
     }
 }
+/** A connection string written as a URL (`postgres://` or `postgresql://`), not as key=value pairs. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 /**
  * The secrets of a PostgreSQL connection string, as a URL or as libpq's key=value pairs: the whole
  * string, and the password in every form (a command may print it alone). Text that is neither form
@@ -13435,7 +13438,7 @@ function registerConnectionSecrets(text, log, from = 'the connection string') {
     if (!trimmed)
         return;
     log.secret(trimmed);
-    if (/^postgres(ql)?:\/\//i.test(trimmed)) {
+    if (POSTGRES_URL.test(trimmed)) {
         registerUrlSecrets(trimmed, log, { from });
         return;
     }
@@ -14324,7 +14327,7 @@ function parseConnectionString(raw, log) {
         (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .registerConnectionSecrets */ .NK)(text, log);
     if (!text)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-    const isUrl = /^postgres(ql)?:\/\//i.test(text);
+    const isUrl = _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .POSTGRES_URL */ .cp.test(text);
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password, 'declared', 'the password in the connection string');
     checkReferencedFiles(target);
@@ -14422,7 +14425,7 @@ function hostAndPort(spec) {
  */
 function parseUrl(text) {
     checkUserInfo(text);
-    const rest = text.replace(/^postgres(ql)?:\/\//i, '');
+    const rest = text.replace(_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .POSTGRES_URL */ .cp, '');
     const question = rest.indexOf('?');
     const beforeQuery = question >= 0 ? rest.slice(0, question) : rest;
     const query = question >= 0 ? rest.slice(question + 1) : '';
@@ -28727,7 +28730,9 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
     const db = request.plan.database;
     if (db.method !== 'restore' || !db.snapshotPath || !(0,external_node_fs_.existsSync)(db.snapshotPath))
         return;
-    const mine = await snapshotSha(db.snapshotPath);
+    // Read once: its sha256 says which snapshot this is, its counts whether the data changed since.
+    const manifest = await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(db.snapshotPath));
+    const mine = manifest.sha256;
     const theirs = closed.snapshot?.[0];
     const unnamed = unnamedKey(incidentKey, request.plan);
     const how = nameTheNewIncident(incidentKey, rowKey, request.plan);
@@ -28742,7 +28747,7 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
     // after the restore (refuseAnotherIncident's migrations applied since, for a restore). Only the
     // data tells them apart. Asked in plan only: in the database phase another run has just restored it.
     if (unnamed && phase === 'plan')
-        await refuseChangedSinceRestore(db.snapshotPath, incidentKey, unnamed, how, request);
+        await refuseChangedSinceRestore(db.snapshotPath, manifest, incidentKey, unnamed, how, request);
 }
 /**
  * A finished restore stands for this run only while the database still holds what it put back:
@@ -28750,8 +28755,7 @@ async function refuseAnotherRestore(closed, incidentKey, rowKey, request, phase)
  * A table not counted in time leaves it unknown; refused as refuseAnotherIncident refuses what it
  * cannot tell, since restoring again is the person's call, not this run's.
  */
-async function refuseChangedSinceRestore(snapshotPath, incidentKey, unnamed, how, request) {
-    const manifest = await (0,db_manifest/* readManifest */.WI)((0,db_manifest/* manifestPathFor */.ev)(snapshotPath));
+async function refuseChangedSinceRestore(snapshotPath, manifest, incidentKey, unnamed, how, request) {
     const { changed, uncounted } = await changedSinceRestore(request.database, manifest, { lockTimeoutSeconds: request.plan.database.lockTimeoutSeconds, signal: request.signal });
     if (!changed.length && !uncounted.length)
         return;
